@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds and runs the whole test suite.
+#   scripts/test.sh              GCC release build in build/
+#   scripts/test.sh --sanitize   clang-14 ASan+UBSan build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+jobs=$(nproc)
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=build-asan
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DMLP_SANITIZE=ON -DMLP_BUILD_BENCHMARKS=OFF \
+    -DMLP_BUILD_EXAMPLES=OFF
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+else
+  dir=build
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$dir" -j "$jobs"
+cd "$dir"
+ctest --output-on-failure -j "$jobs" --timeout 900
