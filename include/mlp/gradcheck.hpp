@@ -1,0 +1,49 @@
+// Gradient checking (SPEC §2): compare the analytic gradient dθ with central differences
+//   dθ_approx[i] = (J(θ + ε e_i) − J(θ − ε e_i)) / (2ε),   ε = 1e-7 by default,
+// and report  ‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂)  over all of θ and per named slice.
+// Runs in double precision. Around 1e-7 or below is right; around 1e-3 means a bug.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mlp/parameters.hpp"
+
+namespace mlp {
+
+struct GradCheckOptions {
+  double epsilon = 1e-7;
+  /// Pass when the relative error is below this ...
+  double threshold = 1e-7;
+  /// ... or when ‖dθ_approx − dθ‖₂ is below this absolute floor (both gradients ~0, where the
+  /// relative error is rounding noise divided by noise).
+  double absolute_floor = 1e-9;
+};
+
+struct SliceCheck {
+  std::string name;
+  double relative_error;
+  double max_abs_difference;
+  bool passed;
+};
+
+struct GradCheckResult {
+  double relative_error = 0;
+  double max_abs_difference = 0;
+  bool passed = false;
+  std::vector<SliceCheck> slices;
+  GradCheckOptions options;
+};
+
+/// `cost()` returns J at the current θ (params.theta()); `gradient()` fills params.dtheta()
+/// with dJ/dθ at the current θ (it must set, not accumulate — e.g. zero_grad() first).
+/// θ is restored exactly afterwards.
+GradCheckResult gradient_check(Parameters<double>& params, const std::function<double()>& cost,
+                               const std::function<void()>& gradient,
+                               const GradCheckOptions& options = {});
+
+/// The relative error of SPEC §2 between two vectors (0 when both are zero).
+double relative_error(const Vector<double>& approx, const Vector<double>& exact);
+
+}  // namespace mlp
