@@ -1,6 +1,7 @@
 #include "mlp/gradcheck.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace mlp {
 
@@ -15,6 +16,7 @@ GradCheckResult gradient_check(Parameters<double>& params, const std::function<d
                                const GradCheckOptions& options) {
   GradCheckResult result;
   result.options = options;
+  result.cost = cost();
   gradient();
   const Vector<double> exact = params.dtheta();
   Vector<double> approx(exact.size());
@@ -29,19 +31,19 @@ GradCheckResult gradient_check(Parameters<double>& params, const std::function<d
     theta(i) = saved;
     approx(i) = (plus - minus) / (2.0 * eps);
   }
-  auto judge = [&](double rel, double diff) {
-    return rel < options.threshold || diff < options.absolute_floor;
+  const double floor = options.absolute_floor * std::max(1.0, std::abs(result.cost));
+  auto judge = [&](double rel, double max_diff) {
+    return rel < options.threshold || max_diff < floor;
   };
   result.relative_error = relative_error(approx, exact);
   result.max_abs_difference = exact.size() ? (approx - exact).cwiseAbs().maxCoeff() : 0.0;
-  const double total_diff = (approx - exact).norm();
-  result.passed = judge(result.relative_error, total_diff);
+  result.passed = judge(result.relative_error, result.max_abs_difference);
   for (const ParamSlice& s : params.slices()) {
     const auto n = static_cast<Index>(s.size());
     const auto off = static_cast<Index>(s.offset);
     const Vector<double> a = approx.segment(off, n), e = exact.segment(off, n);
     SliceCheck c{s.name, relative_error(a, e), (a - e).cwiseAbs().maxCoeff(), false};
-    c.passed = judge(c.relative_error, (a - e).norm());
+    c.passed = judge(c.relative_error, c.max_abs_difference);
     result.passed = result.passed && c.passed;
     result.slices.push_back(std::move(c));
   }

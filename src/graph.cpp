@@ -86,8 +86,9 @@ Var Graph<T>::parameter(Parameters<T>& params, std::size_t slot) {
 
 template <class T>
 Var Graph<T>::op(std::vector<Var> inputs, Index rows, Index cols, Rule fwd, Rule bwd,
-                 std::string name) {
+                 std::string name, bool has_parameters) {
   Node n;
+  n.needs_grad = has_parameters;
   n.rows = rows;
   n.cols = cols;
   n.own_value = Matrix<T>::Zero(rows, cols);
@@ -108,11 +109,12 @@ Var Graph<T>::op(std::vector<Var> inputs, Index rows, Index cols, Rule fwd, Rule
 
 template <class T>
 Var Graph<T>::custom(std::vector<Var> inputs, Index rows, Index cols, Rule fwd, Rule bwd,
-                     std::string name) {
+                     std::string name, bool has_parameters) {
   if (rows <= 0 || cols <= 0) {
     throw ShapeError(fmt::format("graph: custom op '{}' has shape {}x{}", name, rows, cols));
   }
-  return op(std::move(inputs), rows, cols, std::move(fwd), std::move(bwd), std::move(name));
+  return op(std::move(inputs), rows, cols, std::move(fwd), std::move(bwd), std::move(name),
+            has_parameters);
 }
 
 namespace {

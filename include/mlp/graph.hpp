@@ -82,9 +82,10 @@ class Graph {
   Var loss(Loss kind, Var out, Var target);
   /// A user-defined operation with `rows x cols` output: `forward` fills ctx.value() from the
   /// inputs; `backward` reads ctx.grad() and ACCUMULATES into ctx.input_grad(k) for every k with
-  /// ctx.input_needs_grad(k).
+  /// ctx.input_needs_grad(k). `has_parameters`: the op owns parameters of its own (a network),
+  /// so its backward must run even when no input needs a gradient.
   Var custom(std::vector<Var> inputs, Index rows, Index cols, Rule forward, Rule backward,
-             std::string name = {});
+             std::string name = {}, bool has_parameters = false);
 
   // ---- evaluation --------------------------------------------------------------------------
   /// Re-evaluates every operation in creation order (after leaf values changed).
@@ -116,7 +117,7 @@ class Graph {
 
   Var push(Node node);
   Var op(std::vector<Var> inputs, Index rows, Index cols, Rule forward, Rule backward,
-         std::string name);
+         std::string name, bool has_parameters = false);
   void check(Var v) const;
 
   std::vector<Node> nodes_;

@@ -1,0 +1,363 @@
+#include "mlp/network.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "mlp/activation.hpp"
+#include "mlp/error.hpp"
+#include "mlp/loss.hpp"
+
+namespace mlp {
+
+// ---- ModelSpec -----------------------------------------------------------------------------
+
+void ModelSpec::validate() const {
+  if (inputs <= 0) throw ConfigError(fmt::format("model: input size must be > 0 (got {})", inputs));
+  if (layers.empty()) throw ConfigError("model: there must be an output layer");
+  if (!(leaky_slope >= 0.0) || !std::isfinite(leaky_slope)) {
+    throw ConfigError(fmt::format("model: leaky_slope must be finite and >= 0 (got {})", leaky_slope));
+  }
+  if (init == Init::normal && (!(init_scale > 0.0) || !std::isfinite(init_scale))) {
+    throw ConfigError(fmt::format("model: init_scale must be finite and > 0 (got {})", init_scale));
+  }
+  const std::size_t L = layers.size();
+  for (std::size_t k = 0; k < L; ++k) {
+    const LayerSpec& l = layers[k];
+    const bool is_output = k + 1 == L;
+    const std::string where = fmt::format("layers.{} ({})", k, is_output ? "output" : "hidden");
+    if (l.units <= 0) throw ConfigError(fmt::format("{}: units must be > 0 (got {})", where, l.units));
+    if (!(l.keep_prob > 0.0 && l.keep_prob <= 1.0)) {
+      throw ConfigError(fmt::format("{}: keep_prob must be in (0, 1] (got {})", where, l.keep_prob));
+    }
+    if (is_output && l.keep_prob != 1.0) {
+      throw ConfigError(fmt::format("{}: dropout is not applied to the output layer", where));
+    }
+    if (!is_output && l.activation == Activation::softmax) {
+      throw ConfigError(fmt::format("{}: softmax is only valid on the output layer", where));
+    }
+  }
+  const Activation out = layers.back().activation;
+  if (loss == Loss::cross_entropy && out != Activation::softmax) {
+    throw ConfigError(fmt::format(
+        "model: loss cross_entropy needs a softmax output layer (got {}) — it is computed fused "
+        "with the softmax", to_string(out)));
+  }
+  if (loss == Loss::binary_cross_entropy && out != Activation::sigmoid) {
+    throw ConfigError(fmt::format(
+        "model: loss binary_cross_entropy needs a sigmoid output layer (got {})", to_string(out)));
+  }
+  if (loss == Loss::cross_entropy && layers.back().units < 2) {
+    throw ConfigError("model: a softmax output needs at least 2 units (use sigmoid + "
+                      "binary_cross_entropy for two classes with 1 unit)");
+  }
+}
+
+std::string ModelSpec::to_json() const {
+  nlohmann::json j;
+  j["inputs"] = inputs;
+  j["layers"] = nlohmann::json::array();
+  for (const auto& l : layers) {
+    j["layers"].push_back({{"units", l.units},
+                           {"activation", std::string(to_string(l.activation))},
+                           {"keep_prob", l.keep_prob}});
+  }
+  j["loss"] = std::string(to_string(loss));
+  j["leaky_slope"] = leaky_slope;
+  j["init"] = std::string(to_string(init));
+  j["init_scale"] = init_scale;
+  j["seed"] = seed;
+  return j.dump();
+}
+
+ModelSpec ModelSpec::from_json(std::string_view text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("model description: invalid JSON ({})", e.what()));
+  }
+  ModelSpec s;
+  try {
+    if (!j.is_object()) throw DataError("model description: expected a JSON object");
+    auto get_index = [&](const nlohmann::json& v, const char* key) {
+      if (!v.is_number_integer()) {
+        throw DataError(fmt::format("model description: '{}' must be an integer", key));
+      }
+      return v.get<Index>();
+    };
+    s.inputs = get_index(j.at("inputs"), "inputs");
+    for (const auto& l : j.at("layers")) {
+      LayerSpec ls;
+      ls.units = get_index(l.at("units"), "units");
+      ls.activation = parse_activation(l.at("activation").get<std::string>());
+      ls.keep_prob = l.value("keep_prob", 1.0);
+      s.layers.push_back(ls);
+    }
+    s.loss = parse_loss(j.at("loss").get<std::string>());
+    s.leaky_slope = j.value("leaky_slope", 0.01);
+    s.init = parse_init(j.value("init", std::string("he_normal")));
+    s.init_scale = j.value("init_scale", 0.01);
+    s.seed = j.value("seed", std::uint64_t{42});
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("model description: {}", e.what()));
+  } catch (const ConfigError& e) {
+    throw DataError(fmt::format("model description: {}", e.what()));
+  }
+  try {
+    s.validate();
+  } catch (const ConfigError& e) {
+    throw DataError(fmt::format("model description: {}", e.what()));
+  }
+  return s;
+}
+
+// ---- ModelBuilder ----------------------------------------------------------------------------
+
+ModelBuilder& ModelBuilder::hidden(Index units, Activation psi, double keep_prob) {
+  if (has_output_) throw ConfigError("ModelBuilder: hidden() after output()");
+  spec_.layers.push_back(LayerSpec{units, psi, keep_prob});
+  return *this;
+}
+ModelBuilder& ModelBuilder::output(Index units, Activation psi) {
+  if (has_output_) throw ConfigError("ModelBuilder: output() given twice");
+  spec_.layers.push_back(LayerSpec{units, psi, 1.0});
+  has_output_ = true;
+  return *this;
+}
+ModelBuilder& ModelBuilder::loss(Loss l) {
+  spec_.loss = l;
+  return *this;
+}
+ModelBuilder& ModelBuilder::init(Init i, double scale) {
+  spec_.init = i;
+  spec_.init_scale = scale;
+  return *this;
+}
+ModelBuilder& ModelBuilder::leaky_slope(double a) {
+  spec_.leaky_slope = a;
+  return *this;
+}
+ModelBuilder& ModelBuilder::seed(std::uint64_t s) {
+  spec_.seed = s;
+  return *this;
+}
+ModelSpec ModelBuilder::build() const {
+  if (!has_output_) throw ConfigError("ModelBuilder: call output(units, activation) before build()");
+  spec_.validate();
+  return spec_;
+}
+
+// ---- initialization ------------------------------------------------------------------------
+
+template <class T>
+void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W) {
+  const double n_in = static_cast<double>(W.cols()), n_out = static_cast<double>(W.rows());
+  auto fill_normal = [&](double stddev) {
+    for (Index i = 0; i < W.size(); ++i) W.data()[i] = static_cast<T>(rng.normal() * stddev);
+  };
+  auto fill_uniform = [&](double limit) {
+    for (Index i = 0; i < W.size(); ++i) W.data()[i] = static_cast<T>(rng.uniform(-limit, limit));
+  };
+  switch (init) {
+    case Init::zeros:
+      W.setZero();
+      return;
+    case Init::normal:
+      fill_normal(scale);
+      return;
+    case Init::he_normal:
+      fill_normal(std::sqrt(2.0 / n_in));
+      return;
+    case Init::he_uniform:
+      fill_uniform(std::sqrt(6.0 / n_in));
+      return;
+    case Init::glorot_normal:
+      fill_normal(std::sqrt(2.0 / (n_in + n_out)));
+      return;
+    case Init::glorot_uniform:
+      fill_uniform(std::sqrt(6.0 / (n_in + n_out)));
+      return;
+  }
+}
+
+template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>);
+template void initialize_weights<double>(Init, double, Rng&, MatrixMap<double>);
+
+// ---- Network -------------------------------------------------------------------------------
+
+template <class T>
+Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
+  spec_.validate();
+  Index n_prev = spec_.inputs;
+  for (std::size_t k = 0; k < spec_.layers.size(); ++k) {
+    const Index n = spec_.layers[k].units;
+    params_.add(fmt::format("layers.{}.W", k), n, n_prev, true);
+    params_.add(fmt::format("layers.{}.b", k), n, 1, false);
+    n_prev = n;
+  }
+  layers_.resize(spec_.layers.size());
+  Rng rng(spec_.seed);
+  for (std::size_t k = 0; k < spec_.layers.size(); ++k) {
+    initialize_weights<T>(spec_.init, spec_.init_scale, rng, W(k));
+  }
+  fused_output_ = spec_.loss != Loss::mse;
+}
+
+template <class T>
+std::string Network<T>::layer_name(std::size_t k) const {
+  return fmt::format("layers.{}", k);
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
+  if (X.rows() != spec_.inputs) {
+    throw ShapeError(fmt::format(
+        "layers.0: input has {} features, expected {} — does the data have the training columns?",
+        X.rows(), spec_.inputs));
+  }
+  const Index m = X.cols();
+  // Keep the input for dW of layer 0 (the caller's X may be a temporary).
+  x_.resize(X.rows(), m);
+  x_ = X;
+  has_forward_ = true;
+  last_training_ = training;
+  const T slope = static_cast<T>(spec_.leaky_slope);
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    Layer& l = layers_[k];
+    const LayerSpec& ls = spec_.layers[k];
+    const Index n = ls.units;
+    l.Z.resize(n, m);
+    l.act.resize(n, m);
+    // Z = W·A_prev + b        W [n x n_prev], A_prev [n_prev x m], b [n x 1]
+    if (k == 0) {
+      gemm<T>(T(1), W(k), false, x_, false, T(0), l.Z);
+    } else {
+      gemm<T>(T(1), W(k), false, layers_[k - 1].out(), false, T(0), l.Z);
+    }
+    l.Z.colwise() += b(k).col(0);
+    // A = psi(Z)
+    activation_forward<T>(ls.activation, slope, l.Z, l.act);
+    // Inverted dropout: A = A ⊙ D / p, D ~ Bernoulli(p)
+    l.dropout = training && ls.keep_prob < 1.0;
+    if (l.dropout) {
+      if (dropout_rng == nullptr) {
+        throw ConfigError(fmt::format("{}: dropout in training needs a random generator", layer_name(k)));
+      }
+      const T p = static_cast<T>(ls.keep_prob);
+      l.mask.resize(n, m);
+      for (Index i = 0; i < l.mask.size(); ++i) {
+        l.mask.data()[i] = dropout_rng->uniform() < ls.keep_prob ? T(1) / p : T(0);
+      }
+      l.dropped.resize(n, m);
+      l.dropped = l.act.cwiseProduct(l.mask);
+    }
+  }
+  return layers_.back().out();
+}
+
+template <class T>
+T Network<T>::loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate) {
+  if (!has_forward_) throw ConfigError("Network::loss: call forward() first");
+  Layer& last = layers_.back();
+  if (Y.rows() != last.Z.rows() || Y.cols() != last.Z.cols()) {
+    throw ShapeError(fmt::format("{} (output): targets are {}x{} but the output is {}x{}",
+                                 layer_name(layers_.size() - 1), Y.rows(), Y.cols(),
+                                 last.Z.rows(), last.Z.cols()));
+  }
+  loss_A_.resize(last.Z.rows(), last.Z.cols());
+  last.dZ.resize(last.Z.rows(), last.Z.cols());
+  MatrixRef<T> d(last.dZ);
+  // Fused losses take the logits Z and give dJ/dZ; mse takes A and gives dJ/dA.
+  const MatrixCRef<T> out = fused_output_ ? MatrixCRef<T>(last.Z) : MatrixCRef<T>(last.act);
+  const T J = loss_forward_backward<T>(spec_.loss, out, Y, loss_A_, gradient ? &d : nullptr);
+  if (gradient) {
+    if (!fused_output_) {
+      // dZ = dA ⊙ psi'(Z) for the output layer (dA is in dZ now; the kernel allows aliasing).
+      activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope),
+                             last.Z, last.act, last.dZ, last.dZ);
+    }
+    backward_layers(accumulate);
+  }
+  return J;
+}
+
+template <class T>
+void Network<T>::backward(const MatrixCRef<T>& dA_out, bool accumulate) {
+  Layer& last = layers_.back();
+  if (dA_out.rows() != last.Z.rows() || dA_out.cols() != last.Z.cols()) {
+    throw ShapeError(fmt::format("backward: dA is {}x{} but the output is {}x{}", dA_out.rows(),
+                                 dA_out.cols(), last.Z.rows(), last.Z.cols()));
+  }
+  last.dZ.resize(last.Z.rows(), last.Z.cols());
+  activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope), last.Z,
+                         last.act, dA_out, last.dZ);
+  backward_layers(accumulate);
+}
+
+template <class T>
+void Network<T>::backward_layers(bool accumulate) {
+  const T beta = accumulate ? T(1) : T(0);
+  const T slope = static_cast<T>(spec_.leaky_slope);
+  const Matrix<T>& X = x_;
+  for (std::size_t k = layers_.size(); k-- > 0;) {
+    Layer& l = layers_[k];
+    // dZ of layer k is ready. dW = dZ·A_prevᵀ, db = Σ_cols dZ
+    if (k == 0) {
+      gemm<T>(T(1), l.dZ, false, X, true, beta, dW(k));
+    } else {
+      gemm<T>(T(1), l.dZ, false, layers_[k - 1].out(), true, beta, dW(k));
+    }
+    if (accumulate) {
+      db(k).col(0) += l.dZ.rowwise().sum();
+    } else {
+      db(k).col(0) = l.dZ.rowwise().sum();
+    }
+    if (k == 0) {
+      if (want_input_grad_) {
+        dA_input_.resize(x_.rows(), x_.cols());
+        gemm<T>(T(1), W(k), true, l.dZ, false, T(0), dA_input_);
+      }
+      break;
+    }
+    // dA_prev = Wᵀ·dZ, then through the previous layer's dropout and activation:
+    // dZ_prev = (dA_prev ⊙ D/p) ⊙ psi'(Z_prev)
+    Layer& p = layers_[k - 1];
+    p.dA.resize(p.Z.rows(), p.Z.cols());
+    p.dZ.resize(p.Z.rows(), p.Z.cols());
+    gemm<T>(T(1), W(k), true, l.dZ, false, T(0), p.dA);
+    if (p.dropout) p.dA.array() *= p.mask.array();
+    activation_backward<T>(spec_.layers[k - 1].activation, slope, p.Z, p.act, p.dA, p.dZ);
+  }
+}
+
+template <class T>
+Var Network<T>::node(Graph<T>& g, Var x) {
+  const auto vx = g.value(x);
+  if (vx.rows() != spec_.inputs) {
+    throw ShapeError(fmt::format("layers.0: input has {} features, expected {}", vx.rows(), spec_.inputs));
+  }
+  return g.custom(
+      {x}, outputs(), vx.cols(),
+      [this](typename Graph<T>::OpContext& c) {
+        // The graph owns the input buffer; keep our own copy-free view of it.
+        c.value() = forward(c.input_value(0));
+      },
+      [this](typename Graph<T>::OpContext& c) {
+        const bool want_x = c.input_needs_grad(0);
+        const bool saved = want_input_grad_;
+        want_input_grad_ = want_x;
+        forward(c.input_value(0));  // restore this input's activations (the network may be shared)
+        backward(c.grad(), /*accumulate=*/true);
+        want_input_grad_ = saved;
+        if (want_x) c.input_grad(0) += dA_input_;
+      },
+      "network", /*has_parameters=*/true);
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace mlp
