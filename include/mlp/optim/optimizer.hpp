@@ -35,11 +35,11 @@ namespace mlp::optim {
 /// or misplaced setting is never silently ignored).
 struct OptimizerOptions {
   std::string name = "adam";
-  std::optional<double> beta{}; ///< momentum, momentum_pytorch, rmsprop
-  std::optional<double> beta1{}; ///< adam, adamw
-  std::optional<double> beta2{}; ///< adam, adamw
-  std::optional<double> eps{}; ///< rmsprop, adam, adamw
-  std::optional<bool> nesterov{}; ///< momentum_pytorch
+  std::optional<double> beta{};         ///< momentum, momentum_pytorch, rmsprop
+  std::optional<double> beta1{};        ///< adam, adamw
+  std::optional<double> beta2{};        ///< adam, adamw
+  std::optional<double> eps{};          ///< rmsprop, adam, adamw
+  std::optional<bool> nesterov{};       ///< momentum_pytorch
   std::optional<double> weight_decay{}; ///< adamw (decoupled, weights only)
 };
 
