@@ -1,0 +1,143 @@
+// CSV input (RFC 4180) — a small strict reader of our own, and the loader that turns a file
+// into a Dataset. Conventions (docs/data.md):
+//  - the first record is the header; a UTF-8 byte-order mark before it is skipped;
+//  - records end with LF or CRLF (a bare CR outside quotes is an error); the last record may
+//    lack a final newline; lines with no characters at all are skipped (anywhere);
+//  - fields may be quoted: "a,b", "say ""hi""", a newline inside quotes (CRLF inside quotes is
+//    stored as LF); a quote inside an unquoted field is an error;
+//  - numbers are parsed by std::from_chars (locale-independent, scientific notation, an
+//    optional leading '+'); no spaces, no hex, no thousands separators; each value must fit
+//    in float32; empty fields, nan and inf are "missing" (error by default);
+//  - string class labels are numbered in sorted (byte-wise) order, numeric labels in
+//    ascending numeric order; class_names keeps that order for the model file;
+//  - memory is bounded: a field or a record longer than the limits is an error.
+// Error messages: `file:line:col: error: ...`; line = physical line (1-based), col = byte
+// column (1-based) where the field starts; field number and column name in the text.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlp/data/dataset.hpp"
+
+namespace mlp::data {
+
+struct CsvOptions {
+  /// Target column(s) by name. Empty: the last column is the target.
+  std::vector<std::string> targets;
+  /// Columns to ignore (their contents are not even parsed).
+  std::vector<std::string> drop;
+  /// nullopt = automatic: a target column whose values are all text -> classification, all
+  /// numbers -> regression (a mix is an error). Classification needs exactly one target.
+  std::optional<Task> task;
+  enum class Missing { error, drop_row };
+  /// What to do with an empty, nan or inf value in a used column.
+  Missing missing = Missing::error;
+  std::size_t max_field_bytes = std::size_t{1} << 20;   ///< longest field
+  std::size_t max_record_bytes = std::size_t{1} << 20;  ///< longest record (line)
+};
+
+/// What a trained model expects of a prediction input.
+struct CsvSchema {
+  Task task = Task::regression;
+  std::vector<std::string> feature_names;  ///< columns that must be present, in model order
+  std::vector<std::string> target_names;   ///< read if present in the file (optional)
+  std::vector<std::string> class_names;    ///< classification: the known labels
+};
+
+/// Loads a CSV file. `path` "-" reads standard input. Throws InputError (missing/unreadable
+/// file), DataError (malformed content), ConfigError (unknown target/drop column).
+[[nodiscard]] Dataset load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+/// The same, on text in memory; `source_name` stands for the file name in messages.
+[[nodiscard]] Dataset parse_csv(std::string_view text, std::string_view source_name,
+                                const CsvOptions& options = {});
+
+/// Loads input for a trained model: the feature columns by name (in the model's order; other
+/// columns are ignored), the targets only if their columns are present; class labels mapped
+/// with the model's class_names (an unseen label is an error naming it).
+[[nodiscard]] Dataset load_csv(const std::filesystem::path& path, const CsvSchema& schema,
+                               const CsvOptions& options = {});
+[[nodiscard]] Dataset parse_csv(std::string_view text, std::string_view source_name,
+                                const CsvSchema& schema, const CsvOptions& options = {});
+
+// ---- the record reader --------------------------------------------------------------------
+
+struct CsvField {
+  std::string_view text;  ///< unescaped contents (valid until the next record)
+  std::size_t line;       ///< physical line where the field starts (1-based)
+  std::size_t col;        ///< byte column where the field starts (1-based)
+  bool quoted;
+};
+
+struct CsvRecord {
+  std::vector<CsvField> fields;
+  std::size_t line = 0;  ///< physical line where the record starts
+};
+
+/// Push parser: feed() bytes in any chunks, then finish(). Each complete record is handed to
+/// the callback (the record and its fields are reused, copy what you keep). Throws DataError.
+class CsvReader {
+ public:
+  using Callback = std::function<void(const CsvRecord&)>;
+  CsvReader(std::string source_name, Callback on_record, std::size_t max_field_bytes = 1u << 20,
+            std::size_t max_record_bytes = 1u << 20);
+  void feed(std::string_view chunk);
+  void finish();
+
+ private:
+  enum class State { field_start, unquoted, quoted, quoted_cr, quote_in_quoted, after_cr };
+  void start_field(bool quoted);
+  void end_field();
+  void end_record();
+  void push(char c);
+  [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const;
+
+  std::string source_;
+  Callback on_record_;
+  std::size_t max_field_;
+  std::size_t max_record_;
+  State state_ = State::field_start;
+  bool bom_checked_ = false;
+  std::string bom_buffer_;
+  std::size_t line_ = 1, col_ = 0;  // position of the byte being read
+  std::string buffer_;              // unescaped text of the current record's fields
+  struct Span {
+    std::size_t begin, line, col;
+    bool quoted;
+  };
+  std::vector<Span> spans_;
+  std::size_t record_bytes_ = 0;
+  std::size_t record_line_ = 1;
+  CsvRecord record_;
+};
+
+/// Splits the whole text into records (all fields copied); for tests and small inputs.
+[[nodiscard]] std::vector<std::vector<std::string>> read_csv_records(
+    std::string_view text, std::string_view source_name = "<memory>");
+
+/// One field written as RFC 4180 requires: quoted (with "" for ") when it contains a comma,
+/// a quote, CR or LF, or is empty-looking ambiguous; otherwise as is.
+[[nodiscard]] std::string csv_quote(std::string_view field);
+/// One record: quoted fields joined by commas, ended by "\n".
+[[nodiscard]] std::string csv_row(const std::vector<std::string>& fields);
+
+/// A field read as a number with std::from_chars (see the conventions above).
+struct ParsedNumber {
+  enum class Status {
+    ok,            ///< a finite number that fits in double
+    empty,         ///< empty field (missing)
+    non_finite,    ///< nan / inf / infinity, any case, signed (missing)
+    out_of_range,  ///< e.g. 1e400: does not fit in double
+    invalid,       ///< not exactly one number (abc, 1e, --3, 0x10, " 7 ")
+  };
+  Status status;
+  double value;  ///< set when status == ok
+};
+[[nodiscard]] ParsedNumber parse_number(std::string_view text);
+
+}  // namespace mlp::data

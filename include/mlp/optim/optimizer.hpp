@@ -1,0 +1,126 @@
+// Optimizers: update rules that move theta against dtheta (SPEC §4, docs/optimization.md).
+//
+// Every optimizer works on the flat vectors of a Parameters<T>: its state ("V", "S") is a set
+// of vectors aligned element for element with theta, so the state of slice `layers.1.W` is the
+// same [offset, offset + size) range as in theta. State is indexed by position, never by memory
+// address, and one step counter advances once per call of step(), never once per tensor.
+//
+// Names (make_optimizer):
+//   gd                θ := θ − α dθ
+//   momentum          V := βV + (1−β)dθ;  θ := θ − αV                    (β = 0.9)
+//   momentum_pytorch  V := βV + dθ;  θ := θ − αV, or with nesterov
+//                     θ := θ − α(dθ + βV)                                (β = 0.9)
+//   rmsprop           S := βS + (1−β)dθ²;  θ := θ − α dθ / (√S + ε)      (β = 0.9, ε = 1e-8)
+//   adam              V := β1V + (1−β1)dθ;  S := β2S + (1−β2)dθ²;
+//                     θ := θ − α V̂ / (√Ŝ + ε),  V̂ = V/(1−β1^k), Ŝ = S/(1−β2^k)
+//                                                         (β1 = 0.9, β2 = 0.999, ε = 1e-8)
+//   adamw             θ := θ − α·wd·θ on penalized slices (weights) only, then adam
+//                                                         (wd = 0.01, as PyTorch's AdamW)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlp/parameters.hpp"
+#include "mlp/tensor.hpp"
+
+namespace mlp::optim {
+
+/// The configurable hyperparameters of an optimizer. An unset field takes the optimizer's
+/// default; a field set for an optimizer that does not use it is a ConfigError (a misspelled
+/// or misplaced setting is never silently ignored).
+struct OptimizerOptions {
+  std::string name = "adam";
+  std::optional<double> beta{};         ///< momentum, momentum_pytorch, rmsprop
+  std::optional<double> beta1{};        ///< adam, adamw
+  std::optional<double> beta2{};        ///< adam, adamw
+  std::optional<double> eps{};          ///< rmsprop, adam, adamw
+  std::optional<bool> nesterov{};       ///< momentum_pytorch
+  std::optional<double> weight_decay{}; ///< adamw (decoupled, weights only)
+};
+
+/// Everything an optimizer needs to continue exactly where it stopped (checkpoints).
+template <class T>
+struct OptimizerState {
+  std::string optimizer;                 ///< registry name, e.g. "adam"
+  std::uint64_t step = 0;                ///< steps taken so far (k of the last step)
+  std::vector<std::string> buffer_names; ///< e.g. {"V", "S"}
+  std::vector<Vector<T>> buffers;        ///< each aligned with theta; empty before the first step
+};
+
+template <class T>
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  /// One update of params.theta() from params.dtheta() with step size `learning_rate`
+  /// (finite, >= 0). The state is allocated at the first step (sized to theta); later steps
+  /// allocate nothing. Throws ConfigError for a bad learning rate and ShapeError when theta
+  /// no longer has the size the state was built for.
+  void step(Parameters<T>& params, T learning_rate);
+
+  /// The registry name ("adam", "momentum_pytorch", ...).
+  [[nodiscard]] std::string_view name() const { return options_.name; }
+  /// The options with every default filled in.
+  [[nodiscard]] const OptimizerOptions& options() const { return options_; }
+  /// Number of steps taken (k of the last step; the next step uses k + 1).
+  [[nodiscard]] std::uint64_t step_count() const { return step_; }
+
+  /// A copy of the state for a checkpoint.
+  [[nodiscard]] OptimizerState<T> state() const;
+  /// Restores a state produced by state() of the same optimizer. Validates the name, the
+  /// buffer names, equal buffer sizes and finite (and for squared averages non-negative)
+  /// values; throws DataError naming the problem. Nothing changes when it throws.
+  void load_state(const OptimizerState<T>& state);
+  /// Forgets all state (as freshly constructed).
+  void reset();
+
+ protected:
+  struct BufferSpec {
+    std::string_view name;
+    bool nonnegative;  ///< running averages of dθ² can never be negative
+  };
+
+  /// `uses_mask`: the optimizer reads penalized_mask() (built once with the state).
+  Optimizer(OptimizerOptions resolved, std::vector<BufferSpec> buffers, bool uses_mask = false);
+
+  /// Applies step k (k >= 1) with learning rate lr; buffers() are sized to theta.
+  virtual void update(Parameters<T>& params, T lr, std::uint64_t k) = 0;
+
+  std::vector<Vector<T>>& buffers() { return buffers_; }
+  /// 1 on elements of penalized slices (weights), 0 on biases; aligned with theta
+  /// (empty unless the constructor asked for it).
+  const Vector<T>& penalized_mask() const { return mask_; }
+
+ private:
+  void ensure_state(const Parameters<T>& params);
+
+  OptimizerOptions options_;
+  std::vector<BufferSpec> specs_;
+  std::vector<Vector<T>> buffers_;
+  Vector<T> mask_;
+  bool uses_mask_;
+  std::uint64_t step_ = 0;
+};
+
+/// Builds the optimizer `options.name` with validated options. Unknown name: ConfigError
+/// listing the valid names with a did-you-mean; bad or unused option: ConfigError naming the
+/// key (optimizer.beta, ...), the value and the valid range.
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerOptions& options);
+
+/// The registered optimizer names, in registration order.
+std::vector<std::string_view> optimizer_names();
+
+extern template class Optimizer<float>;
+extern template class Optimizer<double>;
+extern template std::unique_ptr<Optimizer<float>> make_optimizer<float>(const OptimizerOptions&);
+extern template std::unique_ptr<Optimizer<double>> make_optimizer<double>(const OptimizerOptions&);
+
+}  // namespace mlp::optim

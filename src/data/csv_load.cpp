@@ -1,0 +1,443 @@
+// From CSV records to a Dataset: column roles from the header, numbers checked field by field,
+// class labels numbered in sorted order.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "io.hpp"
+#include "mlp/data/csv.hpp"
+#include "mlp/error.hpp"
+#include "mlp/names.hpp"
+
+namespace mlp::data {
+namespace {
+
+using Status = ParsedNumber::Status;
+
+struct TargetCell {
+  std::string text;
+  std::size_t line, col;
+  ParsedNumber number;
+};
+
+class Loader {
+ public:
+  Loader(std::string source, const CsvOptions& opts, const CsvSchema* schema)
+      : source_(std::move(source)), opts_(opts), schema_(schema) {}
+
+  void on_record(const CsvRecord& r) {
+    if (header_.empty()) {
+      read_header(r);
+    } else {
+      read_row(r);
+    }
+  }
+
+  Dataset finish() {
+    if (header_.empty()) {
+      throw DataError(fmt::format("{}: error: no data rows (the file is empty)", source_));
+    }
+    if (rows_ == 0) {
+      throw DataError(fmt::format(
+          "{}: error: no data rows (only the header{})", source_,
+          dropped_rows_ > 0 ? fmt::format("; {} rows dropped for missing values", dropped_rows_)
+                            : std::string()));
+    }
+    Dataset ds;
+    ds.source = source_;
+    const auto m = static_cast<Index>(rows_);
+    const auto nf = static_cast<Index>(feature_cols_.size());
+    ds.X = Eigen::Map<const MatrixF>(features_.data(), nf, m);
+    for (const auto c : feature_cols_) ds.feature_names.push_back(header_[c]);
+    for (const auto c : target_cols_) ds.target_names.push_back(header_[c]);
+    if (target_cols_.empty()) {
+      ds.task = schema_ ? schema_->task : Task::regression;
+      if (schema_) ds.class_names = schema_->class_names;
+      return ds;
+    }
+    ds.task = decide_task();
+    if (ds.task == Task::regression) {
+      build_regression(ds);
+    } else {
+      build_classification(ds);
+    }
+    return ds;
+  }
+
+ private:
+  [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const {
+    if (col == 0) throw DataError(fmt::format("{}:{}: error: {}", source_, line, what));
+    throw DataError(fmt::format("{}:{}:{}: error: {}", source_, line, col, what));
+  }
+
+  std::string column_label(std::size_t c) const {
+    return fmt::format("column {} '{}'", c + 1, header_[c]);
+  }
+
+  std::size_t find_column(const std::string& name) const {
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+      if (header_[c] == name) return c;
+    }
+    return header_.size();
+  }
+
+  [[noreturn]] void unknown_column(const std::string& what, const std::string& name) const {
+    std::vector<std::string_view> cands(header_.begin(), header_.end());
+    throw ConfigError(fmt::format("{}: error: {} column '{}' is not in the header{}; available "
+                                  "columns: {}",
+                                  source_, what, name, did_you_mean(name, cands),
+                                  detail::join_names(header_, 50)));
+  }
+
+  void read_header(const CsvRecord& r) {
+    std::map<std::string_view, std::size_t> seen;
+    for (std::size_t c = 0; c < r.fields.size(); ++c) {
+      const auto& f = r.fields[c];
+      if (f.text.empty()) fail(f.line, f.col, fmt::format("column {} has an empty name", c + 1));
+      if (!detail::valid_utf8(f.text)) {
+        fail(f.line, f.col,
+             fmt::format("column {} name {} is not valid UTF-8", c + 1,
+                         detail::quote_bytes(f.text)));
+      }
+      const auto [it, inserted] = seen.emplace(f.text, c);
+      if (!inserted) {
+        fail(f.line, f.col,
+             fmt::format("duplicate column name '{}' (columns {} and {}); column names must "
+                         "be unique",
+                         f.text, it->second + 1, c + 1));
+      }
+    }
+    for (const auto& f : r.fields) header_.emplace_back(f.text);
+    header_line_ = r.line;
+
+    std::vector<bool> dropped(header_.size(), false);
+    for (const auto& name : opts_.drop) {
+      const std::size_t c = find_column(name);
+      if (c == header_.size()) unknown_column("drop", name);
+      dropped[c] = true;
+    }
+    if (schema_ == nullptr) {
+      plan_training(dropped);
+    } else {
+      plan_prediction(dropped);
+    }
+    row_features_.resize(feature_cols_.size());
+    row_targets_.resize(target_cols_.size());
+  }
+
+  void plan_training(const std::vector<bool>& dropped) {
+    if (opts_.targets.empty()) {
+      for (std::size_t c = header_.size(); c-- > 0;) {
+        if (!dropped[c]) {
+          target_cols_.push_back(c);
+          break;
+        }
+      }
+    }
+    for (const auto& name : opts_.targets) {
+      const std::size_t c = find_column(name);
+      if (c == header_.size()) unknown_column("target", name);
+      if (dropped[c]) {
+        throw ConfigError(fmt::format("{}: error: column '{}' is both a target and dropped",
+                                      source_, name));
+      }
+      if (std::find(target_cols_.begin(), target_cols_.end(), c) != target_cols_.end()) {
+        throw ConfigError(fmt::format("{}: error: target column '{}' given twice", source_, name));
+      }
+      target_cols_.push_back(c);
+    }
+    if (target_cols_.empty()) {
+      throw ConfigError(fmt::format("{}: error: no target column (all columns dropped)", source_));
+    }
+    if (opts_.task == Task::classification && target_cols_.size() != 1) {
+      throw ConfigError(fmt::format(
+          "{}: error: classification needs exactly one target column, got {}", source_,
+          target_cols_.size()));
+    }
+    for (std::size_t c = 0; c < header_.size(); ++c) {
+      if (!dropped[c] && std::find(target_cols_.begin(), target_cols_.end(), c) ==
+                             target_cols_.end()) {
+        feature_cols_.push_back(c);
+      }
+    }
+    if (feature_cols_.empty()) {
+      throw ConfigError(fmt::format(
+          "{}: error: no feature columns left after removing the target(s) and dropped "
+          "columns; columns: {}",
+          source_, detail::join_names(header_, 50)));
+    }
+  }
+
+  void plan_prediction(const std::vector<bool>& dropped) {
+    std::vector<std::string> missing;
+    for (const auto& name : schema_->feature_names) {
+      const std::size_t c = find_column(name);
+      if (c == header_.size() || dropped[c]) {
+        missing.push_back(name);
+      } else {
+        feature_cols_.push_back(c);
+      }
+    }
+    if (!missing.empty()) {
+      throw DataError(fmt::format(
+          "{}:{}: error: missing feature column(s) the model was trained on: {}; the file has: "
+          "{}",
+          source_, header_line_, detail::join_names(missing), detail::join_names(header_, 50)));
+    }
+    std::size_t present = 0;
+    for (const auto& name : schema_->target_names) {
+      const std::size_t c = find_column(name);
+      if (c != header_.size() && !dropped[c]) ++present;
+    }
+    if (present == schema_->target_names.size() && present > 0) {
+      for (const auto& name : schema_->target_names) target_cols_.push_back(find_column(name));
+    } else if (present > 0) {
+      throw DataError(fmt::format("{}:{}: error: only some of the target columns ({}) are present",
+                                  source_, header_line_, detail::join_names(schema_->target_names)));
+    }
+  }
+
+  /// Returns false if the value is missing (empty / nan / inf) and rows with missing values
+  /// are dropped; throws on anything else that is not a float32 number.
+  bool number(const CsvField& f, std::size_t c, const ParsedNumber& p, float& out) const {
+    switch (p.status) {
+      case Status::ok: {
+        out = static_cast<float>(p.value);
+        if (!std::isfinite(out)) {
+          fail(f.line, f.col,
+               fmt::format("{}: value {} does not fit in float32 (largest magnitude {:g})",
+                           column_label(c), detail::quote_bytes(f.text),
+                           std::numeric_limits<float>::max()));
+        }
+        return true;
+      }
+      case Status::empty:
+      case Status::non_finite:
+        if (opts_.missing == CsvOptions::Missing::drop_row) return false;
+        fail(f.line, f.col,
+             fmt::format("{}: missing value ({}); expected a finite number (or load with "
+                         "missing values dropped: missing = drop_row)",
+                         column_label(c),
+                         p.status == Status::empty ? std::string("empty field")
+                                                   : detail::quote_bytes(f.text)));
+      case Status::out_of_range:
+        fail(f.line, f.col,
+             fmt::format("{}: number {} is out of range", column_label(c),
+                         detail::quote_bytes(f.text)));
+      case Status::invalid:
+        break;
+    }
+    fail(f.line, f.col,
+         fmt::format("{}: expected a number, found {}", column_label(c),
+                     detail::quote_bytes(f.text)));
+  }
+
+  void read_row(const CsvRecord& r) {
+    if (r.fields.size() != header_.size()) {
+      fail(r.line, 0,
+           fmt::format("expected {} fields, found {}", header_.size(), r.fields.size()));
+    }
+    bool keep = true;
+    for (std::size_t k = 0; k < feature_cols_.size(); ++k) {
+      const std::size_t c = feature_cols_[k];
+      const auto& f = r.fields[c];
+      keep = number(f, c, parse_number(f.text), row_features_[k]) && keep;
+    }
+    for (std::size_t k = 0; k < target_cols_.size(); ++k) {
+      const std::size_t c = target_cols_[k];
+      const auto& f = r.fields[c];
+      auto& cell = row_targets_[k];
+      cell.text.assign(f.text);
+      cell.line = f.line;
+      cell.col = f.col;
+      cell.number = parse_number(f.text);
+      if (cell.number.status == Status::empty || cell.number.status == Status::non_finite) {
+        float unused = 0;
+        keep = number(f, c, cell.number, unused) && keep;
+      }
+    }
+    if (!keep) {
+      ++dropped_rows_;
+      return;
+    }
+    features_.insert(features_.end(), row_features_.begin(), row_features_.end());
+    for (const auto& cell : row_targets_) targets_.push_back(cell);
+    ++rows_;
+  }
+
+  const TargetCell& cell(std::size_t row, std::size_t k) const {
+    return targets_[row * target_cols_.size() + k];
+  }
+
+  Task decide_task() const {
+    if (schema_ != nullptr) return schema_->task;
+    if (opts_.task) return *opts_.task;
+    bool any_text = false;
+    for (std::size_t k = 0; k < target_cols_.size(); ++k) {
+      const TargetCell* first_number = nullptr;
+      const TargetCell* first_text = nullptr;
+      for (std::size_t i = 0; i < rows_; ++i) {
+        const auto& t = cell(i, k);
+        if (t.number.status == Status::invalid) {
+          if (!first_text) first_text = &t;
+        } else if (!first_number) {
+          first_number = &t;
+        }
+      }
+      if (first_text && first_number) {
+        fail(first_text->line, first_text->col,
+             fmt::format("{}: the target mixes numbers (e.g. {} on line {}) and text ({}); fix "
+                         "the value, or set the task to classification to treat every value "
+                         "as a class name",
+                         column_label(target_cols_[k]), detail::quote_bytes(first_number->text),
+                         first_number->line, detail::quote_bytes(first_text->text)));
+      }
+      any_text = any_text || first_text != nullptr;
+    }
+    if (any_text && target_cols_.size() != 1) {
+      throw ConfigError(fmt::format(
+          "{}: error: text class labels need exactly one target column, got {}", source_,
+          target_cols_.size()));
+    }
+    return any_text ? Task::classification : Task::regression;
+  }
+
+  void build_regression(Dataset& ds) const {
+    const auto nt = static_cast<Index>(target_cols_.size());
+    ds.Y.resize(nt, static_cast<Index>(rows_));
+    for (std::size_t i = 0; i < rows_; ++i) {
+      for (std::size_t k = 0; k < target_cols_.size(); ++k) {
+        const auto& t = cell(i, k);
+        float v = 0;
+        number(CsvField{t.text, t.line, t.col, false}, target_cols_[k], t.number, v);
+        ds.Y(static_cast<Index>(k), static_cast<Index>(i)) = v;
+      }
+    }
+  }
+
+  void build_classification(Dataset& ds) const {
+    ds.labels.resize(rows_);
+    bool all_numeric = true;
+    for (std::size_t i = 0; i < rows_; ++i) {
+      all_numeric = all_numeric && cell(i, 0).number.status == Status::ok;
+    }
+    if (schema_ != nullptr) {
+      map_known_labels(ds, all_numeric);
+      return;
+    }
+    if (all_numeric) {
+      // Numeric labels: classes in ascending numeric order, named by the shortest decimal
+      // that reads back as the same double ("3", "0.5").
+      std::set<double> values;
+      for (std::size_t i = 0; i < rows_; ++i) values.insert(cell(i, 0).number.value);
+      std::map<double, std::int32_t> index;
+      for (const double v : values) {
+        index.emplace(v, static_cast<std::int32_t>(ds.class_names.size()));
+        ds.class_names.push_back(fmt::format("{}", v));
+      }
+      for (std::size_t i = 0; i < rows_; ++i) ds.labels[i] = index.at(cell(i, 0).number.value);
+      return;
+    }
+    // Text labels: classes in byte-wise sorted order.
+    std::map<std::string_view, std::int32_t> index;
+    for (std::size_t i = 0; i < rows_; ++i) {
+      const auto& t = cell(i, 0);
+      if (index.emplace(t.text, 0).second && !detail::valid_utf8(t.text)) {
+        fail(t.line, t.col,
+             fmt::format("{}: class label {} is not valid UTF-8", column_label(target_cols_[0]),
+                         detail::quote_bytes(t.text)));
+      }
+    }
+    for (auto& [name, k] : index) {
+      k = static_cast<std::int32_t>(ds.class_names.size());
+      ds.class_names.emplace_back(name);
+    }
+    for (std::size_t i = 0; i < rows_; ++i) ds.labels[i] = index.at(cell(i, 0).text);
+  }
+
+  void map_known_labels(Dataset& ds, bool all_numeric) const {
+    ds.class_names = schema_->class_names;
+    std::map<std::string_view, std::int32_t> by_name;
+    std::map<double, std::int32_t> by_value;
+    for (std::size_t k = 0; k < ds.class_names.size(); ++k) {
+      const auto idx = static_cast<std::int32_t>(k);
+      by_name.emplace(ds.class_names[k], idx);
+      const auto p = parse_number(ds.class_names[k]);
+      if (p.status == Status::ok) by_value.emplace(p.value, idx);
+    }
+    for (std::size_t i = 0; i < rows_; ++i) {
+      const auto& t = cell(i, 0);
+      if (const auto it = by_name.find(t.text); it != by_name.end()) {
+        ds.labels[i] = it->second;
+        continue;
+      }
+      if (all_numeric) {
+        if (const auto it = by_value.find(t.number.value); it != by_value.end()) {
+          ds.labels[i] = it->second;
+          continue;
+        }
+      }
+      fail(t.line, t.col,
+           fmt::format("{}: class label {} was not seen in training; known classes: {}",
+                       column_label(target_cols_[0]), detail::quote_bytes(t.text),
+                       detail::join_names(ds.class_names, 50)));
+    }
+  }
+
+  std::string source_;
+  const CsvOptions& opts_;
+  const CsvSchema* schema_;
+  std::vector<std::string> header_;
+  std::size_t header_line_ = 0;
+  std::vector<std::size_t> feature_cols_, target_cols_;
+  std::vector<float> row_features_;
+  std::vector<TargetCell> row_targets_;
+  std::vector<float> features_;  // column-major n_features x m, one example after another
+  std::vector<TargetCell> targets_;
+  std::size_t rows_ = 0;
+  std::size_t dropped_rows_ = 0;
+};
+
+template <class Feed>
+Dataset load(std::string source, const CsvOptions& opts, const CsvSchema* schema, Feed&& feed) {
+  Loader loader(source, opts, schema);
+  CsvReader reader(
+      source, [&](const CsvRecord& r) { loader.on_record(r); }, opts.max_field_bytes,
+      opts.max_record_bytes);
+  feed(reader);
+  reader.finish();
+  return loader.finish();
+}
+
+}  // namespace
+
+Dataset parse_csv(std::string_view text, std::string_view source_name, const CsvOptions& options) {
+  return load(std::string(source_name), options, nullptr,
+              [&](CsvReader& reader) { reader.feed(text); });
+}
+
+Dataset parse_csv(std::string_view text, std::string_view source_name, const CsvSchema& schema,
+                  const CsvOptions& options) {
+  return load(std::string(source_name), options, &schema,
+              [&](CsvReader& reader) { reader.feed(text); });
+}
+
+Dataset load_csv(const std::filesystem::path& path, const CsvOptions& options) {
+  return load(detail::display_name(path), options, nullptr, [&](CsvReader& reader) {
+    detail::read_chunks(path, std::size_t{1} << 16, [&](std::string_view c) { reader.feed(c); });
+  });
+}
+
+Dataset load_csv(const std::filesystem::path& path, const CsvSchema& schema,
+                 const CsvOptions& options) {
+  return load(detail::display_name(path), options, &schema, [&](CsvReader& reader) {
+    detail::read_chunks(path, std::size_t{1} << 16, [&](std::string_view c) { reader.feed(c); });
+  });
+}
+
+}  // namespace mlp::data

@@ -1,0 +1,69 @@
+#include "mlp/data/dataset.hpp"
+
+#include <fmt/format.h>
+
+#include "io.hpp"
+#include "mlp/error.hpp"
+
+namespace mlp::data {
+
+Dataset Dataset::select(std::span<const Index> indices) const {
+  Dataset out;
+  out.task = task;
+  out.feature_names = feature_names;
+  out.target_names = target_names;
+  out.class_names = class_names;
+  out.source = source;
+  const auto n = static_cast<Index>(indices.size());
+  out.X.resize(X.rows(), n);
+  const bool has_y = Y.rows() > 0 && Y.cols() == size();
+  const bool has_labels = labels.size() == static_cast<std::size_t>(size());
+  if (has_y) out.Y.resize(Y.rows(), n);
+  if (has_labels) out.labels.resize(indices.size());
+  for (Index j = 0; j < n; ++j) {
+    const Index i = indices[static_cast<std::size_t>(j)];
+    if (i < 0 || i >= size()) {
+      throw ConfigError(fmt::format("example index {} out of range [0, {})", i, size()));
+    }
+    out.X.col(j) = X.col(i);
+    if (has_y) out.Y.col(j) = Y.col(i);
+    if (has_labels) out.labels[static_cast<std::size_t>(j)] = labels[static_cast<std::size_t>(i)];
+  }
+  return out;
+}
+
+MatrixF one_hot(std::span<const std::int32_t> labels, Index n_classes) {
+  MatrixF Y = MatrixF::Zero(n_classes, static_cast<Index>(labels.size()));
+  for (std::size_t j = 0; j < labels.size(); ++j) {
+    if (labels[j] < 0 || labels[j] >= n_classes) {
+      throw DataError(fmt::format("label {} of example {} is outside [0, {})", labels[j], j,
+                                  n_classes));
+    }
+    Y(labels[j], static_cast<Index>(j)) = 1.0f;
+  }
+  return Y;
+}
+
+void check_compatible(const Dataset& reference, const Dataset& other) {
+  const auto fail = [&](const std::string& what) {
+    throw DataError(fmt::format("{}: error: {} (compared with {})", other.source, what,
+                                reference.source));
+  };
+  if (other.feature_names != reference.feature_names) {
+    fail(fmt::format("feature columns differ: [{}] vs [{}]",
+                     detail::join_names(other.feature_names),
+                     detail::join_names(reference.feature_names)));
+  }
+  if (other.task != reference.task) fail("the task (regression / classification) differs");
+  if (other.has_targets() && other.target_names != reference.target_names) {
+    fail(fmt::format("target columns differ: [{}] vs [{}]", detail::join_names(other.target_names),
+                     detail::join_names(reference.target_names)));
+  }
+  if (reference.task == Task::classification && other.class_names != reference.class_names) {
+    fail(fmt::format("class names differ: [{}] vs [{}]; load it with the training classes",
+                     detail::join_names(other.class_names),
+                     detail::join_names(reference.class_names)));
+  }
+}
+
+}  // namespace mlp::data

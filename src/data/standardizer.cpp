@@ -1,0 +1,104 @@
+#include "mlp/data/standardizer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "mlp/error.hpp"
+
+namespace mlp::data {
+
+Standardizer::Standardizer(std::vector<float> mean, std::vector<float> stddev)
+    : mean_(std::move(mean)), stddev_(std::move(stddev)) {
+  if (mean_.size() != stddev_.size()) {
+    throw DataError(fmt::format("standardization: {} means but {} standard deviations",
+                                mean_.size(), stddev_.size()));
+  }
+  for (std::size_t j = 0; j < mean_.size(); ++j) {
+    if (!std::isfinite(mean_[j]) || !std::isfinite(stddev_[j]) || stddev_[j] < 0.0f) {
+      throw DataError(fmt::format("standardization entry {}: mean {} and standard deviation {} "
+                                  "must be finite, the deviation >= 0",
+                                  j, mean_[j], stddev_[j]));
+    }
+  }
+}
+
+float Standardizer::scale(Index j) const {
+  const float s = stddev_[static_cast<std::size_t>(j)];
+  return s > 0.0f ? s : 1.0f;
+}
+
+void Standardizer::fit(const MatrixF& X) {
+  if (X.cols() == 0) throw ShapeError("standardization: cannot fit on zero examples");
+  const auto m = static_cast<double>(X.cols());
+  mean_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
+  stddev_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
+  for (Index j = 0; j < X.rows(); ++j) {
+    // Two passes in double: mu = sum(x)/m, sigma^2 = sum((x - mu)^2)/m.
+    double sum = 0.0;
+    for (Index i = 0; i < X.cols(); ++i) sum += X(j, i);
+    const double mu = sum / m;
+    double ss = 0.0;
+    for (Index i = 0; i < X.cols(); ++i) {
+      const double d = X(j, i) - mu;
+      ss += d * d;
+    }
+    mean_[static_cast<std::size_t>(j)] = static_cast<float>(mu);
+    stddev_[static_cast<std::size_t>(j)] = static_cast<float>(std::sqrt(ss / m));
+  }
+}
+
+void Standardizer::check_rows(const MatrixF& X, const char* what) const {
+  if (!fitted()) throw ShapeError(fmt::format("standardization: {} before fit", what));
+  if (X.rows() != size()) {
+    throw ShapeError(fmt::format("standardization: {} of {} rows, fitted on {}", what, X.rows(),
+                                 size()));
+  }
+}
+
+namespace {
+Eigen::ArrayXf divisors(const std::vector<float>& stddev) {
+  Eigen::ArrayXf s(static_cast<Index>(stddev.size()));
+  for (std::size_t j = 0; j < stddev.size(); ++j) {
+    s(static_cast<Index>(j)) = stddev[j] > 0.0f ? stddev[j] : 1.0f;
+  }
+  return s;
+}
+}  // namespace
+
+void Standardizer::transform(MatrixF& X) const {
+  check_rows(X, "transform");
+  // X (n x m): x' = (x - mu) / s, column by column (each example contiguous).
+  const Eigen::Map<const Eigen::ArrayXf> mu(mean_.data(), size());
+  const Eigen::ArrayXf s = divisors(stddev_);
+  X.array() = (X.array().colwise() - mu).colwise() / s;
+}
+
+void Standardizer::inverse_transform(MatrixF& X) const {
+  check_rows(X, "inverse transform");
+  // x = x' s + mu
+  const Eigen::Map<const Eigen::ArrayXf> mu(mean_.data(), size());
+  const Eigen::ArrayXf s = divisors(stddev_);
+  X.array() = (X.array().colwise() * s).colwise() + mu;
+}
+
+Normalization Normalization::fit(const Dataset& train, bool standardize_targets) {
+  Normalization n;
+  n.features.fit(train.X);
+  if (standardize_targets && train.task == Task::regression && train.Y.rows() > 0) {
+    n.targets.emplace();
+    n.targets->fit(train.Y);
+  }
+  return n;
+}
+
+void Normalization::apply(Dataset& data) const {
+  features.transform(data.X);
+  if (targets && data.task == Task::regression && data.Y.rows() > 0) targets->transform(data.Y);
+}
+
+void Normalization::invert_targets(MatrixF& Y) const {
+  if (targets) targets->inverse_transform(Y);
+}
+
+}  // namespace mlp::data

@@ -1,0 +1,87 @@
+// Adam (SPEC §4) and AdamW (decoupled weight decay, Loshchilov & Hutter), at step k >= 1:
+//   V := β1V + (1−β1)dθ;   S := β2S + (1−β2)dθ²
+//   V̂ = V/(1−β1^k);        Ŝ = S/(1−β2^k)
+//   adam:  θ := θ − α V̂/(√Ŝ + ε)
+//   adamw: θ := θ(1 − α·wd·[θ is a weight]) − α V̂/(√Ŝ + ε)     (biases are not decayed)
+// Defaults β1 = 0.9, β2 = 0.999, ε = 1e-8; adamw wd = 0.01 (torch.optim.AdamW's default).
+// k is the optimizer's single step counter: it advances once per step, for all slices at once.
+#include <cmath>
+
+#include "optimizer_impl.hpp"
+
+namespace mlp::optim {
+namespace {
+
+template <class T>
+class Adam final : public Optimizer<T> {
+ public:
+  Adam(OptimizerOptions o, bool decoupled_decay)
+      : Optimizer<T>(o, {{"V", false}, {"S", true}}, decoupled_decay),
+        beta1_(*o.beta1),
+        beta2_(*o.beta2),
+        eps_(static_cast<T>(*o.eps)),
+        weight_decay_(static_cast<T>(o.weight_decay.value_or(0.0))),
+        decoupled_(decoupled_decay) {}
+
+ protected:
+  // θ, dθ, V, S, mask: [n]
+  void update(Parameters<T>& p, T alpha, std::uint64_t k) override {
+    auto& V = this->buffers()[0];
+    auto& S = this->buffers()[1];
+    const double kd = static_cast<double>(k);
+    const T bias1 = static_cast<T>(1.0 - std::pow(beta1_, kd));  // 1 − β1^k
+    const T bias2 = static_cast<T>(1.0 - std::pow(beta2_, kd));  // 1 − β2^k
+    const T b1 = static_cast<T>(beta1_);
+    const T b2 = static_cast<T>(beta2_);
+    const T decay = alpha * weight_decay_;
+    detail::for_each_block(V.size(), [&](Index i, Index len) {
+      auto v = V.segment(i, len).array();
+      auto s = S.segment(i, len).array();
+      const auto g = p.dtheta().segment(i, len).array();
+      auto theta = p.theta().segment(i, len).array();
+      v = b1 * v + (T(1) - b1) * g;
+      s = b2 * s + (T(1) - b2) * g.square();
+      if (decoupled_) {
+        theta *= T(1) - decay * this->penalized_mask().segment(i, len).array();
+      }
+      theta -= alpha * (v / bias1) / ((s / bias2).sqrt() + eps_);
+    });
+  }
+
+ private:
+  double beta1_;
+  double beta2_;
+  T eps_;
+  T weight_decay_;
+  bool decoupled_;
+};
+
+OptimizerOptions resolve(const OptimizerOptions& options, bool decoupled) {
+  OptimizerOptions o = options;
+  o.beta1 = detail::decay_rate(options, options.beta1, 0.9, "beta1");
+  o.beta2 = detail::decay_rate(options, options.beta2, 0.999, "beta2");
+  o.eps = detail::positive(options, options.eps, 1e-8, "eps");
+  if (decoupled) o.weight_decay = detail::non_negative(options, options.weight_decay, 0.01, "weight_decay");
+  return o;
+}
+
+}  // namespace
+
+namespace detail {
+template <class T>
+std::unique_ptr<Optimizer<T>> make_adam(const OptimizerOptions& options) {
+  reject_unused(options, {"beta1", "beta2", "eps"});
+  return std::make_unique<Adam<T>>(resolve(options, false), false);
+}
+template <class T>
+std::unique_ptr<Optimizer<T>> make_adamw(const OptimizerOptions& options) {
+  reject_unused(options, {"beta1", "beta2", "eps", "weight_decay"});
+  return std::make_unique<Adam<T>>(resolve(options, true), true);
+}
+template std::unique_ptr<Optimizer<float>> make_adam<float>(const OptimizerOptions&);
+template std::unique_ptr<Optimizer<double>> make_adam<double>(const OptimizerOptions&);
+template std::unique_ptr<Optimizer<float>> make_adamw<float>(const OptimizerOptions&);
+template std::unique_ptr<Optimizer<double>> make_adamw<double>(const OptimizerOptions&);
+}  // namespace detail
+
+}  // namespace mlp::optim
