@@ -429,6 +429,10 @@ Json Parser::parse_json() const {
     std::string why = e.what();
     if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
     fail("the header is not valid JSON (header byte " + std::to_string(e.byte) + "): " + why);
+  } catch (const Json::exception& e) {  // e.g. out_of_range.406: a number overflows a double
+    std::string why = e.what();
+    if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
+    fail("the header is not valid JSON: " + why);
   }
 }
 
