@@ -1,0 +1,926 @@
+// Parsing and validation of the run configuration. toml++ parses the text (and reports syntax
+// errors and duplicate keys with their position); this file checks the schema: every key known,
+// every value of the right type and in range, the combinations consistent. All problems are
+// collected and reported together, each as "LOCATION: error: KEY ...".
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "schema.hpp"
+#include "mlp/config.hpp"
+#include "mlp/error.hpp"
+
+namespace mlp {
+namespace {
+
+using namespace config;
+namespace sc = config::schema;
+
+constexpr std::int64_t kMaxEpochs = 10'000'000;
+constexpr std::int64_t kMaxWidth = 10'000'000;
+constexpr std::int64_t kMaxThreads = 4096;
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kSplitTolerance = 1e-9;
+
+std::string join(const std::vector<std::string_view>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (auto s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  std::size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+std::string quote(std::string_view s) {
+  constexpr std::size_t kMax = 80;
+  std::string q = sc::quoted(s.substr(0, std::min(s.size(), kMax)));
+  if (s.size() > kMax) q += "...";
+  return q;
+}
+
+/// A number as the message shows it: shortest round-trip form ("0.1", "-inf", "nan").
+std::string num(double x) { return fmt::format("{}", x); }
+
+std::string describe(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "string " + quote(n.as_string()->get());
+    case toml::node_type::integer: return fmt::format("integer {}", n.as_integer()->get());
+    case toml::node_type::floating_point: return "float " + num(n.as_floating_point()->get());
+    case toml::node_type::boolean: return n.as_boolean()->get() ? "true" : "false";
+    case toml::node_type::array: return fmt::format("a list of {}", n.as_array()->size());
+    case toml::node_type::table: return "a table";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+std::optional<double> as_real(const toml::node& n) {
+  if (const auto* f = n.as_floating_point()) return f->get();
+  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+  return std::nullopt;
+}
+
+/// An interval of real numbers; every bound also requires a finite value.
+struct Range {
+  double lo;
+  bool lo_open;
+  double hi = kInf;
+  bool hi_open = true;
+
+  [[nodiscard]] bool contains(double x) const {
+    if (!std::isfinite(x)) return false;
+    if (lo_open ? !(x > lo) : !(x >= lo)) return false;
+    if (hi == kInf) return true;
+    return hi_open ? x < hi : x <= hi;
+  }
+  [[nodiscard]] std::string text() const {
+    if (hi == kInf) return fmt::format("{} {} and finite", lo_open ? ">" : ">=", num(lo));
+    return fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", num(lo), num(hi), hi_open ? ")" : "]");
+  }
+};
+
+constexpr Range kPositive{0.0, true};
+constexpr Range kNonNegative{0.0, false};
+constexpr Range kBeta{0.0, false, 1.0, true};         // [0, 1)
+constexpr Range kKeepProb{0.0, true, 1.0, false};     // (0, 1]
+constexpr Range kGamma{0.0, true, 1.0, false};        // (0, 1]
+constexpr Range kFactor{0.0, true, 1.0, true};        // (0, 1)
+
+std::string int_range_text(std::int64_t lo, std::int64_t hi) {
+  if (hi == kInt64Max) return fmt::format("an integer >= {}", lo);
+  return fmt::format("an integer in [{}, {}]", lo, hi);
+}
+
+/// The file name part of a path, lower-cased.
+std::string lower_file_name(std::string_view path) {
+  std::string name = std::filesystem::path(std::string(path)).filename().string();
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+/// Hint for a key written in the wrong section: "train.learning_rate" for "learning_rate".
+std::optional<std::string> other_section_with(std::string_view leaf, std::string_view not_in) {
+  for (const auto& s : sc::sections()) {
+    if (s.name == not_in) continue;
+    if (std::find(s.keys.begin(), s.keys.end(), leaf) != s.keys.end()) {
+      return fmt::format("{}.{}", s.name, leaf);
+    }
+  }
+  return std::nullopt;
+}
+
+class Validator {
+ public:
+  Validator(std::string source, toml::table& root) : source_(std::move(source)), root_(root) {
+    cfg_.source = source_;
+  }
+
+  void apply_overrides(const std::vector<std::string>& overrides);
+  RunConfig run();
+
+ private:
+  struct Sec {
+    std::string name;
+    const toml::table* table = nullptr;
+  };
+
+  // ---- locations and errors -------------------------------------------------------------
+  [[nodiscard]] std::string loc(std::string_view key, const toml::source_region& r) const {
+    std::string base(key.substr(0, key.find('[')));
+    if (auto it = set_text_.find(base); it != set_text_.end()) return it->second;
+    if (r.begin.line == 0) return source_;
+    return fmt::format("{}:{}:{}", source_, r.begin.line, r.begin.column);
+  }
+  void error_at(const std::string& location, const std::string& msg) {
+    errors_.push_back(fmt::format("{}: error: {}", location, msg));
+  }
+  void error(std::string_view key, const toml::node& n, const std::string& msg) {
+    error_at(loc(key, n.source()), msg);
+  }
+  /// Error about a key already read: cite where it was written (or the file for a default).
+  void error_key(std::string_view key, const std::string& msg) {
+    error_at(cfg_.location_of(key), msg);
+  }
+
+  // ---- structure ------------------------------------------------------------------------
+  void check_structure(const toml::table& t, const sc::Section& s);
+  Sec section(const std::string& name);
+
+  // ---- typed getters: each records the key's location and leaves `out` at its default when
+  // the key is absent or wrong -------------------------------------------------------------
+  const toml::node* get(const Sec& s, std::string_view key) {
+    if (s.table == nullptr) return nullptr;
+    const toml::node* n = s.table->get(key);
+    if (n != nullptr) {
+      const std::string full = name(s, key);
+      cfg_.where[full] = loc(full, n->source());
+    }
+    return n;
+  }
+  [[nodiscard]] bool has(const Sec& s, std::string_view key) const {
+    return s.table != nullptr && s.table->contains(key);
+  }
+  static std::string name(const Sec& s, std::string_view key) {
+    return fmt::format("{}.{}", s.name, key);
+  }
+
+  bool real_value(const std::string& full, const toml::node& n, Range r, double& out) {
+    const auto v = as_real(n);
+    if (!v) {
+      error(full, n, fmt::format("{} must be a number {} (got {})", full, r.text(), describe(n)));
+      return false;
+    }
+    if (!r.contains(*v)) {
+      error(full, n, fmt::format("{} must be {} (got {})", full, r.text(), num(*v)));
+      return false;
+    }
+    out = *v;
+    return true;
+  }
+  bool real(const Sec& s, std::string_view key, Range r, double& out) {
+    const toml::node* n = get(s, key);
+    return n == nullptr || real_value(name(s, key), *n, r, out);
+  }
+
+  bool integer_value(const std::string& full, const toml::node& n, std::int64_t lo,
+                     std::int64_t hi, std::int64_t& out) {
+    const auto* i = n.as_integer();
+    if (i == nullptr || i->get() < lo || i->get() > hi) {
+      error(full, n,
+            fmt::format("{} must be {} (got {})", full, int_range_text(lo, hi),
+                        i == nullptr ? describe(n) : fmt::format("{}", i->get())));
+      return false;
+    }
+    out = i->get();
+    return true;
+  }
+  bool integer(const Sec& s, std::string_view key, std::int64_t lo, std::int64_t hi,
+               std::int64_t& out) {
+    const toml::node* n = get(s, key);
+    return n == nullptr || integer_value(name(s, key), *n, lo, hi, out);
+  }
+
+  bool boolean(const Sec& s, std::string_view key, bool& out) {
+    const toml::node* n = get(s, key);
+    if (n == nullptr) return true;
+    if (const auto* b = n->as_boolean()) {
+      out = b->get();
+      return true;
+    }
+    const std::string full = name(s, key);
+    error(full, *n, fmt::format("{} must be true or false (got {})", full, describe(*n)));
+    return false;
+  }
+
+  bool text_value(const std::string& full, const toml::node& n, std::string_view what,
+                  std::string& out) {
+    const auto* str = n.as_string();
+    if (str == nullptr || str->get().empty()) {
+      error(full, n, fmt::format("{} must be {} (got {})", full, what, describe(n)));
+      return false;
+    }
+    out = str->get();
+    return true;
+  }
+  void path(const Sec& s, std::string_view key, std::optional<std::string>& out) {
+    const toml::node* n = get(s, key);
+    std::string v;
+    if (n != nullptr && text_value(name(s, key), *n, "a non-empty path string", v)) out = v;
+  }
+
+  template <class E>
+  bool choice_value(const std::string& full, const toml::node& n, const sc::NameTable<E>& table,
+                    E& out) {
+    std::vector<std::string_view> names;
+    for (const auto& [nm, e] : table) names.push_back(nm);
+    const auto* str = n.as_string();
+    if (str != nullptr) {
+      for (const auto& [nm, e] : table) {
+        if (nm == str->get()) {
+          out = e;
+          return true;
+        }
+      }
+    }
+    error(full, n,
+          fmt::format("{} must be one of {} (got {}){}", full, join(names), describe(n),
+                      str != nullptr ? did_you_mean(str->get(), names) : std::string()));
+    return false;
+  }
+  template <class E>
+  bool choice(const Sec& s, std::string_view key, const sc::NameTable<E>& table, E& out) {
+    const toml::node* n = get(s, key);
+    return n == nullptr || choice_value(name(s, key), *n, table, out);
+  }
+
+  /// A string or a list of strings (non-empty, distinct).
+  bool string_list(const Sec& s, std::string_view key, std::vector<std::string>& out);
+
+  /// Keys that only some variants use: an explicit one the chosen variant ignores is an error.
+  void check_unused(const Sec& s, const std::vector<std::string_view>& candidates,
+                    const std::vector<std::string_view>& used, const std::string& chooser);
+
+  void read_data();
+  void read_model();
+  void read_train();
+  void read_schedule();
+  void read_early_stopping();
+  void cross_checks();
+
+  std::string source_;
+  toml::table& root_;
+  std::map<std::string, std::string, std::less<>> set_text_;  // dotted key -> "--set k=v"
+  std::vector<std::string> errors_;
+  RunConfig cfg_;
+  bool split_ok_ = true;
+  bool loss_ok_ = true;
+  bool output_ok_ = true;
+  bool task_ok_ = true;
+};
+
+// ---- overrides ----------------------------------------------------------------------------
+
+void Validator::apply_overrides(const std::vector<std::string>& overrides) {
+  const auto& keys = config_keys();
+  for (const auto& o : overrides) {
+    const std::string where = "--set " + o;
+    const auto eq = o.find('=');
+    if (eq == std::string::npos) {
+      error_at(where, "expected --set section.key=value, e.g. --set train.learning_rate=0.01");
+      continue;
+    }
+    const std::string key = trim(std::string_view(o).substr(0, eq));
+    const std::string text = trim(std::string_view(o).substr(eq + 1));
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string msg = fmt::format("unknown key {}", key);
+      const std::string dym = did_you_mean(key, keys);
+      msg += dym;
+      if (dym.empty()) {
+        const auto dot = key.rfind('.');
+        const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+        if (auto other = other_section_with(leaf, "")) {
+          msg += fmt::format(" (did you mean '{}'?)", *other);
+        }
+      }
+      error_at(where, msg + "; keys are written section.key, e.g. train.learning_rate (see "
+                            "docs/config.md)");
+      continue;
+    }
+    // The value is TOML ("0.01", "[64, 32]", "\"step\"", "true"); anything else is a string.
+    std::unique_ptr<toml::node> value;
+    try {
+      const std::string doc = "v = " + text;
+      toml::table t = toml::parse(std::string_view(doc), std::string_view("--set"));
+      if (t.size() == 1 && t.contains("v")) {
+        t.get("v")->visit([&](auto&& v) {
+          using V = std::remove_cv_t<std::remove_reference_t<decltype(v)>>;
+          value = std::make_unique<V>(v);
+        });
+      }
+    } catch (const toml::parse_error&) {
+    }
+    if (!value) value = std::make_unique<toml::value<std::string>>(text);
+
+    // Walk to the key's table, creating missing tables; a non-table on the way is reported
+    // by the structure check of the file.
+    toml::table* cur = &root_;
+    std::size_t start = 0;
+    bool reachable = true;
+    for (std::size_t dot = key.find('.'); dot != std::string::npos;
+         start = dot + 1, dot = key.find('.', start)) {
+      const std::string part = key.substr(start, dot - start);
+      if (!cur->contains(part)) cur->insert(part, toml::table{});
+      toml::node* next = cur->get(part);
+      if (!next->is_table()) {
+        reachable = false;
+        break;
+      }
+      cur = next->as_table();
+    }
+    if (!reachable) continue;
+    const std::string leaf = key.substr(start);
+    value->visit([&](auto&& v) { cur->insert_or_assign(leaf, v); });
+    set_text_[key] = where;
+  }
+}
+
+// ---- structure: unknown keys, sections that are not tables --------------------------------
+
+void Validator::check_structure(const toml::table& t, const sc::Section& s) {
+  for (auto&& [k, v] : t) {
+    const std::string_view leaf = k.str();
+    const std::string full = s.name.empty() ? std::string(leaf) : fmt::format("{}.{}", s.name, leaf);
+    const bool is_key = std::find(s.keys.begin(), s.keys.end(), leaf) != s.keys.end();
+    const bool is_table = std::find(s.tables.begin(), s.tables.end(), leaf) != s.tables.end();
+    if (is_table) {
+      if (!v.is_table()) {
+        error(full, v,
+              fmt::format("{} must be a table (got {}); write it as the section [{}]", full,
+                          describe(v), full));
+      } else {
+        check_structure(*v.as_table(), *sc::find_section(full));
+      }
+      continue;
+    }
+    if (is_key) continue;
+    std::vector<std::string_view> candidates(s.keys.begin(), s.keys.end());
+    candidates.insert(candidates.end(), s.tables.begin(), s.tables.end());
+    std::string msg = fmt::format("unknown key {}{}", full, did_you_mean(leaf, candidates));
+    if (msg.find("did you mean") == std::string::npos) {
+      if (auto other = other_section_with(leaf, s.name)) {
+        msg += fmt::format(" (did you mean '{}'? it belongs in [{}])", *other,
+                           other->substr(0, other->rfind('.')));
+      }
+    }
+    if (s.name.empty()) {
+      msg += fmt::format("; valid sections: {}", join(candidates));
+    } else {
+      msg += fmt::format("; valid keys in [{}]: {}", s.name, join(candidates));
+    }
+    error_at(loc(full, k.source()), msg);
+  }
+}
+
+Validator::Sec Validator::section(const std::string& dotted) {
+  Sec s{dotted, nullptr};
+  const toml::table* cur = &root_;
+  std::size_t start = 0;
+  while (cur != nullptr) {
+    const auto dot = dotted.find('.', start);
+    const std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
+    const toml::node* n = cur->get(part);
+    cur = n != nullptr ? n->as_table() : nullptr;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  s.table = cur;
+  return s;
+}
+
+bool Validator::string_list(const Sec& s, std::string_view key, std::vector<std::string>& out) {
+  const toml::node* n = get(s, key);
+  if (n == nullptr) return true;
+  const std::string full = name(s, key);
+  std::vector<std::string> values;
+  if (n->is_string()) {
+    std::string v;
+    if (!text_value(full, *n, "a non-empty column name", v)) return false;
+    values.push_back(v);
+  } else if (const auto* arr = n->as_array()) {
+    bool ok = true;
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string elem = fmt::format("{}[{}]", full, i);
+      const toml::node& e = *arr->get(i);
+      cfg_.where[elem] = loc(elem, e.source());
+      std::string v;
+      if (!text_value(elem, e, "a non-empty column name", v)) {
+        ok = false;
+        continue;
+      }
+      if (std::find(values.begin(), values.end(), v) != values.end()) {
+        error(elem, e, fmt::format("{} repeats the column {}", elem, quote(v)));
+        ok = false;
+        continue;
+      }
+      values.push_back(v);
+    }
+    if (!ok) return false;
+  } else {
+    error(full, *n,
+          fmt::format("{} must be a column name or a list of column names (got {})", full,
+                      describe(*n)));
+    return false;
+  }
+  out = std::move(values);
+  return true;
+}
+
+void Validator::check_unused(const Sec& s, const std::vector<std::string_view>& candidates,
+                             const std::vector<std::string_view>& used,
+                             const std::string& chooser) {
+  for (auto key : candidates) {
+    if (!has(s, key) || std::find(used.begin(), used.end(), key) != used.end()) continue;
+    const std::string full = name(s, key);
+    error_key(full, fmt::format("{} is not used by {} ({}); remove it", full, chooser,
+                                used.empty() ? std::string("it has no parameters")
+                                             : "it uses: " + join(used)));
+  }
+}
+
+// ---- [data] --------------------------------------------------------------------------------
+
+void Validator::read_data() {
+  const Sec s = section("data");
+  auto& d = cfg_.data;
+  {
+    std::optional<std::string> train;
+    path(s, "train", train);
+    if (train) {
+      d.train = *train;
+    } else if (!has(s, "train")) {
+      error_at(source_, "data.train is required: the training data file, e.g. [data] "
+                        "train = \"train.csv\"");
+    }
+  }
+  path(s, "dev", d.dev);
+  path(s, "test", d.test);
+  path(s, "train_labels", d.train_labels);
+  path(s, "dev_labels", d.dev_labels);
+  path(s, "test_labels", d.test_labels);
+
+  DataFormat format = DataFormat::automatic;
+  const bool format_ok = choice(s, "format", sc::formats(), format);
+  const bool any_labels = d.train_labels || d.dev_labels || d.test_labels;
+  if (format == DataFormat::automatic) {
+    format = (lower_file_name(d.train).find("idx") != std::string::npos || any_labels)
+                 ? DataFormat::idx
+                 : DataFormat::csv;
+  }
+  d.format = format;
+
+  string_list(s, "target", d.target);
+  string_list(s, "drop", d.drop);
+
+  if (const toml::node* n = get(s, "split")) {
+    const std::string full = "data.split";
+    if (const auto* str = n->as_string(); str != nullptr && str->get() == "auto") {
+      d.split.reset();
+    } else if (const auto* arr = n->as_array(); arr != nullptr && arr->size() == 3) {
+      std::array<double, 3> f{};
+      for (std::size_t i = 0; i < 3; ++i) {
+        const std::string elem = fmt::format("{}[{}]", full, i);
+        const toml::node& e = *arr->get(i);
+        cfg_.where[elem] = loc(elem, e.source());
+        split_ok_ = real_value(elem, e, i == 0 ? kPositive : kNonNegative, f[i]) && split_ok_;
+      }
+      if (split_ok_ && f[0] + f[1] + f[2] > 1.0 + kSplitTolerance) {
+        error(full, *n,
+              fmt::format("data.split fractions [train, dev, test] must sum to at most 1 "
+                          "(got {} + {} + {} = {})",
+                          num(f[0]), num(f[1]), num(f[2]), num(f[0] + f[1] + f[2])));
+        split_ok_ = false;
+      }
+      if (split_ok_) d.split = f;
+    } else {
+      error(full, *n,
+            fmt::format("data.split must be \"auto\" or a list of three fractions [train, dev, "
+                        "test], e.g. [0.8, 0.1, 0.1] (got {})",
+                        n->is_array() ? fmt::format("a list of {}", n->as_array()->size())
+                                      : describe(*n)));
+      split_ok_ = false;
+    }
+  }
+
+  choice(s, "normalize", sc::normalizations(), d.normalize);
+  boolean(s, "normalize_target", d.normalize_target);
+  task_ok_ = choice(s, "task", sc::tasks(), d.task);
+  choice(s, "missing", sc::missing_policies(), d.missing);
+  integer(s, "max_field_bytes", 1, std::int64_t{1} << 30, d.max_field_bytes);
+
+  // Format-specific keys.
+  if (format_ok && d.format == DataFormat::csv) {
+    for (auto key : {"train_labels", "dev_labels", "test_labels"}) {
+      if (has(s, key)) {
+        error_key(name(s, key),
+                  fmt::format("data.{} is only used with IDX data, but data.format is \"csv\"",
+                              key));
+      }
+    }
+    if (!d.train.empty() && !has(s, "target")) {
+      error_key("data.train",
+                "data.target is required for CSV data: name the column(s) to predict, e.g. "
+                "target = \"label\"");
+    }
+    if (has(s, "target") && s.table->get("target")->is_array() &&
+        s.table->get("target")->as_array()->empty()) {
+      error_key("data.target", "data.target must name at least one column (got an empty list)");
+    }
+    for (const auto& t : d.target) {
+      if (std::find(d.drop.begin(), d.drop.end(), t) != d.drop.end()) {
+        error_key("data.drop", fmt::format("data.drop lists the target column {}", quote(t)));
+      }
+    }
+  }
+  if (format_ok && d.format == DataFormat::idx) {
+    for (auto key : {"target", "drop", "missing", "max_field_bytes"}) {
+      if (has(s, key)) {
+        error_key(name(s, key),
+                  fmt::format("data.{} is only used with CSV data, but data.format is \"idx\"",
+                              key));
+      }
+    }
+    if (!d.train.empty() && !d.train_labels && !has(s, "train_labels")) {
+      error_key("data.train",
+                "data.train_labels is required with IDX data: the IDX image file holds no "
+                "labels, e.g. train_labels = \"train-labels-idx1-ubyte.gz\"");
+    }
+    if (d.dev && !d.dev_labels && !has(s, "dev_labels")) {
+      error_key("data.dev", "data.dev_labels is required with IDX data when data.dev is set");
+    }
+    if (d.test && !d.test_labels && !has(s, "test_labels")) {
+      error_key("data.test", "data.test_labels is required with IDX data when data.test is set");
+    }
+  }
+  if (d.dev_labels && !d.dev) {
+    error_key("data.dev_labels", "data.dev_labels is set but data.dev is not");
+  }
+  if (d.test_labels && !d.test) {
+    error_key("data.test_labels", "data.test_labels is set but data.test is not");
+  }
+
+  // A separate file replaces the corresponding split fraction.
+  if (d.split) {
+    if (d.dev && (*d.split)[1] != 0.0) {
+      error_key("data.split[1]",
+                fmt::format("data.split[1] (the dev fraction) must be 0 when data.dev is given, "
+                            "since the dev set comes from that file (got {})",
+                            num((*d.split)[1])));
+    }
+    if (d.test && (*d.split)[2] != 0.0) {
+      error_key("data.split[2]",
+                fmt::format("data.split[2] (the test fraction) must be 0 when data.test is "
+                            "given, since the test set comes from that file (got {})",
+                            num((*d.split)[2])));
+    }
+  }
+}
+
+// ---- [model] -------------------------------------------------------------------------------
+
+void Validator::read_model() {
+  const Sec s = section("model");
+  auto& m = cfg_.model;
+  bool hidden_ok = false;
+  if (const toml::node* n = get(s, "hidden")) {
+    if (const auto* arr = n->as_array()) {
+      hidden_ok = true;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string elem = fmt::format("model.hidden[{}]", i);
+        const toml::node& e = *arr->get(i);
+        cfg_.where[elem] = loc(elem, e.source());
+        std::int64_t w = 0;
+        if (integer_value(elem, e, 1, kMaxWidth, w)) {
+          m.hidden.push_back(w);
+        } else {
+          hidden_ok = false;
+        }
+      }
+    } else {
+      error("model.hidden", *n,
+            fmt::format("model.hidden must be a list of hidden-layer widths, e.g. [64, 32] or [] "
+                        "for none (got {})",
+                        describe(*n)));
+    }
+  } else {
+    error_at(source_, "model.hidden is required: the hidden-layer widths, e.g. [model] "
+                      "hidden = [64, 32] ([] = no hidden layer: logistic/softmax regression)");
+  }
+  const std::size_t layers = m.hidden.size();
+
+  // activation: one name for every hidden layer, or one per hidden layer.
+  m.activation.assign(layers, Activation::relu);
+  if (const toml::node* n = get(s, "activation")) {
+    const auto one = [&](const std::string& key, const toml::node& e, Activation& out) {
+      if (const auto* str = e.as_string(); str != nullptr && str->get() == "softmax") {
+        error(key, e,
+              fmt::format("{}: softmax is only valid as model.output (hidden layers take one of "
+                          "relu, leaky_relu, tanh, sigmoid, identity)",
+                          key));
+        return false;
+      }
+      return choice_value(key, e, sc::hidden_activations(), out);
+    };
+    if (n->is_string()) {
+      Activation a = Activation::relu;
+      if (one("model.activation", *n, a)) m.activation.assign(layers, a);
+    } else if (const auto* arr = n->as_array()) {
+      std::vector<Activation> acts;
+      bool ok = true;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string elem = fmt::format("model.activation[{}]", i);
+        cfg_.where[elem] = loc(elem, arr->get(i)->source());
+        Activation a = Activation::relu;
+        ok = one(elem, *arr->get(i), a) && ok;
+        acts.push_back(a);
+      }
+      if (ok && hidden_ok && acts.size() != layers) {
+        error("model.activation", *n,
+              fmt::format("model.activation lists {} activations but model.hidden has {} hidden "
+                          "layers; give one name for all of them or one per hidden layer",
+                          acts.size(), layers));
+      } else if (ok) {
+        m.activation = acts;
+      }
+    } else {
+      error("model.activation", *n,
+            fmt::format("model.activation must be a name or a list of names, one per hidden "
+                        "layer (got {})",
+                        describe(*n)));
+    }
+  }
+
+  real(s, "leaky_slope", kNonNegative, m.leaky_slope);
+  output_ok_ = choice(s, "output", sc::output_activations(), m.output);
+  choice(s, "init", sc::inits(), m.init);
+  real(s, "init_scale", kPositive, m.init_scale);
+
+  // keep_prob: one number for every hidden layer, or one per hidden layer; none for the output.
+  m.keep_prob.assign(layers, 1.0);
+  if (const toml::node* n = get(s, "keep_prob")) {
+    if (as_real(*n)) {
+      double p = 1.0;
+      if (real_value("model.keep_prob", *n, kKeepProb, p)) m.keep_prob.assign(layers, p);
+    } else if (const auto* arr = n->as_array()) {
+      std::vector<double> ps;
+      bool ok = true;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string elem = fmt::format("model.keep_prob[{}]", i);
+        cfg_.where[elem] = loc(elem, arr->get(i)->source());
+        double p = 1.0;
+        ok = real_value(elem, *arr->get(i), kKeepProb, p) && ok;
+        ps.push_back(p);
+      }
+      if (ok && hidden_ok && ps.size() != layers) {
+        error("model.keep_prob", *n,
+              fmt::format("model.keep_prob lists {} keep-probabilities but model.hidden has {} "
+                          "hidden layers{}; give one number for all of them or one per hidden "
+                          "layer",
+                          ps.size(), layers,
+                          ps.size() == layers + 1 ? " (the output layer has no dropout)" : ""));
+      } else if (ok) {
+        m.keep_prob = ps;
+      }
+    } else {
+      error("model.keep_prob", *n,
+            fmt::format("model.keep_prob must be a number in (0, 1] or a list of them, one per "
+                        "hidden layer (got {})",
+                        describe(*n)));
+    }
+  }
+
+  // Keys that only one variant uses.
+  if (has(s, "leaky_slope") &&
+      std::find(m.activation.begin(), m.activation.end(), Activation::leaky_relu) ==
+          m.activation.end()) {
+    error_key("model.leaky_slope",
+              "model.leaky_slope is only used by the leaky_relu activation, which no hidden "
+              "layer uses; remove it");
+  }
+  if (has(s, "init_scale") && m.init != Init::normal) {
+    error_key("model.init_scale",
+              fmt::format("model.init_scale is only used by init = \"normal\" (model.init is "
+                          "\"{}\"); remove it",
+                          mlp::to_string(m.init)));
+  }
+}
+
+// ---- [train] -------------------------------------------------------------------------------
+
+void Validator::read_train() {
+  const Sec s = section("train");
+  auto& t = cfg_.train;
+  loss_ok_ = choice(s, "loss", sc::losses(), t.loss);
+  const bool optimizer_ok = choice(s, "optimizer", sc::optimizers(), t.optimizer);
+  real(s, "learning_rate", kPositive, t.learning_rate);
+  integer(s, "batch_size", 1, kInt64Max, t.batch_size);
+  integer(s, "epochs", 1, kMaxEpochs, t.epochs);
+  real(s, "l1", kNonNegative, t.l1);
+  real(s, "l2", kNonNegative, t.l2);
+  {
+    std::int64_t seed = 42;
+    if (integer(s, "seed", 0, kInt64Max, seed)) t.seed = static_cast<std::uint64_t>(seed);
+  }
+  integer(s, "threads", 0, kMaxThreads, t.threads);
+  real(s, "beta", kBeta, t.beta);
+  real(s, "beta1", kBeta, t.beta1);
+  real(s, "beta2", kBeta, t.beta2);
+  real(s, "epsilon", kPositive, t.epsilon);
+  boolean(s, "nesterov", t.nesterov);
+  real(s, "weight_decay", kNonNegative, t.weight_decay);
+  real(s, "clip_norm", kNonNegative, t.clip_norm);
+  boolean(s, "line_search", t.line_search);
+  boolean(s, "drop_last", t.drop_last);
+  integer(s, "checkpoint_every", 0, kMaxEpochs, t.checkpoint_every);
+  integer(s, "keep_checkpoints", 0, 1'000'000, t.keep_checkpoints);
+  integer(s, "eval_every", 1, kMaxEpochs, t.eval_every);
+  if (optimizer_ok) {
+    check_unused(s, sc::optimizer_keys(), sc::keys_used_by(t.optimizer),
+                 fmt::format("optimizer \"{}\"", to_string(t.optimizer)));
+  }
+  read_schedule();
+  read_early_stopping();
+}
+
+void Validator::read_schedule() {
+  const Sec s = section("train.schedule");
+  auto& sch = cfg_.train.schedule;
+  const bool type_ok = choice(s, "type", sc::schedule_types(), sch.type);
+  if (sch.type == ScheduleType::step) sch.gamma = 0.5;
+  real(s, "decay", kNonNegative, sch.decay);
+  real(s, "gamma", kGamma, sch.gamma);
+  real(s, "k", kPositive, sch.k);
+  integer(s, "step", 1, kMaxEpochs, sch.step);
+  real(s, "factor", kFactor, sch.factor);
+  integer(s, "patience", 0, kMaxEpochs, sch.patience);
+  const bool min_lr_ok = real(s, "min_lr", kNonNegative, sch.min_lr);
+  real(s, "threshold", kNonNegative, sch.threshold);
+  if (type_ok) {
+    check_unused(s, sc::schedule_keys(), sc::keys_used_by(sch.type),
+                 fmt::format("schedule \"{}\"", to_string(sch.type)));
+  }
+  if (min_lr_ok && has(s, "min_lr") && sch.min_lr > cfg_.train.learning_rate) {
+    error_key("train.schedule.min_lr",
+              fmt::format("train.schedule.min_lr must be <= train.learning_rate (got {} > {})",
+                          num(sch.min_lr), num(cfg_.train.learning_rate)));
+  }
+}
+
+void Validator::read_early_stopping() {
+  const Sec s = section("train.early_stopping");
+  auto& es = cfg_.train.early_stopping;
+  es.enabled = s.table != nullptr;
+  boolean(s, "enabled", es.enabled);
+  integer(s, "patience", 0, kMaxEpochs, es.patience);
+  real(s, "min_delta", kNonNegative, es.min_delta);
+  boolean(s, "restore_best", es.restore_best);
+}
+
+// ---- combinations --------------------------------------------------------------------------
+
+void Validator::cross_checks() {
+  const auto& d = cfg_.data;
+  const auto& m = cfg_.model;
+  const auto& t = cfg_.train;
+
+  // Fused output/loss pairs (names.hpp): cross_entropy needs softmax, BCE needs sigmoid.
+  if (loss_ok_ && output_ok_ && t.loss && m.output) {
+    const bool ce_bad = *t.loss == Loss::cross_entropy && *m.output != Activation::softmax;
+    const bool bce_bad =
+        *t.loss == Loss::binary_cross_entropy && *m.output != Activation::sigmoid;
+    if (ce_bad || bce_bad) {
+      error_key("train.loss",
+                fmt::format("train.loss = \"{}\" needs model.output = \"{}\" (model.output is "
+                            "\"{}\" at {})",
+                            mlp::to_string(*t.loss), ce_bad ? "softmax" : "sigmoid",
+                            mlp::to_string(*m.output), cfg_.location_of("model.output")));
+    }
+  }
+  if (task_ok_ && d.task == Task::regression) {
+    if (loss_ok_ && t.loss && *t.loss != Loss::mse) {
+      error_key("train.loss",
+                fmt::format("train.loss = \"{}\" is a classification loss, but data.task is "
+                            "\"regression\" (use \"mse\" or \"auto\")",
+                            mlp::to_string(*t.loss)));
+    }
+    if (output_ok_ && m.output && *m.output == Activation::softmax) {
+      error_key("model.output",
+                "model.output = \"softmax\" is for classification, but data.task is "
+                "\"regression\" (use \"identity\" or \"auto\")");
+    }
+  }
+  if (task_ok_ && d.task == Task::classification && cfg_.where.count("data.normalize_target")) {
+    error_key("data.normalize_target",
+              "data.normalize_target is only used by regression, but data.task is "
+              "\"classification\"; remove it");
+  }
+
+  // Early stopping and the plateau schedule watch the dev cost: there must be a dev set.
+  if (split_ok_ && d.split && (*d.split)[1] == 0.0 && !d.dev) {
+    const bool es = t.early_stopping.enabled;
+    const bool plateau = t.schedule.type == ScheduleType::plateau;
+    if (es || plateau) {
+      error_key("data.split",
+                fmt::format("data.split gives no dev set (dev fraction 0) and data.dev is not "
+                            "set, but {} watches the dev cost; set data.dev or a dev fraction "
+                            "> 0",
+                            es ? "train.early_stopping" : "train.schedule.type = \"plateau\""));
+    }
+  }
+}
+
+RunConfig Validator::run() {
+  check_structure(root_, *sc::find_section(""));
+  read_data();
+  read_model();
+  read_train();
+  cross_checks();
+  if (!errors_.empty()) {
+    std::string msg;
+    for (const auto& e : errors_) msg += (msg.empty() ? "" : "\n") + e;
+    throw ConfigError(msg);
+  }
+  return std::move(cfg_);
+}
+
+}  // namespace
+
+// ---- public API ----------------------------------------------------------------------------
+
+std::string RunConfig::location_of(std::string_view key) const {
+  if (auto it = where.find(key); it != where.end()) return it->second;
+  const auto bracket = key.find('[');
+  if (bracket != std::string_view::npos) {
+    if (auto it = where.find(key.substr(0, bracket)); it != where.end()) return it->second;
+  }
+  return source;
+}
+
+std::string RunConfig::diagnostic(std::string_view key, std::string_view message) const {
+  return fmt::format("{}: error: {}", location_of(key), message);
+}
+
+RunConfig parse_config(std::string_view toml_text, std::string_view source_name,
+                       const std::vector<std::string>& overrides) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    const bool duplicate = e.description().find("redefine") != std::string_view::npos;
+    throw ConfigError(fmt::format("{}:{}:{}: error: {}{}", source_name, b.line, b.column,
+                                  e.description(),
+                                  duplicate ? " (a key may appear only once per table)" : ""));
+  }
+  Validator v{std::string(source_name), root};
+  v.apply_overrides(overrides);
+  return v.run();
+}
+
+RunConfig load_config(const std::filesystem::path& path,
+                      const std::vector<std::string>& overrides) {
+  const std::string name = path.string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(fmt::format("{}: Is a directory (expected a TOML configuration file)", name));
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(name.c_str(), "rb"), &std::fclose);
+  if (!f) throw InputError(fmt::format("{}: {}", name, std::strerror(errno)));
+  std::string text;
+  char buf[65536];
+  std::size_t got = 0;
+  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, got);
+  if (std::ferror(f.get())) throw InputError(fmt::format("{}: read error", name));
+  return parse_config(text, name, overrides);
+}
+
+}  // namespace mlp

@@ -1,0 +1,615 @@
+// The model-file container (safetensors layout + format version + CRC32). Layout, checksum rule
+// and trust model: docs/model-format.md.
+//
+// parse() trusts nothing: the order of checks is
+//   1. the 8-byte length and the first header byte (is this an mlp file at all? truncated?)
+//   2. header bounds: <= kMaxHeaderBytes, <= bytes that follow, a multiple of 8, '{' ... '}' + spaces
+//   3. bracket depth <= kMaxJsonDepth, scanned before the JSON parser sees the text
+//   4. JSON syntax and UTF-8 (nlohmann), duplicate keys at any level (parser callback)
+//   5. __metadata__, format version, checksum field syntax
+//   6. every tensor entry: dtype, shape (checked multiply), data_offsets, contiguity
+//   7. data section length (truncated / trailing bytes), then the CRC32 over the whole file
+//   8. only then are tensor bytes copied: at most the data section, which is <= the file size.
+#include "mlp/io/safetensors.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "safetensors_internal.hpp"
+#include "mlp/error.hpp"
+#include "mlp/io/atomic_file.hpp"
+
+namespace mlp::io {
+
+using Json = nlohmann::ordered_json;
+
+// ---- framing and checksum ------------------------------------------------------------------
+namespace detail {
+namespace {
+
+std::string_view as_chars(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::uint64_t load_le64(const std::byte* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | std::to_integer<std::uint64_t>(p[i]);
+  return v;
+}
+
+std::uint32_t crc_update(std::uint32_t crc, std::span<const std::byte> bytes) {
+  return static_cast<std::uint32_t>(
+      ::crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace
+
+std::optional<std::size_t> find_checksum_digits(std::span<const std::byte> header) {
+  const std::string_view text = as_chars(header);
+  const std::size_t first = text.find(kChecksumPrefix);
+  if (first == std::string_view::npos) return std::nullopt;
+  if (text.find(kChecksumPrefix, first + 1) != std::string_view::npos) return std::nullopt;
+  const std::size_t digits = first + kChecksumPrefix.size();
+  if (digits + kChecksumPlaceholder.size() >= text.size()) return std::nullopt;
+  if (text[digits + kChecksumPlaceholder.size()] != '"') return std::nullopt;
+  return digits;
+}
+
+std::uint32_t content_crc(std::span<const std::byte> file, std::size_t digits_pos) {
+  const auto placeholder = std::as_bytes(
+      std::span<const char>(kChecksumPlaceholder.data(), kChecksumPlaceholder.size()));
+  std::uint32_t crc = static_cast<std::uint32_t>(::crc32_z(0, nullptr, 0));
+  crc = crc_update(crc, file.first(digits_pos));
+  crc = crc_update(crc, placeholder);
+  crc = crc_update(crc, file.subspan(digits_pos + placeholder.size()));
+  return crc;
+}
+
+std::vector<std::byte> frame_header(std::string_view header_json, std::size_t data_bytes) {
+  const std::size_t padded = (header_json.size() + 7) / 8 * 8;
+  std::vector<std::byte> out;
+  out.reserve(8 + padded + data_bytes);
+  for (int i = 0; i < 8; ++i) {
+    out.push_back(static_cast<std::byte>((static_cast<std::uint64_t>(padded) >> (8 * i)) & 0xFF));
+  }
+  for (const char ch : header_json) out.push_back(static_cast<std::byte>(ch));
+  out.resize(8 + padded, std::byte{' '});
+  return out;
+}
+
+bool seal(std::vector<std::byte>& file) {
+  if (file.size() < 8) return false;
+  const std::uint64_t n = load_le64(file.data());
+  if (n > file.size() - 8) return false;
+  const auto digits = find_checksum_digits(std::span<const std::byte>(file).subspan(8, n));
+  if (!digits) return false;
+  const std::size_t pos = 8 + *digits;
+  const std::uint32_t crc = content_crc(file, pos);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 8; ++i) {
+    file[pos + static_cast<std::size_t>(i)] =
+        static_cast<std::byte>(kHex[(crc >> (28 - 4 * i)) & 0xF]);
+  }
+  return true;
+}
+
+std::vector<std::byte> assemble(std::string_view header_json, std::span<const std::byte> data) {
+  std::vector<std::byte> file = frame_header(header_json, data.size());
+  file.insert(file.end(), data.begin(), data.end());
+  seal(file);
+  return file;
+}
+
+}  // namespace detail
+
+// ---- tensors and matrices ------------------------------------------------------------------
+namespace {
+
+template <class T>
+constexpr std::string_view dtype_of() {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
+  return std::is_same_v<T, float> ? "F32" : "F64";
+}
+
+// Little-endian element storage, whatever the host byte order.
+template <class T>
+void store_le(T value, std::byte* out) {
+  auto raw = std::bit_cast<std::array<std::byte, sizeof(T)>>(value);
+  if constexpr (std::endian::native == std::endian::big) std::reverse(raw.begin(), raw.end());
+  std::memcpy(out, raw.data(), sizeof(T));
+}
+
+template <class T>
+T load_le(const std::byte* in) {
+  std::array<std::byte, sizeof(T)> raw{};
+  std::memcpy(raw.data(), in, sizeof(T));
+  if constexpr (std::endian::native == std::endian::big) std::reverse(raw.begin(), raw.end());
+  return std::bit_cast<T>(raw);
+}
+
+// a * b, or false on uint64 overflow.
+bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t& out) {
+  return !__builtin_mul_overflow(a, b, &out);
+}
+
+}  // namespace
+
+std::size_t dtype_size(std::string_view dtype) {
+  if (dtype == "F32") return 4;
+  if (dtype == "F64") return 8;
+  return 0;
+}
+
+const TensorData* Container::find(std::string_view name) const {
+  for (const auto& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+template <class T>
+TensorData tensor_from_matrix(std::string name, const MatrixCRef<T>& m) {
+  TensorData t;
+  t.name = std::move(name);
+  t.dtype = std::string(dtype_of<T>());
+  t.shape = {static_cast<std::int64_t>(m.rows()), static_cast<std::int64_t>(m.cols())};
+  t.bytes.resize(static_cast<std::size_t>(m.size()) * sizeof(T));
+  // Row-major file order: element (r, c) at flat index r * cols + c.
+  std::size_t k = 0;
+  for (Index r = 0; r < m.rows(); ++r) {
+    for (Index c = 0; c < m.cols(); ++c, ++k) store_le<T>(m(r, c), t.bytes.data() + k * sizeof(T));
+  }
+  return t;
+}
+
+template <class T>
+Matrix<T> matrix_from_tensor(const TensorData& t) {
+  if (t.dtype != dtype_of<T>()) {
+    throw DataError("tensor '" + t.name + "': dtype " + t.dtype + ", expected " +
+                    std::string(dtype_of<T>()));
+  }
+  if (t.shape.size() > 2) {
+    throw DataError("tensor '" + t.name + "': rank " + std::to_string(t.shape.size()) +
+                    ", expected a matrix (rank 0, 1 or 2)");
+  }
+  std::int64_t rows = 1;
+  std::int64_t cols = 1;
+  if (!t.shape.empty()) rows = t.shape[0];
+  if (t.shape.size() == 2) cols = t.shape[1];
+  std::uint64_t count = 0;
+  if (rows < 0 || cols < 0 ||
+      !checked_mul(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(cols), count) ||
+      count > t.bytes.size() / sizeof(T) || count * sizeof(T) != t.bytes.size()) {
+    throw DataError("tensor '" + t.name + "': " + std::to_string(t.bytes.size()) +
+                    " bytes do not hold a " + std::to_string(rows) + " x " + std::to_string(cols) +
+                    " " + t.dtype + " matrix");
+  }
+  Matrix<T> m(static_cast<Index>(rows), static_cast<Index>(cols));
+  std::size_t k = 0;
+  for (Index r = 0; r < m.rows(); ++r) {
+    for (Index c = 0; c < m.cols(); ++c, ++k) m(r, c) = load_le<T>(t.bytes.data() + k * sizeof(T));
+  }
+  return m;
+}
+
+template TensorData tensor_from_matrix<float>(std::string, const MatrixCRef<float>&);
+template TensorData tensor_from_matrix<double>(std::string, const MatrixCRef<double>&);
+template Matrix<float> matrix_from_tensor<float>(const TensorData&);
+template Matrix<double> matrix_from_tensor<double>(const TensorData&);
+
+// ---- serialize -----------------------------------------------------------------------------
+
+std::vector<std::byte> serialize(const Container& c) {
+  Json header = Json::object();
+  Json meta = Json::object();
+  meta[std::string(kVersionKey)] = std::to_string(kFormatVersion);
+  meta[std::string(kChecksumKey)] = std::string(detail::kChecksumPlaceholder);
+  for (const auto& [key, value] : c.metadata) {
+    if (key == kVersionKey || key == kChecksumKey) {
+      throw ConfigError("model metadata key '" + key + "' is reserved for the file format");
+    }
+    meta[key] = value;
+  }
+  header["__metadata__"] = std::move(meta);
+
+  std::set<std::string_view> names;
+  std::uint64_t offset = 0;
+  for (const auto& t : c.tensors) {
+    if (t.name.empty() || t.name == "__metadata__") {
+      throw ConfigError("model tensor name '" + t.name + "' is not allowed");
+    }
+    if (!names.insert(t.name).second) {
+      throw ConfigError("model tensor name '" + t.name + "' is used twice");
+    }
+    const std::size_t elem = dtype_size(t.dtype);
+    if (elem == 0) {
+      throw ConfigError("tensor '" + t.name + "': dtype '" + t.dtype + "', expected F32 or F64");
+    }
+    std::uint64_t count = 1;
+    for (const std::int64_t d : t.shape) {
+      if (d < 0 || !checked_mul(count, static_cast<std::uint64_t>(d), count)) {
+        throw ConfigError("tensor '" + t.name + "': invalid dimension " + std::to_string(d));
+      }
+    }
+    std::uint64_t nbytes = 0;
+    if (!checked_mul(count, elem, nbytes) || nbytes != t.bytes.size()) {
+      throw ConfigError("tensor '" + t.name + "': " + std::to_string(t.bytes.size()) +
+                        " bytes, but dtype and shape need " + std::to_string(count) + " x " +
+                        std::to_string(elem));
+    }
+    Json info = Json::object();
+    info["dtype"] = t.dtype;
+    info["shape"] = t.shape;
+    info["data_offsets"] = {offset, offset + nbytes};
+    header[t.name] = std::move(info);
+    offset += nbytes;
+  }
+
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const Json::type_error& e) {
+    throw ConfigError(std::string("model metadata or tensor name is not valid UTF-8: ") + e.what());
+  }
+  std::vector<std::byte> file = detail::frame_header(text, static_cast<std::size_t>(offset));
+  for (const auto& t : c.tensors) file.insert(file.end(), t.bytes.begin(), t.bytes.end());
+  detail::seal(file);
+  return file;
+}
+
+// ---- parse ---------------------------------------------------------------------------------
+namespace {
+
+class Parser {
+ public:
+  Parser(std::span<const std::byte> file, std::string_view source) : file_(file), source_(source) {}
+  Container run();
+
+ private:
+  struct Entry {
+    std::string name;
+    std::string dtype;
+    std::vector<std::int64_t> shape;
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+  };
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw DataError(std::string(source_) + ": " + what);
+  }
+  [[noreturn]] void not_mlp(const std::string& found) const {
+    fail("not an mlp model file: " + found +
+         "; an mlp model file starts with an 8-byte little-endian header length followed by a "
+         "JSON header '{\"__metadata__\": {\"mlp.format_version\": ...}, ...}'");
+  }
+  std::string start_of_file() const;
+  void check_frame();
+  void check_depth() const;
+  Json parse_json() const;
+  void read_metadata(const Json& root, Container& out);
+  Entry read_entry(const std::string& name, const Json& info) const;
+  std::uint64_t read_uint(const std::string& where, const Json& v) const;
+
+  std::span<const std::byte> file_;
+  std::string_view source_;
+  std::span<const std::byte> header_;  // the N header bytes (with padding)
+  std::span<const std::byte> data_;    // everything after the header
+  std::size_t checksum_pos_ = 0;       // offset in file_ of the 8 checksum digits
+  std::uint32_t stored_crc_ = 0;
+};
+
+std::string Parser::start_of_file() const {
+  std::string shown;
+  for (std::size_t i = 0; i < std::min<std::size_t>(file_.size(), 12); ++i) {
+    const auto ch = std::to_integer<unsigned char>(file_[i]);
+    if (ch >= 0x20 && ch < 0x7F && ch != '\\' && ch != '\'') {
+      shown += static_cast<char>(ch);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      shown += "\\x";
+      shown += kHex[ch >> 4];
+      shown += kHex[ch & 0xF];
+    }
+  }
+  return "it starts with '" + shown + (file_.size() > 12 ? "...'" : "'");
+}
+
+void Parser::check_frame() {
+  const std::size_t size = file_.size();
+  if (size == 0) fail("truncated: the file is empty (0 bytes)");
+  const auto byte_at = [&](std::size_t i) { return std::to_integer<unsigned char>(file_[i]); };
+  // The header length is a multiple of 8, so the first byte of a model file is too; the first
+  // header byte is '{'. Text (CSV, JSON) and IDX files fail one of these two tests.
+  if (byte_at(0) % 8 != 0) not_mlp(start_of_file());
+  if (size > 8 && byte_at(8) != '{') not_mlp(start_of_file());
+  if (size < 8) {
+    fail("truncated: " + std::to_string(size) +
+         " bytes, but the file must start with an 8-byte header length");
+  }
+  const std::uint64_t n = detail::load_le64(file_.data());
+  if (n > kMaxHeaderBytes) {
+    fail("header length " + std::to_string(n) + " bytes is larger than the limit of " +
+         std::to_string(kMaxHeaderBytes) + " bytes");
+  }
+  if (n > size - 8) {
+    fail("truncated: the header length says " + std::to_string(n) + " header bytes, but only " +
+         std::to_string(size - 8) + " bytes follow the length field");
+  }
+  if (n == 0 || n % 8 != 0) {
+    fail("header length " + std::to_string(n) + " is not a positive multiple of 8");
+  }
+  header_ = file_.subspan(8, static_cast<std::size_t>(n));
+  data_ = file_.subspan(8 + static_cast<std::size_t>(n));
+  const std::string_view text = detail::as_chars(header_);
+  const std::size_t last = text.find_last_not_of(' ');
+  if (text.front() != '{' || last == std::string_view::npos || text[last] != '}') {
+    fail("the JSON header (bytes 8.." + std::to_string(8 + n) +
+         ") must be one object '{...}' padded with spaces");
+  }
+}
+
+// Rejects nesting deeper than kMaxJsonDepth before any parser recurses or allocates per level.
+void Parser::check_depth() const {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  std::size_t i = 0;
+  for (const std::byte b : header_) {
+    const char ch = static_cast<char>(b);
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      if (++depth > kMaxJsonDepth) {
+        fail("JSON header nests deeper than " + std::to_string(kMaxJsonDepth) +
+             " levels at byte " + std::to_string(8 + i) + " (the format needs 3)");
+      }
+    } else if (ch == '}' || ch == ']') {
+      --depth;
+    }
+    ++i;
+  }
+}
+
+struct DuplicateKey {
+  std::string key;
+  bool top_level;
+};
+
+Json Parser::parse_json() const {
+  // The callback sees every key; each open object keeps the set of keys seen so far, because
+  // nlohmann silently keeps only one value of a repeated key.
+  std::vector<std::set<std::string>> open_objects;
+  const Json::parser_callback_t on_event = [&](int /*depth*/, Json::parse_event_t event,
+                                               Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        open_objects.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        auto key = parsed.get<std::string>();
+        if (!open_objects.back().insert(key).second) {
+          throw DuplicateKey{std::move(key), open_objects.size() == 1};
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  };
+  const std::string_view text = detail::as_chars(header_);
+  try {
+    return Json::parse(text.begin(), text.end(), on_event, /*allow_exceptions=*/true,
+                       /*ignore_comments=*/false);
+  } catch (const DuplicateKey& d) {
+    if (d.top_level) fail("duplicate tensor name '" + d.key + "' in the header");
+    fail("duplicate key '" + d.key + "' in the header");
+  } catch (const Json::parse_error& e) {
+    std::string why = e.what();
+    if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
+    fail("the header is not valid JSON (header byte " + std::to_string(e.byte) + "): " + why);
+  } catch (const Json::exception& e) {  // e.g. out_of_range.406: a number overflows a double
+    std::string why = e.what();
+    if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
+    fail("the header is not valid JSON: " + why);
+  }
+}
+
+void Parser::read_metadata(const Json& root, Container& out) {
+  const auto meta = root.find("__metadata__");
+  if (meta == root.end()) not_mlp("the header has no \"__metadata__\" (a plain safetensors file?)");
+  if (!meta->is_object()) fail("\"__metadata__\" must be an object of strings");
+  for (const auto& [key, value] : meta->items()) {
+    if (!value.is_string()) {
+      fail("metadata \"" + key + "\" is a " + value.type_name() +
+           "; safetensors metadata values must be strings");
+    }
+  }
+  const auto version = meta->find(std::string(kVersionKey));
+  if (version == meta->end()) {
+    not_mlp("the header has no \"mlp.format_version\" in \"__metadata__\" (a plain safetensors "
+            "file?)");
+  }
+  const auto& v = version->get_ref<const std::string&>();
+  const bool digits = !v.empty() && v.size() <= 9 && v.front() != '0' &&
+                      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (!digits) fail("\"mlp.format_version\" is \"" + v + "\", expected a positive integer");
+  const int number = std::stoi(v);
+  if (number > kFormatVersion) {
+    fail("format v" + v + " not supported (max v" + std::to_string(kFormatVersion) +
+         "); a newer mlp wrote this file");
+  }
+
+  const auto crc = meta->find(std::string(kChecksumKey));
+  if (crc == meta->end()) fail("the header has no \"mlp.crc32\" checksum in \"__metadata__\"");
+  const auto& c = crc->get_ref<const std::string&>();
+  const bool hex = c.size() == 8 && std::all_of(c.begin(), c.end(), [](char ch) {
+                     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+                   });
+  if (!hex) fail("\"mlp.crc32\" is \"" + c + "\", expected 8 lowercase hex digits");
+  const auto digits_pos = detail::find_checksum_digits(header_);
+  if (!digits_pos) {
+    fail("the checksum must appear exactly once, written as \"mlp.crc32\":\"xxxxxxxx\"");
+  }
+  checksum_pos_ = 8 + *digits_pos;
+  stored_crc_ = static_cast<std::uint32_t>(std::stoul(c, nullptr, 16));
+
+  for (const auto& [key, value] : meta->items()) {
+    if (key != kVersionKey && key != kChecksumKey) {
+      out.metadata.emplace(key, value.get<std::string>());
+    }
+  }
+}
+
+std::uint64_t Parser::read_uint(const std::string& where, const Json& v) const {
+  if (v.is_number_unsigned()) {
+    const auto x = v.get<std::uint64_t>();
+    if (x <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return x;
+  }
+  const std::string found = v.is_number_integer() ? "negative " + v.dump()
+                            : v.is_number()       ? "non-integer or out-of-range " + v.dump()
+                                                  : std::string("a ") + v.type_name();
+  fail(where + " is " + found + ", expected an integer in 0..2^63-1");
+}
+
+Parser::Entry Parser::read_entry(const std::string& name, const Json& info) const {
+  const std::string where = "tensor '" + name + "'";
+  if (name.empty()) fail("a tensor has an empty name");
+  if (!info.is_object()) fail(where + " is a " + info.type_name() + ", expected an object");
+  for (const auto& [key, value] : info.items()) {
+    if (key != "dtype" && key != "shape" && key != "data_offsets") {
+      fail(where + " has unknown field \"" + key + "\" (expected dtype, shape, data_offsets)");
+    }
+  }
+  Entry e;
+  e.name = name;
+  const auto dtype = info.find("dtype");
+  const auto shape = info.find("shape");
+  const auto offsets = info.find("data_offsets");
+  if (dtype == info.end() || shape == info.end() || offsets == info.end()) {
+    fail(where + " needs dtype, shape and data_offsets");
+  }
+  if (!dtype->is_string() || dtype_size(dtype->get_ref<const std::string&>()) == 0) {
+    fail(where + " has dtype " + dtype->dump() + ", expected \"F32\" or \"F64\"");
+  }
+  e.dtype = dtype->get<std::string>();
+  if (!shape->is_array()) fail(where + " shape is a " + shape->type_name() + ", expected an array");
+  std::uint64_t count = 1;
+  for (const auto& d : *shape) {
+    const std::uint64_t dim = read_uint(where + " dimension", d);
+    if (!checked_mul(count, dim, count)) {
+      fail(where + " shape " + shape->dump() + " has more elements than 2^64");
+    }
+    e.shape.push_back(static_cast<std::int64_t>(dim));
+  }
+  if (!offsets->is_array() || offsets->size() != 2) {
+    fail(where + " data_offsets is " + offsets->dump() + ", expected [begin, end]");
+  }
+  e.begin = read_uint(where + " data_offsets begin", (*offsets)[0]);
+  e.end = read_uint(where + " data_offsets end", (*offsets)[1]);
+  if (e.end < e.begin) {
+    fail(where + " data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+         "] end before begin");
+  }
+  std::uint64_t nbytes = 0;
+  const bool fits = checked_mul(count, dtype_size(e.dtype), nbytes);
+  if (!fits || nbytes != e.end - e.begin) {
+    fail(where + " holds " + std::to_string(e.end - e.begin) + " bytes, but dtype " + e.dtype +
+         " and shape " + shape->dump() + " need " +
+         (fits ? std::to_string(nbytes) : std::string("more than 2^64")));
+  }
+  return e;
+}
+
+Container Parser::run() {
+  check_frame();
+  check_depth();
+  const Json root = parse_json();
+  Container out;
+  read_metadata(root, out);
+
+  std::vector<Entry> entries;
+  for (const auto& [name, info] : root.items()) {
+    if (name != "__metadata__") entries.push_back(read_entry(name, info));
+  }
+  // Tensors are contiguous and in order from offset 0: no gaps, no overlaps, no trailing bytes.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  std::uint64_t expected = 0;
+  for (const auto& e : entries) {
+    if (e.begin != expected) {
+      fail("tensor '" + e.name + "' data_offsets begin at " + std::to_string(e.begin) +
+           ", expected " + std::to_string(expected) +
+           (e.begin > expected ? " (a gap between tensors)" : " (overlaps the previous tensor)"));
+    }
+    expected = e.end;
+  }
+  if (expected > data_.size()) {
+    fail("truncated: the tensors need " + std::to_string(expected) +
+         " data bytes after the header, but only " + std::to_string(data_.size()) +
+         " are present");
+  }
+  if (expected < data_.size()) {
+    fail(std::to_string(data_.size() - expected) + " unexpected bytes after the last tensor (" +
+         std::to_string(expected) + " data bytes expected)");
+  }
+  const std::uint32_t actual = detail::content_crc(file_, checksum_pos_);
+  if (actual != stored_crc_) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "checksum mismatch: the header says crc32 %08x, the content gives %08x",
+                  static_cast<unsigned>(stored_crc_), static_cast<unsigned>(actual));
+    fail(std::string(buf) + "; the file is corrupt (damaged on disk or in transfer, or edited)");
+  }
+
+  out.tensors.reserve(entries.size());
+  for (auto& e : entries) {
+    TensorData t;
+    t.name = std::move(e.name);
+    t.dtype = std::move(e.dtype);
+    t.shape = std::move(e.shape);
+    const auto bytes = data_.subspan(static_cast<std::size_t>(e.begin),
+                                     static_cast<std::size_t>(e.end - e.begin));
+    t.bytes.assign(bytes.begin(), bytes.end());
+    out.tensors.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+Container parse(std::span<const std::byte> file, std::string_view source_name) {
+  return Parser(file, source_name).run();
+}
+
+void save(const std::filesystem::path& path, const Container& c) {
+  write_file_atomic(path, serialize(c));
+}
+
+Container load(const std::filesystem::path& path) {
+  const std::vector<std::byte> bytes = read_file(path, kMaxModelFileBytes);
+  return parse(bytes, path.string());
+}
+
+}  // namespace mlp::io
