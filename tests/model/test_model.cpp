@@ -1,6 +1,7 @@
 // The model file: save -> load round trips (bit-identical parameters, identical predictions),
 // architecture/tensor mismatches (M5), wrong file types (M7), every truncation (M1) and every
 // bit flip (M2) of a real model file, and an independent numpy forward pass (M9).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 #include <unistd.h>
@@ -90,7 +91,7 @@ RC_GTEST_PROP(ModelFileProperty, AnyArchitectureRoundTripsBitIdentically, ()) {
   Network<float> net(b.build());
   Preprocessing pre;
   pre.task = classify ? data::Task::classification : data::Task::regression;
-  for (Index i = 0; i < n_out && classify; ++i) pre.class_names.push_back("c" + std::to_string(i));
+  for (Index i = 0; i < n_out && classify; ++i) pre.class_names.push_back(fmt::format("c{}", i));
   if (*rc::gen::arbitrary<bool>()) {
     pre.features = data::Standardizer(std::vector<float>(static_cast<std::size_t>(n_in), 0.5f),
                                       std::vector<float>(static_cast<std::size_t>(n_in), 2.0f));
