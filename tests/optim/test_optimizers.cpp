@@ -249,6 +249,44 @@ TEST(Optimizers, LearningRateIsValidatedAndZeroIsANoOp) {
   EXPECT_EQ(opt->step_count(), 1u);
 }
 
+TEST(Optimizers, EveryElementOfALongVectorIsUpdatedIndependently) {
+  // The update runs in blocks of 1024 elements: each element must follow the path it would
+  // follow alone, including at block boundaries and in the last partial block. (Equal up to
+  // rounding: Eigen's vectorized body and scalar tail may round a multiply-add differently.)
+  constexpr Index kWeights = 3001;
+  for (auto name : optimizer_names()) {
+    SCOPED_TRACE(std::string(name));
+    OptimizerOptions o{.name = std::string(name)};
+    if (name == "adamw") o.weight_decay = 0.3;
+    if (name == "momentum_pytorch") o.nesterov = true;
+    Parameters<double> big;
+    big.add("layers.0.W", 1, kWeights, true);
+    big.add("layers.0.b", 3, 1, false);
+    Rng rng(17);
+    for (Index i = 0; i < big.theta().size(); ++i) big.theta()(i) = rng.normal();
+    const Vector<double> theta0 = big.theta();
+    std::vector<Vector<double>> grads;
+    auto opt = make_optimizer<double>(o);
+    for (int k = 0; k < 4; ++k) {
+      for (Index i = 0; i < big.dtheta().size(); ++i) big.dtheta()(i) = rng.normal();
+      grads.push_back(big.dtheta());
+      opt->step(big, 0.05);
+    }
+    for (Index i : {Index{0}, Index{1023}, Index{1024}, Index{2047}, Index{2048}, Index{3000},
+                    kWeights, kWeights + 2}) {
+      Parameters<double> one;
+      one.add("x", 1, 1, i < kWeights);
+      one.theta()(0) = theta0(i);
+      auto solo = make_optimizer<double>(o);
+      for (const auto& g : grads) {
+        one.dtheta()(0) = g(i);
+        solo->step(one, 0.05);
+      }
+      EXPECT_NEAR(big.theta()(i), one.theta()(0), 1e-14) << "element " << i;
+    }
+  }
+}
+
 // ---- checkpoint state -------------------------------------------------------------------
 
 template <class T>
