@@ -46,7 +46,7 @@ std::string build(const std::string& section, const std::string& block, int& lin
   int n = 0;
   const std::string last = block.substr(block.rfind('\n') == std::string::npos ? 0 : block.rfind('\n') + 1);
   for (const auto& [name, lines] : secs) {
-    text += "[" + name + "]\n";
+    text.append("[").append(name).append("]\n");
     ++n;
     for (const auto& l : lines) {
       text += l + "\n";
