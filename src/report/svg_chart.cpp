@@ -89,7 +89,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
   const double left = 72, right = 16, bottom = 48;
   const std::size_t per_row = std::max<std::size_t>(1, static_cast<std::size_t>((W - left - right) / 170));
   const std::size_t legend_rows = (series.size() + per_row - 1) / per_row;
-  const double top = 34 + 18.0 * static_cast<double>(legend_rows);
+  const double top = 48 + 18.0 * static_cast<double>(legend_rows);
   const double pw = W - left - right, ph = H - top - bottom;
 
   std::string out = fmt::format(
@@ -97,7 +97,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
       "width=\"{1}\" height=\"{2}\" role=\"img\" aria-labelledby=\"{0}-title\">\n"
       "<title id=\"{0}-title\">{3}</title>\n"
       "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"{1}\" height=\"{2}\" fill=\"#fff\"/>\n"
-      "<text class=\"chart-title\" x=\"{4}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">{3}</text>\n",
+      "<text class=\"chart-title\" x=\"{4}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{3}</text>\n",
       html_escape(spec.id), spec.width, spec.height, html_escape(spec.title), coord(left));
 
   // ---- x axis: epochs -----------------------------------------------------------------------
@@ -171,7 +171,7 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
     out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(px(t)),
                        coord(top + ph), coord(top + ph + 5));
   }
-  out += "</g>\n<g class=\"tick-labels\" font-size=\"11\" fill=\"#333\">\n";
+  out += "</g>\n<g class=\"tick-labels\" font-size=\"12\" fill=\"#333\">\n";
   for (const auto& [a, label] : yticks) {
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", coord(left - 6),
                        coord(py_axis(a) + 4), html_escape(label));
@@ -237,10 +237,10 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
   }
 
   // Legend.
-  out += "<g class=\"legend\" font-size=\"12\">\n";
+  out += "<g class=\"legend\" font-size=\"13\">\n";
   for (std::size_t i = 0; i < series.size(); ++i) {
     const double lx = left + 170.0 * static_cast<double>(i % per_row);
-    const double ly = 32 + 18.0 * static_cast<double>(i / per_row);
+    const double ly = 44 + 18.0 * static_cast<double>(i / per_row);
     out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"{}/>\n",
                        coord(lx), coord(lx + 22), coord(ly - 4), coord(ly - 4),
                        html_escape(series[i].color), series[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
