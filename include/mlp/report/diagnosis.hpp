@@ -1,0 +1,129 @@
+// Diagnosis of a training run from its per-epoch history (SPEC §5): bias/variance with the
+// classic recipe, a reading of the learning curve, and the health of the per-layer gradients.
+// Rules, thresholds and the meaning of each recommendation: docs/diagnosis.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlp/report/metrics_log.hpp"
+#include "mlp/train.hpp"
+
+namespace mlp::report {
+
+enum class Verdict { good_fit, high_bias, high_variance, high_bias_and_variance };
+[[nodiscard]] const char* to_string(Verdict v);
+
+/// Gaps are "significant" when strictly larger than these (error units: 1 − accuracy for
+/// classifiers, the cost J for regression, which for standardized targets is the fraction of
+/// the target variance left unexplained).
+struct BiasVarianceThresholds {
+  double bias = 0.02;      ///< avoidable bias = train − baseline
+  double variance = 0.02;  ///< variance = dev − train
+};
+
+/// The learning-curve reading: the tail of the dev cost (train cost without dev data).
+struct CurveThresholds {
+  std::size_t window = 5;     ///< compare the last epoch with the one `window` epochs earlier
+  double falling = 0.01;      ///< relative decrease over the window above this: still falling
+  double rising = 0.05;       ///< final cost above best·(1 + rising): turned up (overfitting)
+};
+
+/// Gradient-health rules (per parameter slice, on the recorded per-epoch mean gradient norms).
+struct GradientThresholds {
+  double vanishing_ratio = 1e-3;  ///< slice norm < ratio × the last layer's norm of the same kind
+  double vanishing_abs = 1e-7;    ///< or below this absolute norm
+  double exploding_ratio = 1e3;   ///< slice norm ≥ ratio × the last layer's, or growth over epochs
+};
+
+struct DiagnosisOptions {
+  /// Human-level / Bayes error in the units of the errors; none = 0 (and JSON null).
+  std::optional<double> baseline_error;
+  BiasVarianceThresholds thresholds;
+  CurveThresholds curve;
+  GradientThresholds gradients;
+  /// Diagnose the epoch with the lowest dev cost (what early stopping with restore_best keeps)
+  /// instead of the last epoch.
+  bool use_best_epoch = false;
+};
+
+struct LearningCurve {
+  std::string source;            ///< "dev" or "train": whose cost was read
+  std::size_t epochs = 0;        ///< epochs with a finite cost
+  std::uint64_t best_epoch = 0;  ///< lowest cost
+  double best_cost = 0.0;
+  std::uint64_t final_epoch = 0;
+  double final_cost = 0.0;
+  /// (cost `window` epochs before the end − final cost) / |that cost|; > 0 means falling.
+  double recent_decrease = 0.0;
+  /// "falling" (train longer), "rising" (overfitting since best_epoch), "flat", "single_epoch"
+  /// or "no_data".
+  std::string trend;
+  std::string note;
+};
+
+enum class GradientStatus { ok, vanishing, exploding, dead };
+[[nodiscard]] const char* to_string(GradientStatus s);
+
+struct GradientReport {
+  std::string name;  ///< parameter slice, e.g. "layers.0.W"
+  double first_epoch_norm = 0.0;
+  double last_epoch_norm = 0.0;
+  double max_norm = 0.0;  ///< over all epochs (NaN if any is non-finite)
+  /// learning_rate × gradient norm / weight norm at the last epoch (≈1e-3 is healthy for plain
+  /// gradient descent; adaptive optimizers scale their steps differently). NaN if unknown.
+  double update_ratio = 0.0;
+  GradientStatus status = GradientStatus::ok;
+  std::string note;  ///< the numbers behind the status and the remedy
+};
+
+struct Diagnosis {
+  Verdict verdict = Verdict::good_fit;
+  std::uint64_t epoch = 0;  ///< the epoch whose errors were diagnosed (0 when given directly)
+  std::string error_measure;  ///< "1 - accuracy" or "loss"
+  double train_error = 0.0;
+  std::optional<double> dev_error;       ///< none without dev data: variance unknown
+  std::optional<double> baseline_error;
+  double avoidable_bias = 0.0;           ///< train − baseline (baseline 0 when absent)
+  std::optional<double> variance;        ///< dev − train
+  BiasVarianceThresholds thresholds;
+  std::vector<std::string> recommendations;
+  std::vector<GradientReport> gradients;
+  std::optional<LearningCurve> learning_curve;
+};
+
+/// Verdict from errors given directly (any units, as long as the thresholds use the same).
+/// Recommendations follow the verdict; no learning curve or gradients.
+[[nodiscard]] Diagnosis diagnose_errors(double train_error, std::optional<double> dev_error,
+                                        const DiagnosisOptions& options = {});
+
+/// The error of a Metrics record: 1 − accuracy for classifiers, the loss otherwise.
+[[nodiscard]] double error_of(const Metrics& m);
+
+/// Full diagnosis of a history: errors of the last (or best) epoch with finite numbers, the
+/// learning curve and the gradient health. Throws DataError when the history is empty or no
+/// epoch has a finite training error.
+[[nodiscard]] Diagnosis diagnose(const std::vector<EpochMetrics>& history,
+                                 const std::vector<std::string>& slice_names,
+                                 const DiagnosisOptions& options = {});
+
+/// The learning-curve reading alone.
+[[nodiscard]] LearningCurve read_learning_curve(const std::vector<EpochMetrics>& history,
+                                                const CurveThresholds& thresholds = {});
+
+/// Gradient health per slice (empty when the history has no gradient norms).
+[[nodiscard]] std::vector<GradientReport> gradient_health(
+    const std::vector<EpochMetrics>& history, const std::vector<std::string>& slice_names,
+    const GradientThresholds& thresholds = {});
+
+/// The CLI contract JSON: {"verdict", "train_error", "dev_error", "baseline_error",
+/// "avoidable_bias", "variance", "recommendations", "gradients", "learning_curve", ...}.
+/// Non-finite numbers and absent values are null. `indent` < 0 writes one line.
+[[nodiscard]] std::string to_json(const Diagnosis& d, int indent = 2);
+
+/// Human-readable rendering: one line per finding, each with its numbers.
+[[nodiscard]] std::string to_text(const Diagnosis& d);
+
+}  // namespace mlp::report

@@ -1,0 +1,293 @@
+// The self-contained HTML report (see mlp/report/html.hpp).
+#include "mlp/report/html.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "mlp/io/atomic_file.hpp"
+#include "svg_chart.hpp"
+
+namespace mlp::report {
+namespace {
+
+using detail::html_escape;
+using detail::Series;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string cell(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{:.4g}", v);
+}
+std::string cell(const std::optional<double>& v) { return v ? cell(*v) : "&ndash;"; }
+
+constexpr const char* kStyle = R"(
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto;
+       max-width: 1180px; padding: 16px 24px 48px; color: #222; background: #fafafa; }
+h1 { font-size: 1.6em; margin: 0.4em 0; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+table { border-collapse: collapse; margin: 8px 0; background: #fff; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; font-variant-numeric: tabular-nums; }
+th:first-child, td:first-child, td.text { text-align: left; }
+th { background: #f0f0f0; }
+.verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: #fff; }
+.verdict.good_fit { background: #2e7d32; }
+.verdict.high_bias { background: #c62828; }
+.verdict.high_variance { background: #ef6c00; }
+.verdict.high_bias_and_variance { background: #6a1b9a; }
+.status-ok { color: #2e7d32; }
+.status-vanishing, .status-exploding, .status-dead { color: #c62828; font-weight: bold; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 8px; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg.chart text { font-family: system-ui, sans-serif; }
+pre { background: #fff; border: 1px solid #ddd; padding: 8px; overflow-x: auto; }
+.note { color: #555; }
+ol li { margin: 4px 0; }
+)";
+
+std::vector<double> column(const std::vector<EpochMetrics>& h, double (*get)(const EpochMetrics&)) {
+  std::vector<double> v;
+  v.reserve(h.size());
+  for (const auto& e : h) v.push_back(get(e));
+  return v;
+}
+
+std::string chart_cost(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {
+  std::vector<Series> s;
+  s.push_back({"train cost", column(h, [](const EpochMetrics& e) { return e.train.loss; }), detail::palette(0), false});
+  if (std::any_of(h.begin(), h.end(), [](const EpochMetrics& e) { return e.dev.has_value(); })) {
+    s.push_back({"dev cost", column(h, [](const EpochMetrics& e) { return e.dev ? e.dev->loss : kNaN; }),
+                 detail::palette(1), false});
+  }
+  s.push_back({"objective (J + penalties, training mode)",
+               column(h, [](const EpochMetrics& e) { return e.objective; }), detail::palette(7), true});
+  return detail::line_chart_svg({"chart-cost", "Cost per epoch", "epoch", "cost J"}, x, s);
+}
+
+std::string chart_quality(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {
+  const MetricsKind kind = h.empty() ? MetricsKind::loss_only : metrics_kind(h.front().train);
+  const bool dev = std::any_of(h.begin(), h.end(), [](const EpochMetrics& e) { return e.dev.has_value(); });
+  std::vector<Series> s;
+  if (kind == MetricsKind::classification) {
+    s.push_back({"train accuracy", column(h, [](const EpochMetrics& e) { return e.train.accuracy.value_or(kNaN); }),
+                 detail::palette(0), false});
+    if (dev) {
+      s.push_back({"dev accuracy", column(h, [](const EpochMetrics& e) {
+                     return e.dev ? e.dev->accuracy.value_or(kNaN) : kNaN; }), detail::palette(1), false});
+    }
+    return detail::line_chart_svg({"chart-accuracy", "Accuracy per epoch", "epoch", "accuracy"}, x, s);
+  }
+  if (kind == MetricsKind::regression) {
+    s.push_back({"train RMSE", column(h, [](const EpochMetrics& e) { return e.train.rmse.value_or(kNaN); }),
+                 detail::palette(0), false});
+    if (dev) {
+      s.push_back({"dev RMSE", column(h, [](const EpochMetrics& e) {
+                     return e.dev ? e.dev->rmse.value_or(kNaN) : kNaN; }), detail::palette(1), false});
+    }
+    return detail::line_chart_svg({"chart-accuracy", "RMSE per epoch (original units)", "epoch", "RMSE"}, x, s);
+  }
+  return detail::line_chart_svg({"chart-accuracy", "Accuracy / RMSE (not recorded)", "epoch", "value"}, x, s);
+}
+
+std::string chart_lr(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {
+  const auto lr = column(h, [](const EpochMetrics& e) { return e.learning_rate; });
+  double lo = INFINITY, hi = 0;
+  bool positive = true;
+  for (double v : lr) {
+    if (!std::isfinite(v)) continue;
+    positive = positive && v > 0;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  const bool log_y = positive && lo > 0 && hi / lo >= 100;  // decays over decades: log scale
+  detail::ChartSpec spec{"chart-lr", "Learning rate per epoch", "epoch", "learning rate"};
+  spec.log_y = log_y;
+  return detail::line_chart_svg(spec, x, {{"learning rate", lr, detail::palette(2), false}});
+}
+
+std::string chart_grads(const std::vector<EpochMetrics>& h, const std::vector<std::string>& names,
+                        const std::vector<double>& x) {
+  std::vector<Series> s;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    std::vector<double> y;
+    for (const auto& e : h) y.push_back(k < e.grad_norms.size() ? e.grad_norms[k] : kNaN);
+    // One colour per layer: weights solid, biases dashed.
+    std::size_t layer = k;
+    bool bias = false;
+    if (names[k].rfind("layers.", 0) == 0) {
+      layer = static_cast<std::size_t>(std::strtoul(names[k].c_str() + 7, nullptr, 10));
+      bias = names[k].size() > 2 && names[k].compare(names[k].size() - 2, 2, ".b") == 0;
+    }
+    s.push_back({names[k], std::move(y), detail::palette(layer), bias});
+  }
+  detail::ChartSpec spec{"chart-grad-norms", "Gradient norm per parameter slice (mean over each epoch's batches)",
+                         "epoch", "‖gradient‖₂"};
+  spec.log_y = true;
+  spec.height = 340;
+  return detail::line_chart_svg(spec, x, s);
+}
+
+void metrics_rows(std::string& out, const Metrics* train, const Metrics* dev, const Metrics* test) {
+  const auto row = [&](const char* name, auto get) {
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", name,
+                       train ? cell(get(*train)) : "&ndash;", dev ? cell(get(*dev)) : "&ndash;",
+                       test ? cell(get(*test)) : "&ndash;");
+  };
+  row("cost J", [](const Metrics& m) { return std::optional<double>(m.loss); });
+  const Metrics* any = train ? train : (dev ? dev : test);
+  if (!any) return;
+  const bool cls = (train && train->accuracy) || (test && test->accuracy);
+  const bool reg = (train && train->rmse) || (test && test->rmse);
+  if (cls) row("accuracy", [](const Metrics& m) { return m.accuracy; });
+  if (reg) {
+    row("RMSE", [](const Metrics& m) { return m.rmse; });
+    row("MAE", [](const Metrics& m) { return m.mae; });
+    row("R²", [](const Metrics& m) { return m.r2; });
+  }
+}
+
+void confusion_table(std::string& out, const Metrics& test, const std::vector<std::string>& names) {
+  const auto& c = test.confusion;
+  if (c.empty() || c.size() > 30) return;
+  const auto label = [&](std::size_t i) {
+    return i < names.size() ? html_escape(names[i]) : std::to_string(i);
+  };
+  out += "<h2>Test confusion matrix</h2>\n<p class=\"note\">Rows: true class; columns: predicted class.</p>\n";
+  out += "<table class=\"confusion\"><tr><th>true \\ predicted</th>";
+  for (std::size_t j = 0; j < c.size(); ++j) out += "<th>" + label(j) + "</th>";
+  out += "</tr>\n";
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    out += "<tr><th>" + label(i) + "</th>";
+    for (std::size_t j = 0; j < c[i].size(); ++j) {
+      out += fmt::format("<td{}>{}</td>", i == j ? " style=\"background:#e8f5e9\"" : "", c[i][j]);
+    }
+    out += "</tr>\n";
+  }
+  out += "</table>\n";
+}
+
+void diagnosis_section(std::string& out, const Diagnosis& d) {
+  out += "<h2>Diagnosis</h2>\n";
+  out += fmt::format("<p><span class=\"verdict {0}\" id=\"verdict\">{0}</span>", to_string(d.verdict));
+  if (d.epoch) out += fmt::format(" <span class=\"note\">at epoch {}, error = {}</span>", d.epoch, html_escape(d.error_measure));
+  out += "</p>\n<table class=\"bias-variance\">\n";
+  out += fmt::format("<tr><td>train error</td><td>{}</td><td class=\"text\"></td></tr>\n", cell(d.train_error));
+  out += fmt::format("<tr><td>dev error</td><td>{}</td><td class=\"text\">{}</td></tr>\n", cell(d.dev_error),
+                     d.dev_error ? "" : "no dev set");
+  out += fmt::format("<tr><td>baseline error</td><td>{}</td><td class=\"text\">{}</td></tr>\n",
+                     cell(d.baseline_error.value_or(0.0)), d.baseline_error ? "" : "none given: 0");
+  out += fmt::format("<tr><td>avoidable bias (train &minus; baseline)</td><td>{}</td><td class=\"text\">threshold {}: {}</td></tr>\n",
+                     cell(d.avoidable_bias), cell(d.thresholds.bias),
+                     d.avoidable_bias > d.thresholds.bias ? "<b>high</b>" : "ok");
+  out += fmt::format("<tr><td>variance (dev &minus; train)</td><td>{}</td><td class=\"text\">{}</td></tr>\n",
+                     cell(d.variance),
+                     d.variance ? fmt::format("threshold {}: {}", cell(d.thresholds.variance),
+                                              *d.variance > d.thresholds.variance ? "<b>high</b>" : "ok")
+                                : std::string("unknown without a dev set"));
+  out += "</table>\n";
+  if (d.learning_curve) {
+    out += fmt::format("<p><b>Learning curve</b> ({}): {}</p>\n", html_escape(d.learning_curve->trend),
+                       html_escape(d.learning_curve->note));
+  }
+  if (!d.recommendations.empty()) {
+    out += "<p><b>Recommendations</b></p>\n<ol class=\"recommendations\">\n";
+    for (const auto& r : d.recommendations) out += "<li>" + html_escape(r) + "</li>\n";
+    out += "</ol>\n";
+  }
+  if (!d.gradients.empty()) {
+    out += "<p><b>Gradient health</b> (mean gradient norm per epoch)</p>\n<table class=\"gradients\">\n"
+           "<tr><th>slice</th><th>first epoch</th><th>last epoch</th><th>max</th>"
+           "<th>lr&middot;|g|/|W|</th><th>status</th><th>note</th></tr>\n";
+    for (const auto& g : d.gradients) {
+      out += fmt::format(
+          "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"text status-{}\">{}</td>"
+          "<td class=\"text\">{}</td></tr>\n",
+          html_escape(g.name), cell(g.first_epoch_norm), cell(g.last_epoch_norm), cell(g.max_norm),
+          cell(g.update_ratio), to_string(g.status), to_string(g.status), html_escape(g.note));
+    }
+    out += "</table>\n";
+  }
+}
+
+void epoch_table(std::string& out, const std::vector<EpochMetrics>& h) {
+  if (h.empty()) return;
+  const MetricsKind kind = metrics_kind(h.front().train);
+  const char* q = kind == MetricsKind::classification ? "accuracy" : (kind == MetricsKind::regression ? "RMSE" : nullptr);
+  out += fmt::format("<details><summary>Per-epoch metrics ({} epochs)</summary>\n<table class=\"epochs\">\n", h.size());
+  out += "<tr><th>epoch</th><th>learning rate</th><th>objective</th><th>train cost</th><th>dev cost</th>";
+  if (q) out += fmt::format("<th>train {0}</th><th>dev {0}</th>", q);
+  out += "<th>seconds</th><th>samples/s</th></tr>\n";
+  const auto quality = [&](const Metrics& m) { return kind == MetricsKind::classification ? m.accuracy : m.rmse; };
+  for (const auto& e : h) {
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>", e.epoch,
+                       cell(e.learning_rate), cell(e.objective), cell(e.train.loss),
+                       e.dev ? cell(e.dev->loss) : "&ndash;");
+    if (q) out += fmt::format("<td>{}</td><td>{}</td>", cell(quality(e.train)), e.dev ? cell(quality(*e.dev)) : "&ndash;");
+    out += fmt::format("<td>{}</td><td>{}</td></tr>\n", cell(e.seconds), cell(e.samples_per_second));
+  }
+  out += "</table></details>\n";
+}
+
+}  // namespace
+
+std::string render_report_html(const std::vector<EpochMetrics>& history,
+                               const std::vector<std::string>& slice_names,
+                               const Diagnosis& diagnosis, const ReportInfo& info) {
+  std::vector<double> x;
+  for (const auto& e : history) x.push_back(static_cast<double>(e.epoch));
+
+  std::string out;
+  out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>" + html_escape(info.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  out += "<h1>" + html_escape(info.title) + "</h1>\n";
+
+  out += "<h2>Model</h2>\n";
+  if (!info.model_summary.empty()) {
+    out += "<ul class=\"model\">\n";
+    for (const auto& line : info.model_summary) out += "<li>" + html_escape(line) + "</li>\n";
+    out += "</ul>\n";
+  }
+  const EpochMetrics* last = history.empty() ? nullptr : &history.back();
+  out += fmt::format("<p class=\"note\">{} epoch{} recorded{}.</p>\n", history.size(),
+                     history.size() == 1 ? "" : "s",
+                     last ? fmt::format(", final learning rate {}", cell(last->learning_rate)) : "");
+  if (last || info.test) {
+    out += fmt::format("<table class=\"final-metrics\"><tr><th>{}</th><th>train</th><th>dev</th><th>test</th></tr>\n",
+                       last ? fmt::format("final (epoch {})", last->epoch) : std::string("final"));
+    metrics_rows(out, last ? &last->train : nullptr,
+                 last && last->dev ? &*last->dev : nullptr, info.test ? &*info.test : nullptr);
+    out += "</table>\n";
+  }
+
+  diagnosis_section(out, diagnosis);
+
+  out += "<h2>Learning curves</h2>\n<div class=\"charts\">\n";
+  for (const auto& svg : {chart_cost(history, x), chart_quality(history, x), chart_lr(history, x),
+                          chart_grads(history, slice_names, x)}) {
+    out += "<figure>\n" + svg + "</figure>\n";
+  }
+  out += "</div>\n";
+
+  if (info.test) confusion_table(out, *info.test, info.class_names);
+  out += "<h2>History</h2>\n";
+  epoch_table(out, history);
+  if (!info.config_text.empty()) {
+    out += "<h2>Configuration</h2>\n<pre class=\"config\">" + html_escape(info.config_text) + "</pre>\n";
+  }
+  out += "</body>\n</html>\n";
+  return out;
+}
+
+void write_report_html(const std::filesystem::path& path, const std::vector<EpochMetrics>& history,
+                       const std::vector<std::string>& slice_names, const Diagnosis& diagnosis,
+                       const ReportInfo& info) {
+  io::write_file_atomic(path, render_report_html(history, slice_names, diagnosis, info));
+}
+
+}  // namespace mlp::report
