@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -220,16 +221,26 @@ TEST(Idx, FashionMnistTrainingSet) {
   if (!fs::exists(images) || !fs::exists(labels)) GTEST_SKIP() << "Fashion-MNIST not installed";
   IdxOptions o;
   o.class_names = fashion_mnist_class_names();
-  // The best of two loads, so that a busy machine does not fail the timing check.
+  // CPU time of this thread (user + system), so that a busy machine does not fail the check;
+  // wall time is reported too. The best of two loads.
+  const auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
   Dataset ds;
-  double seconds = 1e9;
+  double seconds = 1e9, wall = 1e9;
   for (int attempt = 0; attempt < 2; ++attempt) {
+    const double c0 = cpu_now();
     const auto t0 = std::chrono::steady_clock::now();
     ds = load_idx(images, labels, o);
-    seconds = std::min(seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    wall = std::min(wall, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    seconds = std::min(seconds, cpu_now() - c0);
   }
-  RecordProperty("load_seconds", std::to_string(seconds));
-  std::printf("Fashion-MNIST train (60000 x 784) loaded in %.3f s\n", seconds);
+  RecordProperty("load_cpu_seconds", std::to_string(seconds));
+  RecordProperty("load_wall_seconds", std::to_string(wall));
+  std::printf("Fashion-MNIST train (60000 x 784) loaded in %.3f s CPU, %.3f s wall\n", seconds,
+              wall);
   EXPECT_EQ(ds.size(), 60000);
   EXPECT_EQ(ds.n_features(), 784);
   EXPECT_EQ(ds.n_classes(), 10);
