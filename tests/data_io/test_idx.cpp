@@ -251,9 +251,8 @@ TEST(Idx, FashionMnistTrainingSet) {
   std::vector<int> count(10, 0);
   for (const auto c : ds.labels) ++count[static_cast<std::size_t>(c)];
   for (const int c : count) EXPECT_EQ(c, 6000);
-#if defined(NDEBUG) && !defined(MLP_TEST_SANITIZED)
-  EXPECT_LT(seconds, 1.0);  // optimized builds only; sanitizers slow this down ~3x
-#endif
+  // The load time is reported (printed and recorded), not asserted: timings belong to
+  // benchmarks/, not to the test suite.
   const auto test = load_idx(dir / "t10k-images-idx3-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz", o);
   EXPECT_EQ(test.size(), 10000);
 }
