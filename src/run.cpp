@@ -231,3 +231,22 @@ Preprocessing preprocessing_of(const PreparedData& d) {
 }
 
 }  // namespace mlp
+
+namespace mlp {
+void resolve_data_paths(RunConfig& cfg, const std::filesystem::path& base) {
+  auto fix = [&](std::string& p) {
+    if (p.empty() || p == "-") return;
+    const std::filesystem::path path(p);
+    if (path.is_relative()) p = std::filesystem::absolute(base / path).lexically_normal().string();
+  };
+  auto fix_opt = [&](std::optional<std::string>& p) {
+    if (p) fix(*p);
+  };
+  fix(cfg.data.train);
+  fix_opt(cfg.data.dev);
+  fix_opt(cfg.data.test);
+  fix_opt(cfg.data.train_labels);
+  fix_opt(cfg.data.dev_labels);
+  fix_opt(cfg.data.test_labels);
+}
+}  // namespace mlp

@@ -4,6 +4,7 @@
 // the same thing everywhere.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 
 #include "mlp/config.hpp"
@@ -49,4 +50,10 @@ TrainOptions train_options(const RunConfig& cfg);
 /// The preprocessing a model must carry for `d` (names, labels, standardization).
 Preprocessing preprocessing_of(const PreparedData& d);
 
+}  // namespace mlp
+
+namespace mlp {
+/// Makes the data paths of `cfg` absolute, resolving relative ones against `base` (the
+/// directory of the configuration file), so a saved configuration works from anywhere.
+void resolve_data_paths(RunConfig& cfg, const std::filesystem::path& base);
 }  // namespace mlp
