@@ -49,6 +49,8 @@ GradCheckResult gradient_check(Parameters<double>& params, const std::function<d
   }
   // Leave dθ holding the analytic gradient, as computed.
   params.dtheta() = exact;
+  result.approx = std::move(approx);
+  result.exact = exact;
   return result;
 }
 

@@ -39,6 +39,8 @@ struct GradCheckResult {
   bool passed = false;
   std::vector<SliceCheck> slices;
   GradCheckOptions options;
+  Vector<double> approx;  ///< dθ_approx, aligned with θ
+  Vector<double> exact;   ///< dθ, aligned with θ
 };
 
 /// `cost()` returns J at the current θ (params.theta()); `gradient()` fills params.dtheta()
