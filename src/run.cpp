@@ -100,8 +100,9 @@ void standardize(const RunConfig& cfg, PreparedData& d) {
   const bool features = cfg.data.normalize == config::Normalize::standard;
   const bool targets = cfg.data.normalize_target && d.train.task == data::Task::regression;
   d.normalization = data::Normalization::fit(d.train, targets);
-  if (!features) {
-    d.normalization.features = data::Standardizer{};
+  if (!features) {  // the identity: x' = (x − 0)/1
+    const auto n = static_cast<std::size_t>(d.train.n_features());
+    d.normalization.features = data::Standardizer(std::vector<float>(n, 0.0f), std::vector<float>(n, 1.0f));
   }
   d.standardized = features;
   for (data::Dataset* s : {&d.train, &d.dev, &d.test}) {
