@@ -38,8 +38,9 @@ data::Standardizer read_standardizer(const io::Container& c, const std::string& 
   auto mean = tensor_vector(c, prefix + ".mean", n, source);
   auto sd = tensor_vector(c, prefix + ".std", n, source);
   for (std::size_t i = 0; i < sd.size(); ++i) {
-    if (!std::isfinite(mean[i]) || !std::isfinite(sd[i]) || !(sd[i] > 0)) {
-      throw DataError(fmt::format("{}: {}.std/mean[{}] must be finite with std > 0 (got {}, {})",
+    // σ = 0 is a constant feature: it is centred and divided by 1 (docs/data.md).
+    if (!std::isfinite(mean[i]) || !std::isfinite(sd[i]) || !(sd[i] >= 0)) {
+      throw DataError(fmt::format("{}: {}.mean/std[{}] must be finite with std >= 0 (got {}, {})",
                                   source, prefix, i, mean[i], sd[i]));
     }
   }

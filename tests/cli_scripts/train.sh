@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# mlp train: configuration errors (K1–K7), run directory, signals and resume (P1–P3, P7),
+# divergence (N1), reproducibility (N7), --json.
+set -u
+source "$(dirname "$0")/lib.sh" "$@"
+cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/digits_8x8.csv" "$SRC/examples/data/boston_housing.csv" .
+
+cat > iris.toml <<'TOML'
+[data]
+train = "iris.csv"
+target = "species"
+[model]
+hidden = [8]
+[train]
+learning_rate = 0.01
+batch_size = 16
+epochs = 20
+seed = 1
+TOML
+
+# ---- K1–K5: every configuration error exits 2 before any data is read -------------------
+bad() {  # bad NAME PATTERN -- TOML lines
+  local name=$1 pattern=$2
+  shift 2
+  printf '%s\n' "[data]" 'train = "missing.csv"' 'target = "species"' "$@" > "$name.toml"
+  expect_exit 2 "$name" -- "$MLP" train "$name.toml" --out "run-$name"
+  expect_err "$pattern" "$name"
+  [ ! -e "run-$name/model.mlp" ] && pass || fail "$name wrote a model"
+}
+bad lr_negative 'lr_negative.toml:[0-9]+:[0-9]+: error: train.learning_rate' "[model]" "hidden = [4]" "[train]" "learning_rate = -0.1"
+bad lr_nan 'learning_rate' "[model]" "hidden = [4]" "[train]" "learning_rate = nan"
+bad lr_inf 'learning_rate' "[model]" "hidden = [4]" "[train]" "learning_rate = inf"
+bad width_zero 'model.hidden' "[model]" "hidden = [4, 0]"
+bad keep_prob 'keep_prob' "[model]" "hidden = [4]" "keep_prob = 1.5"
+bad epochs_zero 'train.epochs' "[model]" "hidden = [4]" "[train]" "epochs = 0"
+bad batch_zero 'train.batch_size' "[model]" "hidden = [4]" "[train]" "batch_size = 0"
+bad l2_negative 'train.l2' "[model]" "hidden = [4]" "[train]" "l2 = -1"
+bad beta 'beta1' "[model]" "hidden = [4]" "[train]" "beta1 = 1.0"
+bad unknown_key "did you mean 'learning_rate'" "[model]" "hidden = [4]" "[train]" "learnig_rate = 0.1"
+bad wrong_type 'learning_rate' "[model]" "hidden = [4]" "[train]" 'learning_rate = "fast"'
+bad unknown_activation "did you mean 'relu'" "[model]" "hidden = [4]" 'activation = "rleu"'
+bad unknown_optimizer 'optimizer' "[model]" "hidden = [4]" "[train]" 'optimizer = "adamm"'
+bad duplicate_key 'duplicate|redefin|already' "[model]" "hidden = [4]" "hidden = [5]"
+bad split_sum 'split' "split = [0.8, 0.3, 0.1]" "[model]" "hidden = [4]"
+
+# Output width that does not fit the data: found once the data is read, cites the key.
+printf '%s\n' "[data]" 'train = "iris.csv"' 'target = "species"' "[model]" "hidden = [4]" 'output = "identity"' > out_identity.toml
+expect_exit 2 "identity output for a classifier" -- "$MLP" train out_identity.toml --out run-oi
+expect_err 'out_identity.toml:[0-9]+:[0-9]+: error: .*softmax or sigmoid' "identity output names the key"
+
+# A missing data file: exit 66 with the path.
+printf '%s\n' "[data]" 'train = "nope.csv"' 'target = "species"' "[model]" "hidden = [4]" > missing.toml
+expect_exit 66 "missing data file" -- "$MLP" train missing.toml --out run-missing
+expect_err 'nope.csv: No such file or directory' "missing file named"
+
+# ---- K6: usage errors exit 2 -------------------------------------------------------------
+expect_exit 2 "no config" -- "$MLP" train
+expect_exit 2 "unknown flag" -- "$MLP" train iris.toml --frobnicate
+expect_exit 2 "resume + force" -- "$MLP" train iris.toml --out r --resume --force
+expect_exit 2 "bad --set" -- "$MLP" train iris.toml --out r --set train.learnig_rate=1
+expect_err "did you mean" "--set did-you-mean"
+expect_exit 0 "--help" -- "$MLP" train --help
+expect_exit 0 "--version" -- "$MLP" --version
+grep -q "mlp " out && pass || fail "--version prints the version"
+
+# ---- a good run, --json, the run directory -----------------------------------------------
+expect_exit 0 "train iris" -- "$MLP" train iris.toml --out run1 --json
+for f in model.mlp metrics.jsonl metrics.csv config.toml report.html summary.json; do
+  [ -s "run1/$f" ] && pass || fail "run1/$f missing"
+done
+ls run1/checkpoints/ckpt-*.mlpck >/dev/null 2>&1 && pass || fail "no checkpoint"
+if /usr/bin/python3 -c 'import json' 2>/dev/null; then
+  /usr/bin/python3 - run1/summary.json out <<'PY' && pass || fail "--json output"
+import json, sys
+for path in sys.argv[1:]:
+    j = json.load(open(path))
+    assert set(["model", "epochs_run", "train_seconds", "samples_per_second", "dev", "test"]) <= set(j), j
+    assert j["epochs_run"] == 20
+    assert set(j["test"]) >= {"loss", "accuracy"}, j["test"]
+PY
+fi
+[ "$(wc -l < run1/metrics.jsonl)" -eq 20 ] && pass || fail "20 metrics lines"
+
+# P7: stderr not a terminal: no carriage returns or escape codes, one line per epoch.
+grep -q $'\r' err && fail "\\r in non-TTY stderr" || pass
+grep -q $'\x1b' err && fail "escape codes in non-TTY stderr" || pass
+[ "$(grep -c '^epoch' err)" -eq 20 ] && pass || fail "one progress line per epoch"
+
+# K7: the directory holds a run: refuse without --force; --force overwrites.
+expect_exit 2 "existing run" -- "$MLP" train iris.toml --out run1
+expect_err "already holds a run" "existing run message"
+expect_exit 0 "--force" -- "$MLP" train iris.toml --out run1 --force -q
+# K7: an output that cannot be a directory (a regular file in the path): exit 74.
+touch afile
+expect_exit 74 "unwritable output" -- "$MLP" train iris.toml --out afile/run
+# K6: --resume with a different configuration.
+sed 's/hidden = \[8\]/hidden = [9]/' iris.toml > iris9.toml
+expect_exit 2 "resume with another config" -- "$MLP" train iris9.toml --out run1 --resume
+expect_err "differs" "resume conflict message"
+
+# N7: two runs with the same seed give bit-identical models and metrics (time columns aside).
+expect_exit 0 "train iris again" -- "$MLP" train iris.toml --out run2 -q
+cmp -s run1/model.mlp run2/model.mlp && pass || fail "same seed: model files differ"
+strip() { cut -d, -f1-7 "$1"; }
+[ "$(strip run1/metrics.csv)" = "$(strip run2/metrics.csv)" ] && pass || fail "same seed: metrics differ"
+expect_exit 0 "train other seed" -- "$MLP" train iris.toml --out run3 -q --set train.seed=2
+cmp -s run1/model.mlp run3/model.mlp && fail "another seed gives the same model" || pass
+
+# N1: divergence stops at the first non-finite cost, exit 1, metrics kept.
+cat > boston.toml <<'TOML'
+[data]
+train = "boston_housing.csv"
+target = "MEDV"
+[model]
+hidden = [16, 16]
+[train]
+optimizer = "gd"
+learning_rate = 1000.0
+batch_size = 16
+epochs = 5
+TOML
+expect_exit 1 "divergence" -- "$MLP" train boston.toml --out run-div -q
+expect_err "non-finite (cost|gradient) at epoch 1 batch [0-9]+ \\(first non-finite: layers\\.[0-9]" "divergence message"
+expect_err "last good checkpoint" "divergence names the checkpoint"
+
+# ---- P1/P2/P3: SIGINT and SIGTERM, then --resume equals an uninterrupted run ---------------
+cat > digits.toml <<'TOML'
+[data]
+train = "digits_8x8.csv"
+target = "digit"
+task = "classification"
+[model]
+hidden = [32]
+keep_prob = 0.9
+[train]
+learning_rate = 0.003
+batch_size = 4
+epochs = 12
+seed = 5
+TOML
+expect_exit 0 "uninterrupted digits" -- "$MLP" train digits.toml --out ref -q
+for sig in INT TERM; do
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  "$MLP" train digits.toml --out "run-$sig" 2> "err-$sig" &
+  pid=$!
+  for _ in $(seq 1 200); do grep -q '^epoch' "err-$sig" 2>/dev/null && break; sleep 0.05; done
+  kill -$sig $pid
+  wait $pid
+  got=$?
+  [ "$got" -eq "$want" ] && pass || fail "SIG$sig: exit $got, expected $want"
+  grep -q "resume with: mlp train --out run-$sig --resume" "err-$sig" && pass || fail "SIG$sig: no resume hint"
+  expect_exit 0 "resume after SIG$sig" -- "$MLP" train --out "run-$sig" --resume -q
+  cmp -s ref/model.mlp "run-$sig/model.mlp" && pass || fail "SIG$sig: resumed model differs from the uninterrupted run"
+done
+# P3: a truncated newest checkpoint is skipped on resume.
+cp -r run-INT run-trunc
+newest=$(ls run-trunc/checkpoints/ckpt-*.mlpck | sort | tail -1)
+head -c 100 "$newest" > "$newest.cut" && mv "$newest.cut" "$newest"
+touch run-trunc/checkpoints/ckpt-000001.mlpck.tmp.123.0
+"$MLP" train --out run-trunc --resume -q > out 2> err; code=$?
+[ $code -eq 0 ] && pass || fail "resume with a truncated newest checkpoint: exit $code"
+grep -q "skipping an unusable checkpoint" err && pass || fail "truncated checkpoint not reported"
+[ ! -e run-trunc/checkpoints/ckpt-000001.mlpck.tmp.123.0 ] && pass || fail "stale temp file kept"
+
+finish
