@@ -57,7 +57,8 @@ std::vector<double> column(const std::vector<EpochMetrics>& h, double (*get)(con
   return v;
 }
 
-std::string chart_cost(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {
+std::string chart_cost(const std::vector<EpochMetrics>& h, const std::vector<double>& x,
+                       const Diagnosis& d) {
   std::vector<Series> s;
   s.push_back({"train cost", column(h, [](const EpochMetrics& e) { return e.train.loss; }), detail::palette(0), false});
   if (std::any_of(h.begin(), h.end(), [](const EpochMetrics& e) { return e.dev.has_value(); })) {
@@ -66,7 +67,12 @@ std::string chart_cost(const std::vector<EpochMetrics>& h, const std::vector<dou
   }
   s.push_back({"objective (J + penalties, training mode)",
                column(h, [](const EpochMetrics& e) { return e.objective; }), detail::palette(7), true});
-  return detail::line_chart_svg({"chart-cost", "Cost per epoch", "epoch", "cost J"}, x, s);
+  detail::ChartSpec spec{"chart-cost", "Cost per epoch", "epoch", "cost J"};
+  if (d.learning_curve && d.learning_curve->best_epoch > 0 && h.size() > 1) {
+    spec.marker_x = static_cast<double>(d.learning_curve->best_epoch);
+    spec.marker_label = fmt::format("best {} cost: epoch {}", d.learning_curve->source, d.learning_curve->best_epoch);
+  }
+  return detail::line_chart_svg(spec, x, s);
 }
 
 std::string chart_quality(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {
@@ -268,7 +274,7 @@ std::string render_report_html(const std::vector<EpochMetrics>& history,
   diagnosis_section(out, diagnosis);
 
   out += "<h2>Learning curves</h2>\n<div class=\"charts\">\n";
-  for (const auto& svg : {chart_cost(history, x), chart_quality(history, x), chart_lr(history, x),
+  for (const auto& svg : {chart_cost(history, x, diagnosis), chart_quality(history, x), chart_lr(history, x),
                           chart_grads(history, slice_names, x)}) {
     out += "<figure>\n" + svg + "</figure>\n";
   }

@@ -188,6 +188,17 @@ std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
       "transform=\"rotate(-90 {0} {1})\">{2}{3}</text>\n",
       coord(16), coord(top + ph / 2), html_escape(spec.y_label), spec.log_y ? " (log scale)" : "");
 
+  if (std::isfinite(spec.marker_x) && spec.marker_x >= xlo && spec.marker_x <= xhi) {
+    const bool right_half = px(spec.marker_x) > left + pw / 2;  // label on the side with room
+    out += fmt::format(
+        "<g class=\"marker\"><line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#888\" "
+        "stroke-dasharray=\"3 3\"/><text x=\"{3}\" y=\"{4}\" font-size=\"11\" fill=\"#555\" "
+        "text-anchor=\"{5}\">{6}</text></g>\n",
+        coord(px(spec.marker_x)), coord(top), coord(top + ph),
+        coord(px(spec.marker_x) + (right_half ? -4 : 4)), coord(top + 12),
+        right_half ? "end" : "start", html_escape(spec.marker_label));
+  }
+
   // Series: one polyline per run of drawable points; a lone point gets a marker.
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < series.size(); ++i) {

@@ -3,8 +3,10 @@
 // have no neighbour to join, a padded range for constant series, "nice" tick labels.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mlp::report::detail {
@@ -20,11 +22,17 @@ struct Series {
 };
 
 struct ChartSpec {
+  ChartSpec(std::string id_, std::string title_, std::string x_label_, std::string y_label_)
+      : id(std::move(id_)), title(std::move(title_)), x_label(std::move(x_label_)),
+        y_label(std::move(y_label_)) {}
   std::string id;       ///< element id of the <svg>, e.g. "chart-cost"
   std::string title;    ///< <title> and the visible heading
   std::string x_label;  ///< e.g. "epoch"
   std::string y_label;
   bool log_y = false;
+  /// A vertical reference line (e.g. the best dev epoch) with its label; NaN = none.
+  double marker_x = std::numeric_limits<double>::quiet_NaN();
+  std::string marker_label;
   int width = 720;
   int height = 320;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mlp/report/html.hpp"
@@ -92,6 +93,8 @@ TEST(HtmlReport, HasTheFourChartsWithTitlesAxesAndLegends) {
     EXPECT_GE(count(svg, "text-anchor=\"end\">"), 2u) << id << ": y tick labels";
   }
   EXPECT_EQ(count(svg_of(html, "chart-cost"), "<polyline"), 3u);  // train, dev, objective
+  EXPECT_NE(svg_of(html, "chart-cost").find(fmt::format("best dev cost: epoch {}", d.learning_curve->best_epoch)),
+            std::string::npos);
   EXPECT_EQ(count(svg_of(html, "chart-grad-norms"), "<polyline"), 4u);
   EXPECT_NE(svg_of(html, "chart-grad-norms").find("(log scale)"), std::string::npos);
   // lr halves every epoch: 0.1 … 2e-4 spans > 2 decades, drawn on a log scale.
