@@ -221,6 +221,7 @@ struct TrainArgs {
   bool force = false;
   bool json = false;
   bool quiet = false;
+  bool detect_anomaly = false;
   std::vector<std::string> sets;
 };
 
@@ -276,6 +277,7 @@ int run_train(const TrainArgs& a) {
   run.data = prepare_data(run.cfg);
   const ModelSpec spec = model_spec(run.cfg, run.data.train);
   TrainOptions options = train_options(run.cfg);
+  options.detect_anomaly = a.detect_anomaly;
   if (options.batch_size > run.data.train.size()) {
     fmt::print(stderr, "warning: {}: train.batch_size {} is larger than the {} training examples; using {}\n",
                run.cfg.location_of("train.batch_size"), options.batch_size, run.data.train.size(), run.data.train.size());
@@ -369,6 +371,8 @@ void setup(CLI::App& app, Action& action) {
       ->type_name("KEY=VALUE")->allow_extra_args(false);
   cmd->add_flag("--json", a->json, "Print the result as one JSON object on stdout");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress output");
+  cmd->add_flag("--detect-anomaly", a->detect_anomaly,
+                "Check every tensor of every step; stop at the first non-finite one, naming it");
   cmd->footer("Exit codes: 0 done, 1 runtime failure (e.g. divergence), 2 usage/configuration error,\n"
               "65 bad data, 66 missing input, 74 output error, 130/143 interrupted (resumable).");
   cmd->callback([a, &action] {

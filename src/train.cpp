@@ -34,19 +34,19 @@ void targets_from(const ModelSpec& spec, data::Task task, std::span<const std::i
 }
 
 /// The layer or tensor that first turned non-finite, for the divergence message.
-std::string first_non_finite(Network<float>& net) {
+std::string first_non_finite(Network<float>& net, bool loss_fallback = true) {
+  // In the order the forward pass computes them, then the gradients from the output down.
+  Parameters<float>& p = net.params();
   for (std::size_t k = 0; k < net.layer_count(); ++k) {
+    if (!p.value(2 * k).allFinite()) return fmt::format("{} (weights)", p.slice(2 * k).name);
+    if (!p.value(2 * k + 1).allFinite()) return fmt::format("{} (weights)", p.slice(2 * k + 1).name);
     if (!net.Z(k).allFinite()) return fmt::format("{} (Z)", net.layer_name(k));
     if (!net.A(k).allFinite()) return fmt::format("{} (A)", net.layer_name(k));
   }
-  const auto& slices = net.params().slices();
-  for (std::size_t s = 0; s < slices.size(); ++s) {
-    if (!net.params().grad(s).allFinite()) return fmt::format("{} (gradient)", slices[s].name);
+  for (std::size_t s = p.slot_count(); s-- > 0;) {
+    if (!p.grad(s).allFinite()) return fmt::format("{} (gradient)", p.slice(s).name);
   }
-  for (std::size_t s = 0; s < slices.size(); ++s) {
-    if (!net.params().value(s).allFinite()) return fmt::format("{} (weights)", slices[s].name);
-  }
-  return "the loss";
+  return loss_fallback ? "the loss" : "";
 }
 
 void check_shapes(const Network<float>& net, const data::Dataset& d, const char* role) {
@@ -264,6 +264,13 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
       net_.forward(batch.X(), true, &dropout_rng);
       const double J = objective(true);
       const std::uint64_t batch_no = st.batch + 1;
+      if (options_.detect_anomaly) {
+        const std::string bad = first_non_finite(net_, /*loss_fallback=*/false);
+        if (!bad.empty()) {
+          throw NumericError(fmt::format("anomaly at epoch {} batch {}: first non-finite tensor: {} "
+                                         "(cost {})", st.epoch + 1, batch_no, bad, J));
+        }
+      }
       if (!std::isfinite(J)) {
         throw NumericError(fmt::format(
             "non-finite cost at epoch {} batch {} (first non-finite: {}) — lower the learning "
@@ -301,6 +308,10 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
         }
       } else {
         optimizer_->step(params, static_cast<float>(lr));
+      }
+      if (options_.detect_anomaly && !params.theta().allFinite()) {
+        throw NumericError(fmt::format("anomaly at epoch {} batch {}: the update made {} non-finite",
+                                       st.epoch + 1, batch_no, first_non_finite(net_, false)));
       }
       const double dt = seconds_since(t0);
       st.epoch_seconds += dt;

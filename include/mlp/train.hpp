@@ -48,6 +48,9 @@ struct TrainOptions {
   EarlyStoppingOptions early_stopping;
   std::uint64_t seed = 42;      ///< shuffles and dropout masks
   bool monitor_gradients = true; ///< per-slice gradient norms, averaged over each epoch
+  /// Check every tensor of every step (Z and A of each layer, each gradient slice, the updated
+  /// weights) and stop at the first non-finite one, naming it. Costs a pass over each tensor.
+  bool detect_anomaly = false;
   void validate() const;         ///< ConfigError naming the option
 };
 

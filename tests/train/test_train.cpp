@@ -281,3 +281,35 @@ TEST(Train, ShapeMismatchNamesTheProblem) {
 
 }  // namespace
 }  // namespace mlp
+
+namespace mlp {
+namespace {
+
+TEST(Train, DetectAnomalyNamesTheFirstNonFiniteTensor) {
+  const auto d = blobs(40, 3);
+  Network<float> net(ModelBuilder(4).hidden(6).hidden(5).output(3, Activation::softmax).loss(Loss::cross_entropy).build());
+  net.W(1)(2, 3) = std::numeric_limits<float>::quiet_NaN();  // injected
+  TrainOptions o;
+  o.detect_anomaly = true;
+  o.epochs = 1;
+  try {
+    Trainer(net, o).fit(d, nullptr);
+    FAIL();
+  } catch (const NumericError& e) {
+    EXPECT_NE(std::string(e.what()).find("anomaly at epoch 1 batch 1: first non-finite tensor: layers.1.W (weights)"),
+              std::string::npos) << e.what();
+  }
+  // Without the weights' fault: a NaN input shows up in the first layer's Z.
+  Network<float> clean(net.spec());
+  data::Dataset bad = d;
+  bad.X(1, 0) = std::numeric_limits<float>::infinity();
+  try {
+    Trainer(clean, o).fit(bad, nullptr);
+    FAIL();
+  } catch (const NumericError& e) {
+    EXPECT_NE(std::string(e.what()).find("layers.0 (Z)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mlp
