@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every example configuration runs as is and shows what it claims (I8: Fashion-MNIST >= 0.88).
+set -u
+source "$(dirname "$0")/lib.sh" "$@"
+PY=/usr/bin/python3
+# json_get FILE EXPR: evaluates a Python expression on the JSON object `j` of FILE.
+json_get() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# last_metric RUN EXPR: EXPR on the last line `j` of RUN/metrics.jsonl.
+last_metric() { "$PY" -c "import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print($2)" "$1/metrics.jsonl"; }
+check() {  # check DESCRIPTION PYTHON_BOOL
+  if [ "$("$PY" -c "print(bool($2))")" = "True" ]; then pass; else fail "$1 ($2)"; fi
+}
+
+run() {  # run NAME [extra args]: trains examples/NAME.toml into $WORK/NAME
+  local name=$1
+  shift
+  expect_exit 0 "example $name" -- "$MLP" train "$SRC/examples/$name.toml" --out "$WORK/$name" -q --json "$@"
+  cp "$WORK/out" "$WORK/$name.json"
+}
+
+run iris
+check "iris test accuracy" "$(json_get iris.json 'j["test"]["accuracy"]') >= 0.9"
+run boston_housing
+check "boston R² on test" "$(json_get boston_housing.json 'j["test"]["r2"]') > 0.75"
+check "boston RMSE in k\$" "$(json_get boston_housing.json 'j["test"]["rmse"]') < 6"
+grep -q '"B"' "$WORK/boston_housing/config.toml" && pass || fail "boston drops B"
+run digits
+check "digits test accuracy" "$(json_get digits.json 'j["test"]["accuracy"]') >= 0.93"
+run xor
+check "xor learned" "$(last_metric "$WORK/xor" 'j["train"]["accuracy"]') == 1.0"
+run sin
+check "sin approximated" "$(json_get sin.json 'j["test"]["rmse"]') < 0.05"
+run zero_init
+check "zero init stays near chance" "$(json_get zero_init.json 'j["test"]["accuracy"]') < 0.5"
+run vanishing_gradients
+expect_exit 0 "diagnose vanishing" -- "$MLP" diagnose "$WORK/vanishing_gradients" --json
+check "vanishing gradients flagged" "'vanishing' in [g['status'] for g in $(cat "$WORK/out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["gradients"])')]"
+run exploding_gradients
+expect_exit 0 "diagnose exploding" -- "$MLP" diagnose "$WORK/exploding_gradients" --json
+check "exploding gradients flagged" "'exploding' in [g['status'] for g in $(cat "$WORK/out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["gradients"])')]"
+# Without clipping the same network diverges: a clear error, exit 1.
+expect_exit 1 "exploding without clipping" -- "$MLP" train "$SRC/examples/exploding_gradients.toml" --out "$WORK/explode2" -q \
+  --set train.clip_norm=0 --set train.learning_rate=0.01
+expect_err "non-finite" "divergence without clipping"
+
+# I8: Fashion-MNIST, the README's main job, reaches the published MLP accuracy.
+if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  run fashion_mnist
+  acc=$(json_get fashion_mnist.json 'j["test"]["accuracy"]')
+  echo "Fashion-MNIST test accuracy: $acc"
+  check "Fashion-MNIST test accuracy >= 0.88" "$acc >= 0.88"
+else
+  echo "Fashion-MNIST not installed (dataset-fashion-mnist): skipped"
+fi
+finish
