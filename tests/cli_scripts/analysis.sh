@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# mlp gradcheck, mlp diagnose, mlp cv: outputs, --json contracts and exit codes.
+set -u
+source "$(dirname "$0")/lib.sh" "$@"
+PY=/usr/bin/python3
+cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
+cat > iris.toml <<'TOML'
+[data]
+train = "iris.csv"
+target = "species"
+[model]
+hidden = [8, 6]
+activation = ["tanh", "leaky_relu"]
+keep_prob = [0.8, 0.9]
+[train]
+learning_rate = 0.01
+batch_size = 16
+epochs = 15
+l2 = 0.5
+l1 = 0.1
+seed = 1
+TOML
+cat > boston.toml <<'TOML'
+[data]
+train = "boston_housing.csv"
+target = "MEDV"
+drop = ["B"]
+[model]
+hidden = [8]
+activation = "sigmoid"
+[train]
+learning_rate = 0.01
+epochs = 10
+TOML
+
+# ---- gradcheck: passes on configured models (penalties included, dropout off) ------------
+expect_exit 0 "gradcheck iris" -- "$MLP" gradcheck iris.toml
+grep -q "PASSED" out && pass || fail "gradcheck prints PASSED"
+grep -q "L2 included" out && grep -q "L1 included" out && pass || fail "gradcheck includes penalties"
+grep -Eq "layers\.0 +[0-9.e-]+" out && grep -Eq "layers\.2 +[0-9.e-]+" out && pass || fail "per-layer errors"
+expect_exit 0 "gradcheck json" -- "$MLP" gradcheck boston.toml --json
+"$PY" - out <<'PY' && pass || fail "gradcheck --json contract"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["passed"] is True and j["relative_error"] < 1e-6, j
+assert [l["name"] for l in j["layers"]] == ["layers.0", "layers.1"], j["layers"]
+assert all(l["relative_error"] < 1e-6 for l in j["layers"])
+PY
+# A far too large ε makes the central differences inaccurate: the check fails with exit 1.
+expect_exit 1 "gradcheck failing" -- "$MLP" gradcheck iris.toml --epsilon 0.5
+grep -q "FAILED" out && pass || fail "gradcheck prints FAILED"
+expect_exit 2 "gradcheck bad config" -- "$MLP" gradcheck iris.toml --set train.l2=-1
+expect_exit 2 "gradcheck no config" -- "$MLP" gradcheck
+
+# ---- diagnose ------------------------------------------------------------------------------
+expect_exit 0 "train iris" -- "$MLP" train iris.toml --out run -q
+expect_exit 0 "diagnose" -- "$MLP" diagnose run --baseline-error 0.01
+grep -q "Verdict" out && pass || fail "diagnose verdict line"
+expect_exit 0 "diagnose json" -- "$MLP" diagnose run --json
+"$PY" - out <<'PY' && pass || fail "diagnose --json contract"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["verdict"] in ("high_bias", "high_variance", "high_bias_and_variance", "good_fit"), j
+for k in ("train_error", "dev_error", "recommendations", "gradients"):
+    assert k in j, k
+assert {g["name"] for g in j["gradients"]} >= {"layers.0.W", "layers.2.b"}
+PY
+expect_exit 66 "diagnose not a run" -- "$MLP" diagnose .
+expect_err "metrics.jsonl" "diagnose names the missing file"
+head -c 40 run/metrics.jsonl > run/metrics.cut && mv run/metrics.cut run/metrics.jsonl
+expect_exit 65 "diagnose damaged metrics" -- "$MLP" diagnose run
+expect_exit 2 "diagnose negative baseline" -- "$MLP" diagnose run --baseline-error -1
+
+# ---- cv ------------------------------------------------------------------------------------
+expect_exit 0 "cv" -- "$MLP" cv iris.toml --folds 3 --json
+"$PY" - out <<'PY' && pass || fail "cv --json contract"
+import json, sys, statistics
+j = json.load(open(sys.argv[1]))
+losses = [f["loss"] for f in j["folds"]]
+assert len(losses) == 3
+assert abs(j["mean"] - statistics.mean(losses)) < 1e-9
+assert abs(j["variance"] - statistics.variance(losses)) < 1e-9
+assert sum(f["dev_examples"] for f in j["folds"]) == 150
+PY
+expect_exit 0 "cv regression" -- "$MLP" cv boston.toml --folds 2 -q
+grep -q "RMSE" out && pass || fail "cv regression metrics"
+expect_exit 2 "cv one fold" -- "$MLP" cv iris.toml --folds 1
+finish
