@@ -18,7 +18,10 @@ using ojson = nlohmann::ordered_json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string num(double v) { return fmt::format("{:.4g}", v); }
-std::string pct(double fraction) { return fmt::format("{:.1f}%", 100.0 * fraction); }
+std::string pct(double fraction) {
+  const double p = 100.0 * fraction;
+  return fmt::format("{:.1f}%", std::abs(p) < 0.05 ? 0.0 : p);  // never "-0.0%"
+}
 
 void check_threshold(double v, const char* name) {
   if (!std::isfinite(v) || v < 0) {
@@ -33,12 +36,18 @@ void bias_recommendations(const Diagnosis& d, std::vector<std::string>& out) {
       "High bias (avoidable bias {} > {}): use a bigger network — more units per layer or more "
       "layers in model.hidden (e.g. double each width, or add a layer).",
       num(d.avoidable_bias), num(d.thresholds.bias)));
-  std::string longer = "Train longer: raise train.epochs";
-  if (d.learning_curve && d.learning_curve->trend == "falling") {
-    longer += fmt::format(" — the {} cost was still falling ({} over the last epochs)",
-                          d.learning_curve->source, pct(d.learning_curve->recent_decrease));
+  if (d.learning_curve && d.learning_curve->trend == "flat") {
+    out.push_back(fmt::format(
+        "Training longer (train.epochs) is unlikely to help: {} — change the model or the "
+        "optimization instead.", d.learning_curve->note));
+  } else {
+    std::string longer = "Train longer: raise train.epochs";
+    if (d.learning_curve && d.learning_curve->trend == "falling") {
+      longer += fmt::format(" — the {} cost was still falling ({} over the last epochs)",
+                            d.learning_curve->source, pct(d.learning_curve->recent_decrease));
+    }
+    out.push_back(longer + ".");
   }
-  out.push_back(longer + ".");
   out.push_back(
       "Optimize better: train.optimizer = \"adam\" (or momentum/rmsprop), tune "
       "train.learning_rate by factors of 3, or a decaying [train.schedule].");
@@ -153,7 +162,12 @@ void recommend(Diagnosis& d) {
                               "(human-level error) — the model may be fitting noise.",
                               num(d.train_error), num(d.baseline_error.value_or(0.0))));
   }
-  gradient_recommendations(d.gradients, out);
+  // Unhealthy gradients explain a high bias (the early layers barely learn): their remedies
+  // come first then; otherwise last.
+  std::vector<std::string> grads;
+  gradient_recommendations(d.gradients, grads);
+  const bool bias_verdict = d.verdict == Verdict::high_bias || d.verdict == Verdict::high_bias_and_variance;
+  out.insert(bias_verdict ? out.begin() : out.end(), grads.begin(), grads.end());
 }
 
 Verdict decide(const Diagnosis& d) {
@@ -213,13 +227,13 @@ std::optional<std::pair<long, std::string>> layer_of(const std::string& name) {
 const char* remedy(GradientStatus s) {
   switch (s) {
     case GradientStatus::vanishing:
-      return "remedy: He init (model.init = \"he_normal\") with ReLU, Glorot with tanh/sigmoid, a "
-             "ReLU-family activation, fewer layers";
+      return "He init (model.init = \"he_normal\") with ReLU, Glorot with tanh/sigmoid, a "
+             "ReLU-family model.activation, fewer layers";
     case GradientStatus::exploding:
-      return "remedy: train.clip_norm (e.g. 1.0), a lower train.learning_rate, He/Glorot init";
+      return "train.clip_norm (e.g. 1.0), a lower train.learning_rate, He/Glorot init";
     case GradientStatus::dead:
-      return "hint: with ReLU the units of this layer may be dead (never active); try "
-             "leaky_relu, a lower learning rate, He init";
+      return "with ReLU the units of this layer may be dead (never active): try "
+             "model.activation = \"leaky_relu\", a lower learning rate, He init";
     case GradientStatus::ok: break;
   }
   return "";
@@ -403,7 +417,7 @@ std::vector<GradientReport> gradient_health(const std::vector<EpochMetrics>& his
       g.note = fmt::format("norm {} at epoch {} → {} at epoch {}", num(g.first_epoch_norm),
                            first.epoch, num(lastv), last.epoch);
     }
-    if (g.status != GradientStatus::ok) g.note += std::string("; ") + remedy(g.status);
+    g.remedy = remedy(g.status);
     out.push_back(std::move(g));
   }
   return out;
@@ -470,6 +484,7 @@ std::string to_json(const Diagnosis& d, int indent) {
     j["update_ratio"] = jnum(g.update_ratio);
     j["status"] = to_string(g.status);
     j["note"] = g.note;
+    j["remedy"] = g.remedy.empty() ? ojson(nullptr) : ojson(g.remedy);
     grads.push_back(std::move(j));
   }
   o["gradients"] = std::move(grads);

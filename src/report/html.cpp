@@ -32,7 +32,7 @@ h1 { font-size: 1.6em; margin: 0.4em 0; }
 h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 table { border-collapse: collapse; margin: 8px 0; background: #fff; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; font-variant-numeric: tabular-nums; }
-th:first-child, td:first-child, td.text { text-align: left; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; }
 th { background: #f0f0f0; }
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: #fff; }
 .verdict.good_fit { background: #2e7d32; }
@@ -208,7 +208,7 @@ void diagnosis_section(std::string& out, const Diagnosis& d) {
   if (!d.gradients.empty()) {
     out += "<p><b>Gradient health</b> (mean gradient norm per epoch)</p>\n<table class=\"gradients\">\n"
            "<tr><th>slice</th><th>first epoch</th><th>last epoch</th><th>max</th>"
-           "<th>lr&middot;|g|/|W|</th><th>status</th><th>note</th></tr>\n";
+           "<th>lr&middot;|g|/|W|</th><th>status</th><th class=\"text\">finding</th></tr>\n";
     for (const auto& g : d.gradients) {
       out += fmt::format(
           "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"text status-{}\">{}</td>"

@@ -238,7 +238,7 @@ std::string metrics_csv_header(const CsvLayout& layout) {
   if (layout.dev) append_metric_columns(out, "dev", layout.kind);
   out += ",seconds,samples_per_second";
   for (const auto& name : layout.slice_names) out += ",grad_norm." + name;
-  return out;
+  return out + '\n';
 }
 
 std::string metrics_csv_row(const EpochMetrics& e, const CsvLayout& layout) {
@@ -255,7 +255,7 @@ std::string metrics_csv_row(const EpochMetrics& e, const CsvLayout& layout) {
     out += ',';
     if (!e.grad_norms.empty()) out += csv_number(e.grad_norms[s]);
   }
-  return out;
+  return out + '\n';
 }
 
 MetricsLog parse_metrics_jsonl(std::string_view text, std::string_view source) {

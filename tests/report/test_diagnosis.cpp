@@ -249,6 +249,27 @@ TEST(DiagnoseHistory, RegressionUsesTheLossAndStillFallingMeansTrainLonger) {
   EXPECT_TRUE(d.gradients.empty());
 }
 
+TEST(DiagnoseHistory, FlatCurveWithVanishingGradientsPutsTheGradientRemedyFirst) {
+  // A deep sigmoid network stuck at chance level: costs flat, early layers without gradient.
+  std::vector<EpochMetrics> h;
+  for (std::uint64_t e = 1; e <= 8; ++e) {
+    auto m = epoch(e, 2.303, 2.303, 0.10, 0.10);
+    m.grad_norms = {3e-9, 3e-10, 0.3, 0.1};
+    m.weight_norms = {1, 1, 1, 1};
+    h.push_back(m);
+  }
+  const auto d = diagnose(h, {"layers.0.W", "layers.0.b", "layers.1.W", "layers.1.b"});
+  EXPECT_EQ(d.verdict, Verdict::high_bias);
+  EXPECT_EQ(d.learning_curve->trend, "flat");
+  ASSERT_FALSE(d.recommendations.empty());
+  EXPECT_EQ(d.recommendations.front().rfind("Vanishing gradients in layers.0.W, layers.0.b:", 0), 0u)
+      << joined(d.recommendations);
+  EXPECT_TRUE(mentions(d.recommendations, "Training longer (train.epochs) is unlikely to help"))
+      << joined(d.recommendations);
+  EXPECT_FALSE(mentions(d.recommendations, "Train longer: raise")) << joined(d.recommendations);
+  EXPECT_EQ(to_text(d).find("-0.0%"), std::string::npos) << to_text(d);
+}
+
 TEST(DiagnoseHistory, SkipsNonFiniteEpochsAndRejectsUnusableHistories) {
   std::vector<EpochMetrics> h = {epoch(1, 0.5, 0.6, 0.8, 0.7), epoch(2, 0.4, 0.5, 0.85, 0.75),
                                  epoch(3, 0.4, kNaN, 0.9, kNaN)};
@@ -273,7 +294,7 @@ TEST(DiagnosisOutput, JsonFollowsTheContract) {
   EXPECT_EQ(j["recommendations"].size(), d.recommendations.size());
   ASSERT_EQ(j["gradients"].size(), 6u);
   for (const auto& g : j["gradients"]) {
-    for (const char* key : {"name", "first_epoch_norm", "last_epoch_norm", "status", "note"}) {
+    for (const char* key : {"name", "first_epoch_norm", "last_epoch_norm", "status", "note", "remedy"}) {
       EXPECT_TRUE(g.contains(key)) << key;
     }
   }

@@ -249,7 +249,10 @@ TEST(MetricsJsonl, ReadsACommittedRunAndReportsMissingFiles) {
 
 // ---- CSV ------------------------------------------------------------------------------------
 
-std::vector<std::string> split_csv(const std::string& line) {
+/// Fields of one CSV line, which must end with exactly one newline.
+std::vector<std::string> split_csv(std::string line) {
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one line ending with a newline: " << line;
+  if (!line.empty() && line.back() == '\n') line.pop_back();
   std::vector<std::string> out;
   std::string field;
   std::istringstream in(line);
@@ -265,7 +268,7 @@ TEST(MetricsCsv, ClassifierHeaderAndRowRoundTrip) {
   EXPECT_EQ(header,
             "epoch,learning_rate,objective,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,"
             "samples_per_second,grad_norm.layers.0.W,grad_norm.layers.0.b,grad_norm.layers.1.W,"
-            "grad_norm.layers.1.b");
+            "grad_norm.layers.1.b\n");
   const auto cols = split_csv(header);
   const auto row = split_csv(metrics_csv_row(e, layout));
   ASSERT_EQ(row.size(), cols.size());

@@ -76,7 +76,8 @@ struct GradientReport {
   /// gradient descent; adaptive optimizers scale their steps differently). NaN if unknown.
   double update_ratio = 0.0;
   GradientStatus status = GradientStatus::ok;
-  std::string note;  ///< the numbers behind the status and the remedy
+  std::string note;    ///< the numbers behind the status
+  std::string remedy;  ///< what to change (empty when ok)
 };
 
 struct Diagnosis {

@@ -31,7 +31,7 @@ enum class MetricsKind {
 
 [[nodiscard]] MetricsKind metrics_kind(const Metrics& m);
 
-/// One line of metrics.jsonl (without the trailing newline). `slice_names` name the entries of
+/// One line of metrics.jsonl, WITHOUT the trailing newline (unlike the CSV functions). `slice_names` name the entries of
 /// grad_norms / weight_norms in slot order; a size mismatch is a ShapeError.
 [[nodiscard]] std::string metrics_jsonl_line(const EpochMetrics& epoch,
                                              const std::vector<std::string>& slice_names);
@@ -50,10 +50,10 @@ struct CsvLayout {
 
 /// `epoch,learning_rate,objective,train_loss,train_accuracy[,dev_loss,dev_accuracy],seconds,
 /// samples_per_second,grad_norm.layers.0.W,...` (regression: train_rmse,train_mae,train_r2).
-/// No trailing newline.
+/// A complete line: ends with '\n' (header + rows concatenated make the file).
 [[nodiscard]] std::string metrics_csv_header(const CsvLayout& layout);
-/// One row in the layout's columns. Non-finite numbers are written nan, inf, -inf; a metric the
-/// epoch does not have (no dev evaluation) is an empty field. No trailing newline.
+/// One row in the layout's columns, ending with '\n'. Non-finite numbers are written nan, inf,
+/// -inf; a metric the epoch does not have (no dev evaluation) is an empty field.
 [[nodiscard]] std::string metrics_csv_row(const EpochMetrics& epoch, const CsvLayout& layout);
 
 /// A history read back from metrics.jsonl.
