@@ -12,6 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common.hpp"
@@ -99,6 +100,24 @@ std::string names_text(const std::vector<std::string>& names) {
   const std::size_t shown = std::min(names.size(), kShownFeatures);
   std::string out = fmt::format("{}", fmt::join(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(shown), ", "));
   if (names.size() > shown) out += fmt::format(", … ({} in all)", names.size());
+  return out;
+}
+
+/// "  key: value", or for a multi-line value (the run configuration) "  key:" and the value's
+/// lines indented below it.
+std::string info_text(const std::string& key, const std::string& value) {
+  if (value.find('\n') == std::string::npos) return fmt::format("  {}: {}\n", key, value);
+  std::string out = fmt::format("  {}:\n", key);
+  std::size_t end = value.size();
+  while (end > 0 && value[end - 1] == '\n') --end;  // no trailing blank lines
+  std::size_t begin = 0;
+  while (begin <= end) {
+    std::size_t nl = value.find('\n', begin);
+    if (nl == std::string::npos || nl > end) nl = end;
+    const std::string_view line(value.data() + begin, nl - begin);
+    out += line.empty() ? std::string("\n") : fmt::format("    {}\n", line);
+    begin = nl + 1;
+  }
   return out;
 }
 
@@ -205,7 +224,7 @@ int run_inspect(const InspectArgs& args) {
     out += "provenance: (none)\n";
   } else {
     out += "provenance:\n";
-    for (const auto& [key, value] : model.info()) out += fmt::format("  {}: {}\n", key, value);
+    for (const auto& [key, value] : model.info()) out += info_text(key, value);
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
