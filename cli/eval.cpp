@@ -1,0 +1,175 @@
+// `mlp eval MODEL DATA [--labels LABELS] [--json]` — the cost and metrics of a trained model on
+// labelled data (docs/cli.md): accuracy and a confusion matrix for classifiers, RMSE, MAE and R²
+// in the original units for regression.
+//
+// DATA is a CSV file with the model's feature columns (by name, any order, other columns
+// ignored) and its target column(s), or IDX images with --labels. The data goes through the
+// same preprocessing as the training data (the model's standardization statistics).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common.hpp"
+#include "mlp/data/csv.hpp"
+#include "mlp/data/idx.hpp"
+#include "mlp/error.hpp"
+#include "mlp/model.hpp"
+#include "mlp/train.hpp"
+
+namespace mlp::cli {
+namespace {
+
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string labels;
+  bool json = false;
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// IDX images: the name ends in -ubyte / -ubyte.gz, or the file starts with the IDX magic
+/// 00 00 08 or the gzip magic 1f 8b (CSV input is never compressed).
+bool looks_like_idx(const std::string& path) {
+  if (path == "-") return false;
+  if (ends_with(path, "-ubyte") || ends_with(path, "-ubyte.gz")) return true;
+  std::ifstream in(path, std::ios::binary);
+  unsigned char magic[4] = {};
+  if (!in.read(reinterpret_cast<char*>(magic), sizeof magic)) return false;  // load_csv reports
+  return (magic[0] == 0x00 && magic[1] == 0x00 && magic[2] == 0x08) ||
+         (magic[0] == 0x1f && magic[1] == 0x8b);
+}
+
+/// The labelled data set, raw (not yet standardized), with the model's class numbering.
+data::Dataset load_eval_data(const EvalArgs& args, const Model& model) {
+  const Preprocessing& pre = model.preprocessing();
+  if (!args.labels.empty() || looks_like_idx(args.data)) {
+    if (args.labels.empty()) {
+      throw ConfigError(fmt::format(
+          "{}: IDX images need their labels: mlp eval MODEL IMAGES --labels LABELS", args.data));
+    }
+    if (pre.task != data::Task::classification) {
+      throw ConfigError(fmt::format(
+          "{}: IDX data is for classifiers, but {} is a regression model", args.data, args.model));
+    }
+    data::IdxOptions opts;
+    opts.class_names = pre.class_names;
+    data::Dataset ds = data::load_idx(args.data, args.labels, opts);
+    if (ds.n_features() != model.network().inputs()) {
+      throw DataError(fmt::format("{}: the images have {} pixels, but {} expects {} inputs",
+                                  args.data, ds.n_features(), args.model,
+                                  model.network().inputs()));
+    }
+    return ds;
+  }
+  data::CsvSchema schema;
+  schema.task = pre.task;
+  schema.feature_names = pre.feature_names;
+  schema.target_names = pre.target_names;
+  schema.class_names = pre.class_names;
+  data::Dataset ds = data::load_csv(args.data, schema);
+  if (!ds.has_targets()) {
+    throw DataError(fmt::format(
+        "{}: no target column ({}): mlp eval compares predictions with the true values; use "
+        "mlp predict for data without targets",
+        ds.source, fmt::join(pre.target_names, ", ")));
+  }
+  return ds;
+}
+
+/// The confusion matrix as aligned text: rows = true class, columns = predicted class.
+std::string confusion_text(const Metrics& m, const std::vector<std::string>& classes) {
+  const std::size_t k = m.confusion.size();
+  auto name = [&](std::size_t c) { return c < classes.size() ? classes[c] : std::to_string(c); };
+  const std::string corner = "true \\ predicted";
+  std::size_t first = corner.size();
+  for (std::size_t c = 0; c < k; ++c) first = std::max(first, name(c).size());
+  std::vector<std::size_t> width(k);
+  for (std::size_t c = 0; c < k; ++c) {
+    width[c] = name(c).size();
+    for (std::size_t r = 0; r < k; ++r) {
+      width[c] = std::max(width[c], std::to_string(m.confusion[r][c]).size());
+    }
+  }
+  std::string out = "confusion matrix (rows: true class, columns: predicted class)\n";
+  out += fmt::format("{:<{}}", corner, first);
+  for (std::size_t c = 0; c < k; ++c) out += fmt::format("  {:>{}}", name(c), width[c]);
+  out += '\n';
+  for (std::size_t r = 0; r < k; ++r) {
+    out += fmt::format("{:<{}}", name(r), first);
+    for (std::size_t c = 0; c < k; ++c) out += fmt::format("  {:>{}}", m.confusion[r][c], width[c]);
+    out += '\n';
+  }
+  return out;
+}
+
+int run_eval(const EvalArgs& args) {
+  Model model = Model::load(args.model);
+  const Preprocessing& pre = model.preprocessing();
+  data::Dataset ds = load_eval_data(args, model);
+
+  // The same preprocessing as the training data: x' = (x − μ)/σ with the training statistics;
+  // regression targets too when the model was trained on standardized targets, so that the
+  // cost is the training cost and evaluate() turns RMSE/MAE/R² back into original units.
+  pre.apply(ds.X);
+  const data::Standardizer* target_scaler = nullptr;
+  if (pre.task == data::Task::regression && pre.targets) {
+    pre.targets->transform(ds.Y);
+    target_scaler = &*pre.targets;
+  }
+  const Metrics m = evaluate(model.network(), ds, target_scaler);
+
+  const bool classify = pre.task == data::Task::classification;
+  if (args.json) {
+    nlohmann::json j = metrics_json(m);
+    j["examples"] = ds.size();
+    if (classify) {
+      j["classes"] = pre.class_names;
+      j["confusion"] = m.confusion;
+    }
+    print_json(j);
+    return 0;
+  }
+  std::string out;
+  out += fmt::format("model: {} ({})\n", args.model,
+                     classify ? fmt::format("classification, {} classes", pre.class_names.size())
+                              : fmt::format("regression, {} target{}", pre.target_names.size(),
+                                            pre.target_names.size() == 1 ? "" : "s"));
+  out += fmt::format("data: {} ({} examples)\n", ds.source, ds.size());
+  out += metrics_text(m) + "\n";
+  if (classify) out += confusion_text(m, pre.class_names);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+void setup(CLI::App& app, Action& action) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "eval", "Evaluate a trained model on labelled data: cost and accuracy with a confusion "
+              "matrix (classifiers) or RMSE, MAE and R² (regression)");
+  sub->add_option("MODEL", args->model, "model file written by mlp train")->required();
+  sub->add_option("DATA", args->data,
+                  "CSV file with the model's feature and target columns ('-' = stdin), or IDX "
+                  "images (with --labels)")
+      ->required();
+  sub->add_option("--labels", args->labels, "IDX labels file for IDX images in DATA");
+  sub->add_flag("--json", args->json,
+                "print one JSON object: {\"loss\", \"accuracy\", \"classes\", \"confusion\", "
+                "\"examples\"} or {\"loss\", \"rmse\", \"mae\", \"r2\", \"examples\"}");
+  sub->callback([args, &action] { action = [args] { return run_eval(*args); }; });
+}
+
+const Registrar registrar{20, setup};
+
+}  // namespace
+}  // namespace mlp::cli

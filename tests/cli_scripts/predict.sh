@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# mlp predict: CSV output (classifier labels + probabilities, regression values in original
+# units), columns in any order, stdin, atomic -o (P8), --json, a closed pipe (P6), and errors.
+set -u
+source "$(dirname "$0")/lib.sh" "$@"
+cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
+PY=/usr/bin/python3
+have_python() { "$PY" -c 'import json' 2>/dev/null; }
+
+cat > iris.toml <<'TOML'
+[data]
+train = "iris.csv"
+target = "species"
+[model]
+hidden = [8]
+[train]
+learning_rate = 0.01
+batch_size = 16
+epochs = 30
+seed = 1
+TOML
+cat > boston.toml <<'TOML'
+[data]
+train = "boston_housing.csv"
+target = "MEDV"
+[model]
+hidden = [16]
+[train]
+learning_rate = 0.01
+batch_size = 16
+epochs = 30
+seed = 1
+TOML
+expect_exit 0 "train iris" -- "$MLP" train iris.toml --out iris-run -q
+expect_exit 0 "train boston" -- "$MLP" train boston.toml --out boston-run -q
+IRIS=iris-run/model.mlp
+BOSTON=boston-run/model.mlp
+[ -s "$IRIS" ] && [ -s "$BOSTON" ] || { echo "training failed, cannot test predict" >&2; exit 1; }
+
+# ---- classifier CSV -----------------------------------------------------------------------
+expect_exit 0 "predict iris" -- "$MLP" predict "$IRIS" iris.csv
+cp out pred.csv
+[ ! -s err ] && pass || fail "predict writes nothing on stderr"
+[ "$(head -1 pred.csv)" = "label,p_setosa,p_versicolor,p_virginica" ] && pass || fail "classifier header: $(head -1 pred.csv)"
+[ "$(tail -n +2 pred.csv | wc -l)" -eq 150 ] && pass || fail "one output row per input row"
+# Every row: probabilities in [0, 1] summing to 1, and the label is the most probable class.
+awk -F, 'NR > 1 {
+    s = 0; best = 2
+    for (i = 2; i <= 4; i++) { if ($i < 0 || $i > 1) bad++; s += $i; if ($i > $best) best = i }
+    if (s - 1 > 1e-5 || 1 - s > 1e-5) bad++
+    split("x,x,setosa,versicolor,virginica", names, ",")
+    if ($1 != names[best + 1]) bad++
+  } END { exit bad > 0 }' pred.csv && pass || fail "probabilities sum to 1 and label = argmax"
+# The predicted labels agree with the true ones as often as `mlp eval` says.
+paste -d, <(tail -n +2 pred.csv | cut -d, -f1) <(tail -n +2 iris.csv | cut -d, -f5 | tr -d '\r') |
+  awk -F, '$1 == $2 { c++ } END { printf "%.6f\n", c / NR }' > acc_from_predict.txt
+"$MLP" eval "$IRIS" iris.csv | sed -n 's/.*accuracy \([0-9.]*\).*/\1/p' > acc_from_eval.txt
+awk 'NR == FNR { a = $1; next } { d = a - $1; exit !(d < 1e-4 && d > -1e-4) }' acc_from_predict.txt acc_from_eval.txt &&
+  pass || fail "predict labels agree with eval accuracy ($(cat acc_from_predict.txt) vs $(cat acc_from_eval.txt))"
+# Numbers read back as the same float32: at most 9 significant digits, no padding zeros.
+tail -n +2 pred.csv | cut -d, -f2- | tr ',' '\n' | awk '{ m = $0; sub(/e.*/, "", m); gsub(/[^0-9]/, "", m); sub(/^0+/, "", m); if (length(m) > 9) bad++ } END { exit bad > 0 }' &&
+  pass || fail "at most 9 significant digits"
+
+# Feature columns in another order, an extra text column, no target column: same predictions.
+awk -F, -v OFS=, '{ sub(/\r$/, ""); print "id" NR, $4, $2, $1, $3 }' iris.csv | sed '1s/^id1/id/' > reordered.csv
+expect_exit 0 "predict on reordered columns without target" -- "$MLP" predict "$IRIS" reordered.csv
+cmp -s out pred.csv && pass || fail "reordered columns give the same predictions"
+
+# Standard input.
+"$MLP" predict "$IRIS" - < iris.csv > stdin.csv 2>err && cmp -s stdin.csv pred.csv && pass || fail "predict from stdin ('-')"
+cat iris.csv | "$MLP" predict "$IRIS" - -o - > stdin2.csv 2>err && cmp -s stdin2.csv pred.csv && pass || fail "'-o -' is stdout"
+
+# ---- -o: atomic file output ----------------------------------------------------------------
+expect_exit 0 "predict -o file" -- "$MLP" predict "$IRIS" iris.csv -o preds.csv
+[ ! -s out ] && pass || fail "-o writes nothing on stdout"
+cmp -s preds.csv pred.csv && pass || fail "-o file holds the full CSV"
+ls | grep -q '\.tmp\.' && fail "temporary file left behind" || pass
+cp preds.csv before.csv
+cut -d, -f1,2 iris.csv > two_columns.csv
+expect_exit 65 "failing predict -o over an existing file" -- "$MLP" predict "$IRIS" two_columns.csv -o preds.csv
+cmp -s preds.csv before.csv && pass || fail "a failed predict leaves the previous output untouched"
+ls | grep -q '\.tmp\.' && fail "temporary file left behind after a failure" || pass
+expect_exit 74 "-o into a missing directory" -- "$MLP" predict "$IRIS" iris.csv -o no/such/dir/p.csv
+expect_err 'no/such/dir/p.csv: No such file or directory' "unwritable output named"
+
+# ---- --json --------------------------------------------------------------------------------
+expect_exit 0 "predict --json" -- "$MLP" predict "$IRIS" iris.csv --json
+cp out pred.json
+expect_exit 0 "predict --json -o" -- "$MLP" predict "$IRIS" iris.csv --json -o jpreds.csv
+cp out summary.json
+cmp -s jpreds.csv pred.csv && pass || fail "--json -o writes the CSV to the file"
+if have_python; then
+  "$PY" - pred.json pred.csv summary.json <<'PY' && pass || fail "--json content"
+import csv, json, sys
+rows = json.load(open(sys.argv[1]))
+table = list(csv.DictReader(open(sys.argv[2])))
+assert isinstance(rows, list) and len(rows) == len(table) == 150
+for r, t in zip(rows, table):
+    assert list(r) == ["label", "p_setosa", "p_versicolor", "p_virginica"], list(r)
+    assert r["label"] == t["label"]
+    for k in ("p_setosa", "p_versicolor", "p_virginica"):
+        assert r[k] == float(t[k]), (r[k], t[k])
+s = json.load(open(sys.argv[3]))
+assert s == {"rows": 150, "output": "jpreds.csv"}, s
+PY
+else
+  echo "skip: /usr/bin/python3 not available for the JSON checks"
+fi
+
+# ---- a closed pipe (P6): quiet, exit 0 or 141 ---------------------------------------------
+{ head -1 iris.csv; for i in $(seq 300); do tail -n +2 iris.csv; done; } > big.csv
+"$MLP" predict "$IRIS" big.csv 2> pipe_err.txt | head -1 > first.txt
+status=${PIPESTATUS[0]}
+{ [ "$status" -eq 0 ] || [ "$status" -eq 141 ]; } && pass || fail "predict | head -1: exit $status"
+[ ! -s pipe_err.txt ] && pass || fail "predict | head -1 printed: $(head -3 pipe_err.txt)"
+[ "$(cat first.txt)" = "label,p_setosa,p_versicolor,p_virginica" ] && pass || fail "head -1 got the header"
+# With SIGPIPE ignored the write fails with EPIPE instead: still quiet.
+for fmt in "" "--json"; do
+  (trap '' PIPE; "$MLP" predict "$IRIS" big.csv $fmt 2> pipe_err2.txt; echo $? > pipe_status.txt) | head -1 > /dev/null
+  status=$(cat pipe_status.txt)
+  { [ "$status" -eq 0 ] || [ "$status" -eq 141 ]; } && pass || fail "EPIPE $fmt: exit $status"
+  [ ! -s pipe_err2.txt ] && pass || fail "EPIPE $fmt printed: $(head -3 pipe_err2.txt)"
+done
+
+# ---- regression: values in the original units ----------------------------------------------
+expect_exit 0 "predict boston" -- "$MLP" predict "$BOSTON" boston_housing.csv
+cp out boston_pred.csv
+[ "$(head -1 boston_pred.csv)" = "MEDV" ] && pass || fail "regression header: $(head -1 boston_pred.csv)"
+[ "$(tail -n +2 boston_pred.csv | wc -l)" -eq 506 ] && pass || fail "506 predictions"
+# MEDV is in thousands of dollars (mean 22.5, std 9.2): predictions in those units have a mean
+# near 22.5 and an RMSE of a few units; standardized outputs would have a mean near 0.
+paste -d, <(tail -n +2 boston_pred.csv) <(tail -n +2 boston_housing.csv | cut -d, -f14) |
+  awk -F, '{ s += $1; d = $1 - $2; q += d * d; n++ } END { m = s / n; r = sqrt(q / n); print m, r; exit !(m > 18 && m < 27 && r < 7) }' > units.txt &&
+  pass || fail "regression predictions in original units (mean, RMSE: $(cat units.txt))"
+# The target column may be absent or empty (rows to predict): it is not read.
+cut -d, -f1-13 boston_housing.csv > boston_features.csv
+expect_exit 0 "regression input without the target" -- "$MLP" predict "$BOSTON" boston_features.csv
+cmp -s out boston_pred.csv && pass || fail "same predictions without the target column"
+sed '2,$s/,[^,]*$/,/' boston_housing.csv > boston_empty_target.csv
+expect_exit 0 "regression input with an empty target" -- "$MLP" predict "$BOSTON" boston_empty_target.csv
+cmp -s out boston_pred.csv && pass || fail "same predictions with an empty target column"
+
+# ---- errors ----------------------------------------------------------------------------------
+expect_exit 2 "predict without arguments" -- "$MLP" predict
+expect_exit 2 "predict without INPUT" -- "$MLP" predict "$IRIS"
+expect_err 'INPUT is required' "missing INPUT named"
+expect_exit 2 "-o without a value" -- "$MLP" predict "$IRIS" iris.csv -o
+expect_exit 66 "missing input" -- "$MLP" predict "$IRIS" nope.csv
+expect_err 'nope.csv: No such file or directory' "missing input named"
+expect_exit 66 "missing model" -- "$MLP" predict nope.mlp iris.csv
+expect_exit 65 "CSV as the model" -- "$MLP" predict iris.csv iris.csv
+expect_err 'iris.csv: not an mlp model file' "wrong file type named"
+expect_exit 65 "missing feature column" -- "$MLP" predict "$IRIS" two_columns.csv
+expect_err 'missing feature column\(s\) the model was trained on: petal_length_cm, petal_width_cm' "missing columns named"
+[ ! -s out ] && pass || fail "nothing on stdout after an error"
+{ head -3 iris.csv; echo "5.0,3.3,1.4,0.2,daisy"; } > unseen.csv
+expect_exit 65 "label unseen in training (C10)" -- "$MLP" predict "$IRIS" unseen.csv
+expect_err "unseen.csv:4:[0-9]+: error: .*'daisy' was not seen in training" "unseen label named"
+head -1 iris.csv > header_only.csv
+expect_exit 65 "header only" -- "$MLP" predict "$IRIS" header_only.csv
+expect_err 'no data rows' "empty input explained"
+
+finish
