@@ -23,10 +23,9 @@ std::atomic<int> g_threads{0};  // 0: not applied yet (the default, all cores, a
 std::once_flag g_default_once;
 
 void apply_threads(int n) {
-  Eigen::setNbThreads(1);  // gemm<float> splits the work itself; Eigen's own split stays off
-#ifdef _OPENMP
-  omp_set_num_threads(n);
-#endif
+  // gemm<float> splits the work itself (its own num_threads clause); Eigen's split stays off
+  // and the caller's OpenMP settings are left alone.
+  Eigen::setNbThreads(1);
   g_threads.store(n, std::memory_order_relaxed);
 }
 
@@ -157,6 +156,27 @@ void gemm<float>(float alpha, const MatrixCRef<float>& A, bool transpose_a,
   assert((transpose_b ? B.cols() : B.rows()) == K);
   if (K == 0 || M == 0 || N == 0) {
     gemm_eigen<float>(alpha, A, transpose_a, B, transpose_b, beta, C);
+    return;
+  }
+  if (K == 1 && M > 1 && N > 1) {
+    // An outer product (the weight gradient of a batch of one): C = beta·C + alpha·a·bᵀ,
+    // a = op(A)[:,0], b = op(B)[0,:]ᵀ, one column of C at a time, without zeroing C first.
+    const auto outer = [&](const auto& a, const auto& b) {
+      for (Index j = 0; j < N; ++j) {
+        auto c = C.col(j);
+        const float s = alpha * b(j);
+        if (beta == 0.f) {
+          c = s * a;
+        } else {
+          c = beta * c + s * a;
+        }
+      }
+    };
+    if (transpose_a) {
+      transpose_b ? outer(A.row(0).transpose(), B.col(0)) : outer(A.row(0).transpose(), B.row(0).transpose());
+    } else {
+      transpose_b ? outer(A.col(0), B.col(0)) : outer(A.col(0), B.row(0).transpose());
+    }
     return;
   }
   if (beta == 0.f) {
