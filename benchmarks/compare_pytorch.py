@@ -41,6 +41,9 @@ def main():
     p.add_argument("--json", default=None, help="also write all raw results here")
     p.add_argument("--quick", action="store_true", help="tiny synthetic data (a smoke run)")
     p.add_argument("--batches", default="1,32,64,256,1024")
+    p.add_argument("--omp-wait-policy", choices=["active", "passive"], default=None,
+                   help="OMP_WAIT_POLICY for both sides (default: unset, libgomp spins a while "
+                        "before sleeping; 'passive' is the robust choice on a busy machine)")
     args = p.parse_args()
 
     mlp = [os.path.join(args.build, "benchmarks", "bench_workloads")]
@@ -56,6 +59,9 @@ def main():
         "torch_default": (torch, {}),
         "torch22": (torch + ["--intra", "2"], {"OPENBLAS_NUM_THREADS": "2"}),
     }
+    if args.omp_wait_policy:
+        for _, env in settings.values():
+            env["OMP_WAIT_POLICY"] = args.omp_wait_policy
     raw = {}
 
     def get(setting, mode):
@@ -125,6 +131,8 @@ def main():
     print(f"\nPyTorch {d['torch']} default setting: {d['intra_op_threads']} intra-op thread(s), "
           f"OpenBLAS threads {d['openblas_threads']}. Ratios: mlp/PyTorch for throughput, "
           "PyTorch/mlp for latency, memory and time (> 1: mlp better).")
+    if args.omp_wait_policy:
+        print(f"OMP_WAIT_POLICY={args.omp_wait_policy} on both sides.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1)
