@@ -237,9 +237,33 @@ const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng*
     } else {
       gemm<T>(T(1), W(k), false, layers_[k - 1].out(), false, T(0), l.Z);
     }
-    l.Z.colwise() += b(k).col(0);
-    // A = psi(Z)
-    activation_forward<T>(ls.activation, slope, l.Z, l.act);
+    // Z += b; A = psi(Z). For the ReLU family and identity in one pass, column by column
+    // (a column of Z is still in L1 cache when A's column is written).
+    const auto bias = b(k).col(0);
+    switch (ls.activation) {
+      case Activation::relu:
+        for (Index j = 0; j < m; ++j) {
+          l.Z.col(j) += bias;
+          l.act.col(j) = l.Z.col(j).cwiseMax(T(0));
+        }
+        break;
+      case Activation::leaky_relu:
+        for (Index j = 0; j < m; ++j) {
+          l.Z.col(j) += bias;
+          l.act.col(j) = (l.Z.col(j).array() > T(0)).select(l.Z.col(j).array(), slope * l.Z.col(j).array());
+        }
+        break;
+      case Activation::identity:
+        for (Index j = 0; j < m; ++j) {
+          l.Z.col(j) += bias;
+          l.act.col(j) = l.Z.col(j);
+        }
+        break;
+      default:
+        l.Z.colwise() += bias;
+        activation_forward<T>(ls.activation, slope, l.Z, l.act);
+        break;
+    }
     // Inverted dropout: A = A ⊙ D / p, D ~ Bernoulli(p)
     l.dropout = training && ls.keep_prob < 1.0;
     if (l.dropout) {
@@ -297,23 +321,32 @@ void Network<T>::backward(const MatrixCRef<T>& dA_out, bool accumulate) {
   backward_layers(accumulate);
 }
 
+namespace {
+
+/// db (+)= Σ_cols dZ, column by column (contiguous, vectorized).     db [n x 1], dZ [n x m]
+template <class T>
+void add_column_sums(const Matrix<T>& dZ, bool accumulate, MatrixMap<T> db) {
+  auto d = db.col(0);
+  if (!accumulate) d.setZero();
+  for (Index j = 0; j < dZ.cols(); ++j) d += dZ.col(j);
+}
+
+}  // namespace
+
 template <class T>
 void Network<T>::backward_layers(bool accumulate) {
   const T beta = accumulate ? T(1) : T(0);
   const T slope = static_cast<T>(spec_.leaky_slope);
   const Matrix<T>& X = x_;
+  // db of the output layer; hidden layers get theirs fused into the activation backward below.
+  add_column_sums<T>(layers_.back().dZ, accumulate, db(layers_.size() - 1));
   for (std::size_t k = layers_.size(); k-- > 0;) {
     Layer& l = layers_[k];
-    // dZ of layer k is ready. dW = dZ·A_prevᵀ, db = Σ_cols dZ
+    // dZ and db of layer k are ready. dW = dZ·A_prevᵀ
     if (k == 0) {
       gemm<T>(T(1), l.dZ, false, X, true, beta, dW(k));
     } else {
       gemm<T>(T(1), l.dZ, false, layers_[k - 1].out(), true, beta, dW(k));
-    }
-    if (accumulate) {
-      db(k).col(0) += l.dZ.rowwise().sum();
-    } else {
-      db(k).col(0) = l.dZ.rowwise().sum();
     }
     if (k == 0) {
       if (want_input_grad_) {
@@ -322,14 +355,33 @@ void Network<T>::backward_layers(bool accumulate) {
       }
       break;
     }
-    // dA_prev = Wᵀ·dZ, then through the previous layer's dropout and activation:
-    // dZ_prev = (dA_prev ⊙ D/p) ⊙ psi'(Z_prev)
+    // dA_prev = Wᵀ·dZ (computed in place in dZ_prev), then through the previous layer's
+    // dropout and activation: dZ_prev = (dA_prev ⊙ D/p) ⊙ psi'(Z_prev); db_prev = Σ_cols dZ_prev.
     Layer& p = layers_[k - 1];
-    p.dA.resize(p.Z.rows(), p.Z.cols());
-    p.dZ.resize(p.Z.rows(), p.Z.cols());
-    gemm<T>(T(1), W(k), true, l.dZ, false, T(0), p.dA);
-    if (p.dropout) p.dA.array() *= p.mask.array();
-    activation_backward<T>(spec_.layers[k - 1].activation, slope, p.Z, p.act, p.dA, p.dZ);
+    const Index m = p.Z.cols();
+    p.dZ.resize(p.Z.rows(), m);
+    gemm<T>(T(1), W(k), true, l.dZ, false, T(0), p.dZ);
+    if (p.dropout) p.dZ.array() *= p.mask.array();
+    const Activation psi = spec_.layers[k - 1].activation;
+    auto dbp = db(k - 1).col(0);
+    if (!accumulate) dbp.setZero();
+    if (psi == Activation::relu) {
+      // One pass: dZ = dA ⊙ 1{Z > 0}, db += dZ, column by column.
+      for (Index j = 0; j < m; ++j) {
+        auto dz = p.dZ.col(j).array();
+        dz = (p.Z.col(j).array() > T(0)).select(dz, T(0));
+        dbp += p.dZ.col(j);
+      }
+    } else if (psi == Activation::leaky_relu) {
+      for (Index j = 0; j < m; ++j) {
+        auto dz = p.dZ.col(j).array();
+        dz = (p.Z.col(j).array() > T(0)).select(dz, slope * dz);
+        dbp += p.dZ.col(j);
+      }
+    } else {
+      activation_backward<T>(psi, slope, p.Z, p.act, p.dZ, p.dZ);  // may alias (activation.hpp)
+      for (Index j = 0; j < m; ++j) dbp += p.dZ.col(j);
+    }
   }
 }
 

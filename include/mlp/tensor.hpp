@@ -37,10 +37,24 @@ using MatrixF = Matrix<float>;
 using MatrixD = Matrix<double>;
 
 /// The one GEMM of the library: C := alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
-/// The backend (Eigen or BLAS) is chosen in src/tensor.cpp only. C must already have the
-/// right shape; nothing is allocated.
+/// The backend is chosen in src/tensor.cpp only: Eigen's GEMM kernel, which measured faster
+/// than OpenBLAS (Debian's 0.3.21) on the large layer products of a 784-256-128-10 network at
+/// batch sizes 1–1024 (docs/performance.md). float products keep their packing buffers per thread between calls
+/// and split C over threads() OpenMP threads when large enough; double products run on one
+/// thread. C must already have the right shape; after the first call of a shape, nothing is
+/// allocated.
 template <class T>
 void gemm(T alpha, const MatrixCRef<T>& A, bool transpose_a, const MatrixCRef<T>& B,
           bool transpose_b, T beta, MatrixRef<T> C);
+
+/// Sets the number of threads the kernels use (one OpenMP thread pool; the library starts no
+/// other threads). n = 0 means all cores; n < 0 is a ConfigError. Process-wide: call it from
+/// one thread, between (not during) computations. The default is all cores available to the
+/// process (its CPU affinity mask).
+void set_threads(int n);
+/// The number of threads the kernels use (>= 1).
+[[nodiscard]] int threads();
+/// The number of cores available to this process (>= 1).
+[[nodiscard]] int available_cores();
 
 }  // namespace mlp

@@ -34,6 +34,8 @@ class Adam final : public Optimizer<T> {
     const T b1 = static_cast<T>(beta1_);
     const T b2 = static_cast<T>(beta2_);
     const T decay = alpha * weight_decay_;
+    const T step_size = alpha / bias1;
+    const T inv_sqrt_bias2 = T(1) / std::sqrt(bias2);
     detail::for_each_block(V.size(), [&](Index i, Index len) {
       auto v = V.segment(i, len).array();
       auto s = S.segment(i, len).array();
@@ -44,7 +46,9 @@ class Adam final : public Optimizer<T> {
       if (decoupled_) {
         theta *= T(1) - decay * this->penalized_mask().segment(i, len).array();
       }
-      theta -= alpha * (v / bias1) / ((s / bias2).sqrt() + eps_);
+      // α·V̂/(√Ŝ + ε) = (α/(1−β1^k))·V / (√S/√(1−β2^k) + ε): no division by the bias
+      // corrections per element (one sqrt and one division per element).
+      theta -= step_size * v / (s.sqrt() * inv_sqrt_bias2 + eps_);
     });
   }
 
