@@ -180,8 +180,10 @@ class Checkpointer : public Callback {
   }
   void save() {
     const fs::path dir = run_.dir / "checkpoints";
+    // Only the checkpoints/ directory itself is created: a run directory deleted mid-training
+    // is an error (ENOENT), not silently recreated.
     std::error_code ec;
-    fs::create_directories(dir, ec);
+    fs::create_directory(dir, ec);
     if (ec) throw IoError(fmt::format("{}: {}", dir.string(), ec.message()));
     const TrainerState st = trainer_.state();
     const fs::path path = dir / fmt::format("ckpt-{:06}.mlpck", st.optimizer.step);
