@@ -141,8 +141,8 @@ void write_metrics(Run& run) {
   io::write_file_atomic(run.dir / "metrics.jsonl", jsonl);
   if (!run.history.empty()) {
     const auto layout = report::CsvLayout::from(run.history.front(), run.history.front().dev.has_value(), run.slice_names);
-    csv = report::metrics_csv_header(layout);
-    for (const auto& e : run.history) csv += report::metrics_csv_row(e, layout);
+    csv = report::metrics_csv_header(layout) + "\n";
+    for (const auto& e : run.history) csv += report::metrics_csv_row(e, layout) + "\n";
   }
   io::write_file_atomic(run.dir / "metrics.csv", csv);
 }
@@ -180,8 +180,10 @@ class Checkpointer : public Callback {
   }
   void save() {
     const fs::path dir = run_.dir / "checkpoints";
+    // Only the checkpoints/ directory itself is created: a run directory deleted mid-training
+    // is an error (ENOENT), not silently recreated.
     std::error_code ec;
-    fs::create_directories(dir, ec);
+    fs::create_directory(dir, ec);
     if (ec) throw IoError(fmt::format("{}: {}", dir.string(), ec.message()));
     const TrainerState st = trainer_.state();
     const fs::path path = dir / fmt::format("ckpt-{:06}.mlpck", st.optimizer.step);
