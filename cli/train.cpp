@@ -141,8 +141,8 @@ void write_metrics(Run& run) {
   io::write_file_atomic(run.dir / "metrics.jsonl", jsonl);
   if (!run.history.empty()) {
     const auto layout = report::CsvLayout::from(run.history.front(), run.history.front().dev.has_value(), run.slice_names);
-    csv = report::metrics_csv_header(layout) + "\n";
-    for (const auto& e : run.history) csv += report::metrics_csv_row(e, layout) + "\n";
+    csv = report::metrics_csv_header(layout);  // whole lines, each ending in \n
+    for (const auto& e : run.history) csv += report::metrics_csv_row(e, layout);
   }
   io::write_file_atomic(run.dir / "metrics.csv", csv);
 }
