@@ -6,6 +6,7 @@
 #include "mlp/data/split.hpp"
 #include "mlp/error.hpp"
 #include "mlp/run.hpp"
+#include "mlp/tensor.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -21,6 +22,7 @@ struct Args {
 int run(const Args& a) {
   RunConfig cfg = load_config(a.config, a.sets);
   resolve_data_paths(cfg, std::filesystem::path(a.config).parent_path());
+  set_threads(static_cast<int>(cfg.train.threads));
   const LoadedData loaded = load_data(cfg);
   // All labelled data except a separate test file takes part in the folds.
   data::Dataset pool = loaded.train;

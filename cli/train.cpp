@@ -262,6 +262,7 @@ int run_train(const TrainArgs& a) {
     run.dir = a.out.empty() ? fs::path("runs") / config_path.stem() : fs::path(a.out);
   }
   run.config_text = to_toml(run.cfg);
+  set_threads(static_cast<int>(run.cfg.train.threads));
 
   // 2. The run directory: writable, not holding another run, locked.
   prepare_writable_dir(run.dir);
