@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   clang-14 libclang-rt-14-dev           # sanitizer and fuzzer builds
+  libomp-14-dev                         # ThreadSanitizer job: LLVM OpenMP with Archer
   libeigen3-dev libopenblas-dev         # matrix math
   libcli11-dev libtomlplusplus-dev      # command line, configuration
   libfmt-dev nlohmann-json3-dev zlib1g-dev
