@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 #include <fmt/format.h>
 
 #include "mlp/error.hpp"
@@ -63,6 +64,15 @@ void clear_run(const fs::path& dir) {
     fs::remove(dir / f, ec);
   }
   fs::remove_all(dir / "checkpoints", ec);
+}
+
+void remove_stale_temporaries(const fs::path& dir) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) stale.push_back(e.path());
+  }
+  for (const auto& p : stale) fs::remove(p, ec);
 }
 
 }  // namespace mlp::cli

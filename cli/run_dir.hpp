@@ -34,4 +34,8 @@ bool holds_run(const std::filesystem::path& dir);
 /// Removes the files of a previous run from DIR (for --force).
 void clear_run(const std::filesystem::path& dir);
 
+/// Removes temporary files (`NAME.tmp.<pid>.<n>`) that a killed run left in DIR. Call it while
+/// holding the RunLock: no other writer can be using them then.
+void remove_stale_temporaries(const std::filesystem::path& dir);
+
 }  // namespace mlp::cli

@@ -267,6 +267,7 @@ int run_train(const TrainArgs& a) {
   // 2. The run directory: writable, not holding another run, locked.
   prepare_writable_dir(run.dir);
   RunLock lock(run.dir);
+  remove_stale_temporaries(run.dir);  // left by a killed run; never loaded
   if (!a.resume && holds_run(run.dir)) {
     if (!a.force) {
       throw ConfigError(fmt::format("{} already holds a run — continue it with --resume, overwrite it "

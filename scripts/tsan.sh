@@ -65,11 +65,12 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMP
   -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" \
   -DMLP_BUILD_BENCHMARKS=OFF -DMLP_BUILD_EXAMPLES=OFF >/dev/null
+# tests/alloc replaces the global operator new, which TSan's runtime defines itself: not built.
 targets=(mlp_cli)
-for area in train alloc tensor; do
+for area in train tensor; do
   [ -d "tests/$area" ] && targets+=("test_$area")
 done
 cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
-tests=${TSAN_TESTS:-'^((train|alloc|tensor)\.|cli\.(train|reproducible)$)'}
+tests=${TSAN_TESTS:-'^((train|tensor)\.|cli\.(train|reproducible)$)'}
 cd "$dir"
 ctest --output-on-failure -j 1 --timeout 1800 -R "$tests"

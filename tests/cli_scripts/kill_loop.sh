@@ -37,6 +37,12 @@ run_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 window=$(( run_ms / 2 + 1 ))
 echo "uninterrupted run: ${run_ms} ms; kill window 0..${window} ms"
 
+# Temporaries a killed run leaves in the run directory and in checkpoints/ are removed on resume.
+cp -r ref stale
+touch stale/model.mlp.tmp.99999.0 stale/metrics.jsonl.tmp.99999.1 stale/checkpoints/ckpt-000001.mlpck.tmp.99999.2
+expect_exit 0 "resume with stale temporaries" -- "$MLP" train --out stale --resume -q
+[ -z "$(find stale -name '*.tmp.*')" ] && pass || fail "stale temporaries kept: $(find stale -name '*.tmp.*' | tr '\n' ' ')"
+
 kills=0           # runs ended by SIGKILL
 kills_in_write=0  # ... that left a temporary file behind (killed during an atomic write)
 completed=0       # runs that finished before their kill and were compared with the reference
