@@ -217,12 +217,14 @@ void gemm<float>(float alpha, const MatrixCRef<float>& A, bool transpose_a,
   float* c = C.data();
   const Index lda = A.outerStride(), ldb = B.outerStride(), ldc = C.outerStride();
   // Split C into one panel per thread (along its longer side, in multiples of 16) when the
-  // product is large enough to repay the hand-off (about 2^20 multiply-adds, a few µs).
+  // product is large enough to repay the hand-off: waking the second thread costs tens of µs
+  // (more with OMP_WAIT_POLICY=passive), so only products of 2^25 multiply-adds or more are
+  // split — batch >= 256 for a 784-256 layer; smaller batches run faster on one thread.
   int t = threads();
   const bool split_cols = N >= M;
   const Index len = split_cols ? N : M;
   const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
-  if (work < double(1 << 20)) t = 1;
+  if (work < double(1 << 25)) t = 1;
   t = static_cast<int>(std::min<Index>(t, std::max<Index>(1, len / 16)));
   if (t == 1) {
     gemm_block(M, N, K, alpha, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, thread_blocking());

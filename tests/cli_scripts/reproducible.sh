@@ -2,8 +2,9 @@
 # Reproducibility (RELIABILITY N7): two runs with the same seed and the same thread count give a
 # bit-identical model.mlp and identical metrics.csv / metrics.jsonl once the time columns
 # (seconds, samples_per_second) are removed; another seed gives another model. Checked for 1 and
-# for 2 threads; the first layer's products (128x64 by 64x256) are large enough for the GEMM to
-# split them over threads. What holds across thread counts and machines: docs/reliability.md.
+# for 2 threads; the second layer's products (512x512 by 512x256, 2^26 multiply-adds) are large
+# enough for the GEMM to split them over threads (at 2^25). What holds across thread counts and
+# machines: docs/reliability.md.
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
 cp "$SRC/examples/data/digits_8x8.csv" .
@@ -15,7 +16,7 @@ target = "digit"
 task = "classification"
 split = [0.8, 0.1, 0.1]
 [model]
-hidden = [128, 64]
+hidden = [512, 512]
 keep_prob = 0.9
 [train]
 optimizer = "adam"

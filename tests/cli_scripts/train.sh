@@ -135,15 +135,17 @@ keep_prob = 0.9
 [train]
 learning_rate = 0.003
 batch_size = 4
-epochs = 12
+epochs = 60
 seed = 5
+checkpoint_every = 10
 TOML
 expect_exit 0 "uninterrupted digits" -- "$MLP" train digits.toml --out ref -q
 for sig in INT TERM; do
   want=$([ $sig = INT ] && echo 130 || echo 143)
   "$MLP" train digits.toml --out "run-$sig" 2> "err-$sig" &
   pid=$!
-  for _ in $(seq 1 200); do grep -q '^epoch' "err-$sig" 2>/dev/null && break; sleep 0.05; done
+  # Signal after the first epoch: 59 epochs remain, long enough on any machine.
+  for _ in $(seq 1 2000); do grep -q '^epoch' "err-$sig" 2>/dev/null && break; sleep 0.01; done
   kill -$sig $pid
   wait $pid
   got=$?
