@@ -233,10 +233,9 @@ int run_train(const TrainArgs& a) {
   fs::path config_path;
   if (a.resume) {
     if (a.out.empty() && a.config.empty()) throw ConfigError("--resume needs the run directory: mlp train [CONFIG] --out DIR --resume");
+    // `mlp train --out DIR --resume`, or `mlp train DIR --resume`; with both CONFIG and --out,
+    // CONFIG must be the run's configuration (checked below).
     run.dir = a.out.empty() ? fs::path(a.config) : fs::path(a.out);
-    if (!a.out.empty() || !fs::is_directory(a.config)) {
-      // CONFIG given too: it must be the run's configuration.
-    }
     const fs::path saved = run.dir / "config.toml";
     if (!fs::exists(saved)) {
       throw ConfigError(fmt::format("--resume: {} holds no run (no config.toml) — start it without --resume", run.dir.string()));
