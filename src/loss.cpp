@@ -23,13 +23,13 @@ Activation fused_activation(Loss loss) {
 
 template <class T>
 T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A,
-                        MatrixRef<T>* dout) {
+                        MatrixRef<T>* dout, Index m_total) {
   if (out.rows() != Y.rows() || out.cols() != Y.cols()) {
     throw ShapeError(fmt::format("{} loss: output is {}x{} but targets are {}x{}", to_string(loss),
                                  out.rows(), out.cols(), Y.rows(), Y.cols()));
   }
   const Index m = out.cols();
-  const T inv_m = T(1) / static_cast<T>(m);
+  const T inv_m = T(1) / static_cast<T>(m_total > 0 ? m_total : m);
   T total = 0;
   switch (loss) {
     case Loss::mse: {
@@ -65,9 +65,9 @@ T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>
 
 template float loss_forward_backward<float>(Loss, const MatrixCRef<float>&,
                                             const MatrixCRef<float>&, MatrixRef<float>,
-                                            MatrixRef<float>*);
+                                            MatrixRef<float>*, Index);
 template double loss_forward_backward<double>(Loss, const MatrixCRef<double>&,
                                               const MatrixCRef<double>&, MatrixRef<double>,
-                                              MatrixRef<double>*);
+                                              MatrixRef<double>*, Index);
 
 }  // namespace mlp

@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <type_traits>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "mlp/activation.hpp"
@@ -211,60 +217,66 @@ std::string Network<T>::layer_name(std::size_t k) const {
   return fmt::format("layers.{}", k);
 }
 
+namespace {
+
+/// db (+)= Σ_cols dZ, column by column (contiguous, vectorized).     db [n x 1], dZ [n x m]
 template <class T>
-const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
+void add_column_sums(const MatrixCRef<T>& dZ, bool accumulate, MatrixMap<T> db) {
+  auto d = db.col(0);
+  if (!accumulate) d.setZero();
+  for (Index j = 0; j < dZ.cols(); ++j) d += dZ.col(j);
+}
+
+// A batch is split over threads only when every thread gets at least this many columns: below
+// that, a thread's share of a step costs less than waking it (docs/performance.md).
+constexpr Index kMinColumnsPerThread = 16;
+
+/// Columns [first, first + count) of part i of a batch of m split into `parts` parts (multiples
+/// of 8 columns, so that every part starts on a 32-byte boundary of a float column block).
+std::pair<Index, Index> column_part(Index m, int parts, int i) {
+  const Index chunk = ((m + parts - 1) / parts + 7) / 8 * 8;
+  const Index first = std::min<Index>(m, chunk * i);
+  return {first, std::min<Index>(m - first, chunk)};
+}
+
+int thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+}  // namespace
+
+template <class T>
+int Network<T>::column_threads(Index m) const {
+  // double is for gradient checks and tests: one thread, like its gemm.
+  if constexpr (!std::is_same_v<T, float>) {
+    return 1;
+  } else {
+#ifdef _OPENMP
+    if (omp_in_parallel()) return 1;
+#endif
+    return static_cast<int>(std::clamp<Index>(m / kMinColumnsPerThread, 1, threads()));
+  }
+}
+
+template <class T>
+void Network<T>::prepare_forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
   if (X.rows() != spec_.inputs) {
     throw ShapeError(fmt::format(
         "layers.0: input has {} features, expected {} — does the data have the training columns?",
         X.rows(), spec_.inputs));
   }
   const Index m = X.cols();
-  // Keep the input for dW of layer 0 (the caller's X may be a temporary).
-  x_.resize(X.rows(), m);
-  x_ = X;
-  has_forward_ = true;
-  last_training_ = training;
-  const T slope = static_cast<T>(spec_.leaky_slope);
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     Layer& l = layers_[k];
     const LayerSpec& ls = spec_.layers[k];
     const Index n = ls.units;
     l.Z.resize(n, m);
     l.act.resize(n, m);
-    // Z = W·A_prev + b        W [n x n_prev], A_prev [n_prev x m], b [n x 1]
-    if (k == 0) {
-      gemm<T>(T(1), W(k), false, x_, false, T(0), l.Z);
-    } else {
-      gemm<T>(T(1), W(k), false, layers_[k - 1].out(), false, T(0), l.Z);
-    }
-    // Z += b; A = psi(Z). For the ReLU family and identity in one pass, column by column
-    // (a column of Z is still in L1 cache when A's column is written).
-    const auto bias = b(k).col(0);
-    switch (ls.activation) {
-      case Activation::relu:
-        for (Index j = 0; j < m; ++j) {
-          l.Z.col(j) += bias;
-          l.act.col(j) = l.Z.col(j).cwiseMax(T(0));
-        }
-        break;
-      case Activation::leaky_relu:
-        for (Index j = 0; j < m; ++j) {
-          l.Z.col(j) += bias;
-          l.act.col(j) = (l.Z.col(j).array() > T(0)).select(l.Z.col(j).array(), slope * l.Z.col(j).array());
-        }
-        break;
-      case Activation::identity:
-        for (Index j = 0; j < m; ++j) {
-          l.Z.col(j) += bias;
-          l.act.col(j) = l.Z.col(j);
-        }
-        break;
-      default:
-        l.Z.colwise() += bias;
-        activation_forward<T>(ls.activation, slope, l.Z, l.act);
-        break;
-    }
-    // Inverted dropout: A = A ⊙ D / p, D ~ Bernoulli(p)
+    // Inverted dropout: A = A ⊙ D / p, D ~ Bernoulli(p); masks drawn layer by layer, column-major.
     l.dropout = training && ls.keep_prob < 1.0;
     if (l.dropout) {
       if (dropout_rng == nullptr) {
@@ -276,36 +288,242 @@ const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng*
         l.mask.data()[i] = dropout_rng->uniform() < ls.keep_prob ? T(1) / p : T(0);
       }
       l.dropped.resize(n, m);
-      l.dropped = l.act.cwiseProduct(l.mask);
     }
   }
+  has_forward_ = true;
+  last_training_ = training;
+}
+
+template <class T>
+void Network<T>::prepare_backward(Index m) {
+  for (Layer& l : layers_) l.dZ.resize(l.Z.rows(), m);
+  loss_A_.resize(layers_.back().Z.rows(), m);
+  if (want_input_grad_) dA_input_.resize(spec_.inputs, m);
+}
+
+template <class T>
+void Network<T>::forward_columns(const MatrixCRef<T>& X, Index c0) {
+  const Index mc = X.cols();
+  if (mc == 0) return;
+  const T slope = static_cast<T>(spec_.leaky_slope);
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    Layer& l = layers_[k];
+    auto Z = l.Z.middleCols(c0, mc);
+    auto A = l.act.middleCols(c0, mc);
+    // Z = W·A_prev + b        W [n x n_prev], A_prev [n_prev x mc], b [n x 1]
+    if (k == 0) {
+      gemm<T>(T(1), W(k), false, X, false, T(0), Z);
+    } else {
+      gemm<T>(T(1), W(k), false, layers_[k - 1].out().middleCols(c0, mc), false, T(0), Z);
+    }
+    // Z += b; A = psi(Z). For the ReLU family and identity in one pass, column by column
+    // (a column of Z is still in L1 cache when A's column is written).
+    const auto bias = b(k).col(0);
+    switch (spec_.layers[k].activation) {
+      case Activation::relu:
+        for (Index j = 0; j < mc; ++j) {
+          Z.col(j) += bias;
+          A.col(j) = Z.col(j).cwiseMax(T(0));
+        }
+        break;
+      case Activation::leaky_relu:
+        for (Index j = 0; j < mc; ++j) {
+          Z.col(j) += bias;
+          A.col(j) = (Z.col(j).array() > T(0)).select(Z.col(j).array(), slope * Z.col(j).array());
+        }
+        break;
+      case Activation::identity:
+        for (Index j = 0; j < mc; ++j) {
+          Z.col(j) += bias;
+          A.col(j) = Z.col(j);
+        }
+        break;
+      default:
+        Z.colwise() += bias;
+        activation_forward<T>(spec_.layers[k].activation, slope, Z, A);
+        break;
+    }
+    if (l.dropout) l.dropped.middleCols(c0, mc) = A.cwiseProduct(l.mask.middleCols(c0, mc));
+  }
+}
+
+template <class T>
+T Network<T>::loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient) {
+  if (mc == 0) return T(0);
+  Layer& last = layers_.back();
+  const Index m = last.Z.cols();
+  // Fused losses take the logits Z and give dJ/dZ; mse takes A and gives dJ/dA.
+  const MatrixCRef<T> out = fused_output_ ? MatrixCRef<T>(last.Z.middleCols(c0, mc))
+                                          : MatrixCRef<T>(last.act.middleCols(c0, mc));
+  MatrixRef<T> A(loss_A_.middleCols(c0, mc));
+  if (!gradient) return loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, nullptr, m);
+  MatrixRef<T> d(last.dZ.middleCols(c0, mc));
+  const T J = loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, &d, m);
+  if (!fused_output_) {
+    // dZ = dA ⊙ psi'(Z) for the output layer (dA is in dZ now; the kernel allows aliasing).
+    activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope),
+                           last.Z.middleCols(c0, mc), last.act.middleCols(c0, mc), d, d);
+  }
+  return J;
+}
+
+template <class T>
+void Network<T>::backward_columns(const MatrixCRef<T>& X, Index c0, T* G, bool accumulate) {
+  const Index mc = X.cols();
+  if (mc == 0) {
+    if (!accumulate) std::fill(G, G + params_.size(), T(0));
+    return;
+  }
+  const T beta = accumulate ? T(1) : T(0);
+  const T slope = static_cast<T>(spec_.leaky_slope);
+  const auto grad = [&](std::size_t slot) {
+    const ParamSlice& s = params_.slice(slot);
+    return MatrixMap<T>(G + s.offset, s.rows, s.cols);
+  };
+  // db of the output layer; hidden layers get theirs fused into the activation backward below.
+  add_column_sums<T>(layers_.back().dZ.middleCols(c0, mc), accumulate, grad(2 * layers_.size() - 1));
+  for (std::size_t k = layers_.size(); k-- > 0;) {
+    Layer& l = layers_[k];
+    const auto dZ = l.dZ.middleCols(c0, mc);
+    // dZ and db of layer k are ready. dW = dZ·A_prevᵀ
+    if (k == 0) {
+      gemm<T>(T(1), dZ, false, X, true, beta, grad(0));
+      if (want_input_grad_) gemm<T>(T(1), W(0), true, dZ, false, T(0), dA_input_.middleCols(c0, mc));
+      break;
+    }
+    gemm<T>(T(1), dZ, false, layers_[k - 1].out().middleCols(c0, mc), true, beta, grad(2 * k));
+    // dA_prev = Wᵀ·dZ (computed in place in dZ_prev), then through the previous layer's
+    // dropout and activation: dZ_prev = (dA_prev ⊙ D/p) ⊙ psi'(Z_prev); db_prev = Σ_cols dZ_prev.
+    Layer& p = layers_[k - 1];
+    auto pdZ = p.dZ.middleCols(c0, mc);
+    const auto pZ = p.Z.middleCols(c0, mc);
+    gemm<T>(T(1), W(k), true, dZ, false, T(0), pdZ);
+    if (p.dropout) pdZ.array() *= p.mask.middleCols(c0, mc).array();
+    const Activation psi = spec_.layers[k - 1].activation;
+    auto dbp = grad(2 * (k - 1) + 1).col(0);
+    if (!accumulate) dbp.setZero();
+    if (psi == Activation::relu) {
+      // One pass: dZ = dA ⊙ 1{Z > 0}, db += dZ, column by column.
+      for (Index j = 0; j < mc; ++j) {
+        auto dz = pdZ.col(j).array();
+        dz = (pZ.col(j).array() > T(0)).select(dz, T(0));
+        dbp += pdZ.col(j);
+      }
+    } else if (psi == Activation::leaky_relu) {
+      for (Index j = 0; j < mc; ++j) {
+        auto dz = pdZ.col(j).array();
+        dz = (pZ.col(j).array() > T(0)).select(dz, slope * dz);
+        dbp += pdZ.col(j);
+      }
+    } else {
+      activation_backward<T>(psi, slope, pZ, p.act.middleCols(c0, mc), pdZ, pdZ);  // may alias
+      for (Index j = 0; j < mc; ++j) dbp += pdZ.col(j);
+    }
+  }
+}
+
+template <class T>
+T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool do_forward,
+                          bool gradient, bool accumulate) {
+  const Index m = layers_.back().Z.cols();
+  const int t = column_threads(m);
+  T* const dtheta = params_.dtheta().data();
+  const auto part = [&](int i) -> T {
+    const auto [c0, mc] = column_part(m, t, i);
+    // X is only read by the forward and backward passes (after predict(), loss(Y, false) has
+    // no input).
+    if (do_forward) forward_columns(X.middleCols(c0, mc), c0);
+    if (Y == nullptr) return T(0);
+    const T J = loss_columns(*Y, c0, mc, gradient);
+    if (gradient) {
+      T* G = i == 0 ? dtheta : grad_parts_[static_cast<std::size_t>(i - 1)].data();
+      backward_columns(X.middleCols(c0, mc), c0, G, i == 0 && accumulate);
+    }
+    return J;
+  };
+  if (t == 1) return part(0);
+  // Thread 0 writes dtheta itself, thread i > 0 its own vector; then each thread adds those
+  // vectors into its share of dtheta, in a fixed order (same thread count, same bits).
+  if (gradient) {
+    grad_parts_.resize(static_cast<std::size_t>(t - 1));
+    for (auto& g : grad_parts_) g.resize(params_.dtheta().size());
+  }
+  loss_parts_.assign(static_cast<std::size_t>(t), T(0));
+  std::exception_ptr error;
+#pragma omp parallel num_threads(t)
+  {
+    const int i = thread_id();
+    try {
+      loss_parts_[static_cast<std::size_t>(i)] = part(i);
+    } catch (...) {
+#pragma omp critical(mlp_network_error)
+      error = std::current_exception();
+    }
+    if (gradient) {
+#pragma omp barrier
+      const Index n = params_.dtheta().size();
+      const Index chunk = ((n + t - 1) / t + 15) / 16 * 16;
+      const Index first = std::min<Index>(n, chunk * i);
+      const Index len = std::min<Index>(n - first, chunk);
+      auto d = params_.dtheta().segment(first, len);
+      for (const auto& g : grad_parts_) d += g.segment(first, len);
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  T J = 0;
+  for (const T v : loss_parts_) J += v;
+  return J;
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
+  prepare_forward(X, training, dropout_rng);
+  // Keep the input for dW of layer 0 (the caller's X may be a temporary).
+  x_.resize(X.rows(), X.cols());
+  x_ = X;
+  has_input_ = true;
+  run_columns(x_, nullptr, true, false, false);
   return layers_.back().out();
 }
 
 template <class T>
-T Network<T>::loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate) {
-  if (!has_forward_) throw ConfigError("Network::loss: call forward() first");
-  Layer& last = layers_.back();
+const Matrix<T>& Network<T>::predict(const MatrixCRef<T>& X) {
+  prepare_forward(X, false, nullptr);
+  has_input_ = false;
+  run_columns(X, nullptr, true, false, false);
+  return layers_.back().out();
+}
+
+template <class T>
+void Network<T>::check_targets(const MatrixCRef<T>& Y) const {
+  const Layer& last = layers_.back();
   if (Y.rows() != last.Z.rows() || Y.cols() != last.Z.cols()) {
     throw ShapeError(fmt::format("{} (output): targets are {}x{} but the output is {}x{}",
                                  layer_name(layers_.size() - 1), Y.rows(), Y.cols(),
                                  last.Z.rows(), last.Z.cols()));
   }
-  loss_A_.resize(last.Z.rows(), last.Z.cols());
-  last.dZ.resize(last.Z.rows(), last.Z.cols());
-  MatrixRef<T> d(last.dZ);
-  // Fused losses take the logits Z and give dJ/dZ; mse takes A and gives dJ/dA.
-  const MatrixCRef<T> out = fused_output_ ? MatrixCRef<T>(last.Z) : MatrixCRef<T>(last.act);
-  const T J = loss_forward_backward<T>(spec_.loss, out, Y, loss_A_, gradient ? &d : nullptr);
-  if (gradient) {
-    if (!fused_output_) {
-      // dZ = dA ⊙ psi'(Z) for the output layer (dA is in dZ now; the kernel allows aliasing).
-      activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope),
-                             last.Z, last.act, last.dZ, last.dZ);
-    }
-    backward_layers(accumulate);
+}
+
+template <class T>
+T Network<T>::loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate) {
+  if (!has_forward_) throw ConfigError("Network::loss: call forward() first");
+  check_targets(Y);
+  if (gradient && !has_input_) {
+    throw ConfigError("Network::loss: the backward pass needs the input of the last forward pass; "
+                      "predict() and forward_backward() do not keep it — call forward(X) first");
   }
-  return J;
+  prepare_backward(layers_.back().Z.cols());
+  return run_columns(x_, &Y, false, gradient, accumulate);
+}
+
+template <class T>
+T Network<T>::forward_backward(const MatrixCRef<T>& X, const MatrixCRef<T>& Y, bool training,
+                               Rng* dropout_rng, bool accumulate) {
+  prepare_forward(X, training, dropout_rng);
+  has_input_ = false;
+  check_targets(Y);
+  prepare_backward(X.cols());
+  return run_columns(X, &Y, true, true, accumulate);
 }
 
 template <class T>
@@ -315,74 +533,14 @@ void Network<T>::backward(const MatrixCRef<T>& dA_out, bool accumulate) {
     throw ShapeError(fmt::format("backward: dA is {}x{} but the output is {}x{}", dA_out.rows(),
                                  dA_out.cols(), last.Z.rows(), last.Z.cols()));
   }
-  last.dZ.resize(last.Z.rows(), last.Z.cols());
+  if (!has_input_) {
+    throw ConfigError("Network::backward: needs the input of the last forward pass; predict() and "
+                      "forward_backward() do not keep it — call forward(X) first");
+  }
+  prepare_backward(last.Z.cols());
   activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope), last.Z,
                          last.act, dA_out, last.dZ);
-  backward_layers(accumulate);
-}
-
-namespace {
-
-/// db (+)= Σ_cols dZ, column by column (contiguous, vectorized).     db [n x 1], dZ [n x m]
-template <class T>
-void add_column_sums(const Matrix<T>& dZ, bool accumulate, MatrixMap<T> db) {
-  auto d = db.col(0);
-  if (!accumulate) d.setZero();
-  for (Index j = 0; j < dZ.cols(); ++j) d += dZ.col(j);
-}
-
-}  // namespace
-
-template <class T>
-void Network<T>::backward_layers(bool accumulate) {
-  const T beta = accumulate ? T(1) : T(0);
-  const T slope = static_cast<T>(spec_.leaky_slope);
-  const Matrix<T>& X = x_;
-  // db of the output layer; hidden layers get theirs fused into the activation backward below.
-  add_column_sums<T>(layers_.back().dZ, accumulate, db(layers_.size() - 1));
-  for (std::size_t k = layers_.size(); k-- > 0;) {
-    Layer& l = layers_[k];
-    // dZ and db of layer k are ready. dW = dZ·A_prevᵀ
-    if (k == 0) {
-      gemm<T>(T(1), l.dZ, false, X, true, beta, dW(k));
-    } else {
-      gemm<T>(T(1), l.dZ, false, layers_[k - 1].out(), true, beta, dW(k));
-    }
-    if (k == 0) {
-      if (want_input_grad_) {
-        dA_input_.resize(x_.rows(), x_.cols());
-        gemm<T>(T(1), W(k), true, l.dZ, false, T(0), dA_input_);
-      }
-      break;
-    }
-    // dA_prev = Wᵀ·dZ (computed in place in dZ_prev), then through the previous layer's
-    // dropout and activation: dZ_prev = (dA_prev ⊙ D/p) ⊙ psi'(Z_prev); db_prev = Σ_cols dZ_prev.
-    Layer& p = layers_[k - 1];
-    const Index m = p.Z.cols();
-    p.dZ.resize(p.Z.rows(), m);
-    gemm<T>(T(1), W(k), true, l.dZ, false, T(0), p.dZ);
-    if (p.dropout) p.dZ.array() *= p.mask.array();
-    const Activation psi = spec_.layers[k - 1].activation;
-    auto dbp = db(k - 1).col(0);
-    if (!accumulate) dbp.setZero();
-    if (psi == Activation::relu) {
-      // One pass: dZ = dA ⊙ 1{Z > 0}, db += dZ, column by column.
-      for (Index j = 0; j < m; ++j) {
-        auto dz = p.dZ.col(j).array();
-        dz = (p.Z.col(j).array() > T(0)).select(dz, T(0));
-        dbp += p.dZ.col(j);
-      }
-    } else if (psi == Activation::leaky_relu) {
-      for (Index j = 0; j < m; ++j) {
-        auto dz = p.dZ.col(j).array();
-        dz = (p.Z.col(j).array() > T(0)).select(dz, slope * dz);
-        dbp += p.dZ.col(j);
-      }
-    } else {
-      activation_backward<T>(psi, slope, p.Z, p.act, p.dZ, p.dZ);  // may alias (activation.hpp)
-      for (Index j = 0; j < m; ++j) dbp += p.dZ.col(j);
-    }
-  }
+  backward_columns(x_, 0, params_.dtheta().data(), accumulate);
 }
 
 template <class T>

@@ -8,6 +8,8 @@
 #endif
 
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <atomic>
 #include <cassert>
 #include <mutex>
@@ -60,6 +62,28 @@ void set_threads(int n) {
 int threads() {
   ensure_threads();
   return g_threads.load(std::memory_order_relaxed);
+}
+
+double parallel_handoff_seconds() {
+  constexpr int kMaxThreads = 256;
+  static std::array<std::atomic<double>, kMaxThreads + 1> measured{};  // 0: not measured yet
+  const int t = std::min(threads(), kMaxThreads);
+  if (t <= 1) return 0.0;
+  const double known = measured[static_cast<std::size_t>(t)].load(std::memory_order_relaxed);
+  if (known > 0) return known;
+  // Back-to-back regions, as in a training loop; the first ones start the pool.
+  std::array<double, 15> times{};
+  std::atomic<int> sink{0};
+  for (double& seconds : times) {
+    const auto t0 = std::chrono::steady_clock::now();
+#pragma omp parallel num_threads(t)
+    sink.fetch_add(1, std::memory_order_relaxed);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  std::sort(times.begin() + 5, times.end());
+  const double median = std::max(times[10], 1e-9);
+  measured[static_cast<std::size_t>(t)].store(median, std::memory_order_relaxed);
+  return median;
 }
 
 namespace {
@@ -225,6 +249,9 @@ void gemm<float>(float alpha, const MatrixCRef<float>& A, bool transpose_a,
   const Index len = split_cols ? N : M;
   const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
   if (work < double(1 << 25)) t = 1;
+#ifdef _OPENMP
+  if (omp_in_parallel()) t = 1;  // inside a caller's region (a network split by columns)
+#endif
   t = static_cast<int>(std::min<Index>(t, std::max<Index>(1, len / 16)));
   if (t == 1) {
     gemm_block(M, N, K, alpha, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, thread_blocking());

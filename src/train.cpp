@@ -157,7 +157,7 @@ Metrics evaluate(Network<float>& net, const data::Dataset& d, const data::Standa
     idx.resize(static_cast<std::size_t>(b));
     for (Index j = 0; j < b; ++j) idx[static_cast<std::size_t>(j)] = start + j;
     fill_targets(spec, d, idx, Y);
-    net.forward(d.X.middleCols(start, b));
+    net.predict(d.X.middleCols(start, b));
     loss_sum += static_cast<double>(net.loss(Y, false)) * static_cast<double>(b);
     const Matrix<float>& A = net.A(net.layer_count() - 1);
     if (classify) {
@@ -255,12 +255,12 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
   double seconds_total = 0;
   bool stop = false;
 
-  // J + penalties at the current θ for the current batch, with gradients when asked.
-  auto objective = [&](bool gradient) {
-    double J = net_.loss(Y, gradient);
-    if (l2 > 0) J += gradient ? optim::l2_penalty(params, l2, m) : optim::l2_cost(params, l2, m);
-    if (l1 > 0) J += gradient ? optim::l1_penalty(params, l1, m) : optim::l1_cost(params, l1, m);
-    return J;
+  // The L1/L2 penalties at the current θ, added to dtheta too when asked.
+  auto penalties = [&](bool gradient) {
+    double P = 0;
+    if (l2 > 0) P += gradient ? optim::l2_penalty(params, l2, m) : optim::l2_cost(params, l2, m);
+    if (l1 > 0) P += gradient ? optim::l1_penalty(params, l1, m) : optim::l1_cost(params, l1, m);
+    return P;
   };
 
   while (st.epoch < options_.epochs && !stop) {
@@ -274,8 +274,8 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
       const Index b = batch.size();
       const ConstMatrixMap<float> Yb = batch.Y();
       targets_from(net_.spec(), train.task, batch.labels(), &Yb, b, Y);
-      net_.forward(batch.X(), true, &dropout_rng);
-      const double J = objective(true);
+      // forward, loss and backward in one pass (the batch split over threads by columns)
+      const double J = net_.forward_backward(batch.X(), Y, true, &dropout_rng) + penalties(true);
       const std::uint64_t batch_no = st.batch + 1;
       if (options_.detect_anomaly) {
         const std::string bad = first_non_finite(net_, /*loss_fallback=*/false);
@@ -314,7 +314,7 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
         for (int tries = 0; tries < 60; ++tries) {
           params.theta() = line_theta - static_cast<float>(t) * line_grad;
           net_.forward(batch.X(), true, &dropout_rng);
-          const double Jt = objective(false);
+          const double Jt = net_.loss(Y, false) + penalties(false);
           if (std::isfinite(Jt) && Jt <= J - c * t * g2) break;
           t *= rho;
           if (tries == 59) params.theta() = line_theta;  // no decrease found: stay

@@ -26,8 +26,10 @@ Activation fused_activation(Loss loss);
 /// J for an output batch. `out` is A (mse) or the logits Z (cross-entropies). `A` receives the
 /// activated output (identity copy for mse, sigmoid/softmax otherwise). Writes dJ/d(out) into
 /// `dout` when it is non-null. Shapes: out, Y, A, dout all [n x m].
+/// `m_total` is the m of 1/m (0: out.cols()); a block of columns of a larger batch passes the
+/// batch's m, so that the costs and gradients of the blocks add up to those of the batch.
 template <class T>
 T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A,
-                        MatrixRef<T>* dout);
+                        MatrixRef<T>* dout, Index m_total = 0);
 
 }  // namespace mlp

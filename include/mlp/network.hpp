@@ -102,7 +102,8 @@ class Network {
 
   /// Forward pass over a batch X [n_in x m]; returns A[L] [n_out x m]. In training mode hidden
   /// layers apply inverted dropout with masks drawn from `dropout_rng` (required when any
-  /// keep_prob < 1). X is copied into a reused buffer (the caller's X may be a temporary).
+  /// keep_prob < 1). X is copied into a reused buffer (the caller's X may be a temporary), so
+  /// that loss(Y, true) can run the backward pass later.
   const Matrix<T>& forward(const MatrixCRef<T>& X, bool training = false,
                            Rng* dropout_rng = nullptr);
 
@@ -111,6 +112,14 @@ class Network {
   /// dtheta. Returns J.
   T loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate = false);
 
+  /// One training step's forward and backward: forward(X, training, dropout_rng) followed by
+  /// loss(Y, true, accumulate), without the copy of X (X only has to live during the call) and
+  /// with the batch split over threads() by columns in one parallel region (see
+  /// docs/performance.md). Returns J. Afterwards Z, A and dZ are those of the batch, as after
+  /// forward + loss; a later loss(Y, true) needs a forward() first.
+  T forward_backward(const MatrixCRef<T>& X, const MatrixCRef<T>& Y, bool training = true,
+                     Rng* dropout_rng = nullptr, bool accumulate = false);
+
   /// Backward pass from dJ/dA[L] (for a user's own loss on the output; 1/m is the caller's).
   void backward(const MatrixCRef<T>& dA_out, bool accumulate = false);
 
@@ -118,8 +127,9 @@ class Network {
   void set_input_gradient(bool wanted) { want_input_grad_ = wanted; }
   [[nodiscard]] const Matrix<T>& input_gradient() const { return dA_input_; }
 
-  /// Inference: A[L] for X, no dropout.
-  const Matrix<T>& predict(const MatrixCRef<T>& X) { return forward(X, false, nullptr); }
+  /// Inference: A[L] for X, no dropout. Like forward(X) but X is not copied (so loss(Y, true)
+  /// after predict needs a forward() first; loss(Y, false) works).
+  const Matrix<T>& predict(const MatrixCRef<T>& X);
 
   /// Pre-activation Z and output A of layer k from the last forward pass.
   [[nodiscard]] const Matrix<T>& Z(std::size_t k) const { return layers_[k].Z; }
@@ -145,13 +155,34 @@ class Network {
     bool dropout = false;
     [[nodiscard]] const Matrix<T>& out() const { return dropout ? dropped : act; }
   };
-  void backward_layers(bool accumulate);
+  // Shapes the layer buffers for a batch of m and sets the dropout masks (drawn in layer order).
+  void prepare_forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng);
+  void prepare_backward(Index m);
+  // Columns [c0, c0 + X.cols()) of the batch through every layer; X holds those columns.
+  void forward_columns(const MatrixCRef<T>& X, Index c0);
+  // The loss of columns [c0, c0 + mc) (normalized by the batch's m); dZ[L] of those columns.
+  T loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient);
+  // The backward pass of columns [c0, c0 + X.cols()) from dZ[L] of those columns: the hidden
+  // dZ of those columns and their parameter gradients, written (accumulate: added) into G,
+  // a vector laid out like dtheta.
+  void backward_columns(const MatrixCRef<T>& X, Index c0, T* G, bool accumulate);
+  // How many threads a batch of m columns is split over (1: no parallel region).
+  [[nodiscard]] int column_threads(Index m) const;
+  // The forward pass (do_forward), the loss against *Y (Y non-null) and the backward pass
+  // (gradient) of the whole batch, its columns split over column_threads(m) threads in one
+  // parallel region; the per-thread gradients are summed into dtheta. Returns J (0 without Y).
+  T run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool do_forward, bool gradient,
+                bool accumulate);
+  void check_targets(const MatrixCRef<T>& Y) const;
 
   ModelSpec spec_;
   Parameters<T> params_;
   std::vector<Layer> layers_;
   Matrix<T> x_;  // the last forward input, for dW of layer 0
   bool has_forward_ = false;
+  bool has_input_ = false;  // x_ holds the last forward input (not after predict/forward_backward)
+  std::vector<Vector<T>> grad_parts_;  // per-thread parameter gradients (threads 1..t-1)
+  std::vector<T> loss_parts_;          // per-thread costs
   bool fused_output_ = false;
   bool want_input_grad_ = false;
   bool last_training_ = false;

@@ -113,10 +113,15 @@ long allocations_after_first_step(const mlp::ModelSpec& spec, mlp::Index m, cons
   auto opt = mlp::optim::make_optimizer<float>(o);
   Data d(spec.inputs, spec.layers.back().units, m);
   mlp::Rng rng(7);
+  // Both ways to run a step: forward + loss, and forward_backward (the Trainer's, split over
+  // threads by columns).
   auto step = [&] {
     net.forward(d.X, true, &rng);
     net.loss(d.Y, true);
     opt->step(net.params(), 1e-3f);
+    net.forward_backward(d.X, d.Y, true, &rng);
+    opt->step(net.params(), 1e-3f);
+    net.predict(d.X);
   };
   step();
   const long before = allocations();
@@ -180,24 +185,28 @@ struct CountingCallback : mlp::Callback {
 
 TEST(Alloc, TrainerBatchesAllocateNothingAfterTheFirst) {
   MLP_SKIP_UNDER_ASAN();
-  mlp::set_threads(1);
-  mlp::data::Dataset d;
-  d.task = mlp::data::Task::classification;
-  const mlp::Index m = 640, batch = 64;
-  d.X = mlp::MatrixF::Random(784, m);
-  for (mlp::Index j = 0; j < m; ++j) d.labels.push_back(static_cast<std::int32_t>(j % 10));
-  for (int c = 0; c < 10; ++c) d.class_names.push_back(std::to_string(c));
-  mlp::Network<float> net(fashion_spec());
-  mlp::TrainOptions o;  // defaults: Adam, gradient-norm monitoring on
-  o.epochs = 1;
-  o.batch_size = batch;
-  CountingCallback cb;
-  cb.per_batch.reserve(100);
-  mlp::Trainer(net, o).fit(d, nullptr, {&cb});
-  ASSERT_EQ(cb.per_batch.size(), 10u);
-  for (std::size_t b = 1; b < cb.per_batch.size(); ++b) {
-    EXPECT_EQ(cb.per_batch[b], 0) << "batch " << b + 1;
+  for (const int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    mlp::set_threads(threads);
+    mlp::data::Dataset d;
+    d.task = mlp::data::Task::classification;
+    const mlp::Index m = 640, batch = 64;
+    d.X = mlp::MatrixF::Random(784, m);
+    for (mlp::Index j = 0; j < m; ++j) d.labels.push_back(static_cast<std::int32_t>(j % 10));
+    for (int c = 0; c < 10; ++c) d.class_names.push_back(std::to_string(c));
+    mlp::Network<float> net(fashion_spec());
+    mlp::TrainOptions o;  // defaults: Adam, gradient-norm monitoring on
+    o.epochs = 1;
+    o.batch_size = batch;
+    CountingCallback cb;
+    cb.per_batch.reserve(100);
+    mlp::Trainer(net, o).fit(d, nullptr, {&cb});
+    ASSERT_EQ(cb.per_batch.size(), 10u);
+    for (std::size_t b = 1; b < cb.per_batch.size(); ++b) {
+      EXPECT_EQ(cb.per_batch[b], 0) << "batch " << b + 1;
+    }
   }
+  mlp::set_threads(1);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 # Reproducibility (RELIABILITY N7): two runs with the same seed and the same thread count give a
 # bit-identical model.mlp and identical metrics.csv / metrics.jsonl once the time columns
 # (seconds, samples_per_second) are removed; another seed gives another model. Checked for 1 and
-# for 2 threads; the second layer's products (512x512 by 512x256, 2^26 multiply-adds) are large
-# enough for the GEMM to split them over threads (at 2^25). What holds across thread counts and
+# for 2 threads; at 2 threads each batch of 256 is split over the threads by columns and the
+# per-thread gradients summed (Network::forward_backward). What holds across thread counts and
 # machines: docs/reliability.md.
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
