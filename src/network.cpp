@@ -230,6 +230,8 @@ void add_column_sums(const MatrixCRef<T>& dZ, bool accumulate, MatrixMap<T> db) 
 // A batch is split over threads only when every thread gets at least this many columns: below
 // that, a thread's share of a step costs less than waking it (docs/performance.md).
 constexpr Index kMinColumnsPerThread = 16;
+// Forward-only passes (forward, predict) go through the layers this many columns at a time.
+constexpr Index kForwardChunk = 512;
 
 /// Columns [first, first + count) of part i of a batch of m split into `parts` parts (multiples
 /// of 8 columns, so that every part starts on a 32-byte boundary of a float column block).
@@ -432,8 +434,16 @@ T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool d
     const auto [c0, mc] = column_part(m, t, i);
     // X is only read by the forward and backward passes (after predict(), loss(Y, false) has
     // no input).
+    if (Y == nullptr) {
+      // Forward only: chunks of columns through all layers, so that a chunk's activations are
+      // still in cache when the next layer reads them.
+      for (Index c = c0; c < c0 + mc; c += kForwardChunk) {
+        const Index len = std::min(kForwardChunk, c0 + mc - c);
+        forward_columns(X.middleCols(c, len), c);
+      }
+      return T(0);
+    }
     if (do_forward) forward_columns(X.middleCols(c0, mc), c0);
-    if (Y == nullptr) return T(0);
     const T J = loss_columns(*Y, c0, mc, gradient);
     if (gradient) {
       T* G = i == 0 ? dtheta : grad_parts_[static_cast<std::size_t>(i - 1)].data();
@@ -490,7 +500,17 @@ template <class T>
 const Matrix<T>& Network<T>::predict(const MatrixCRef<T>& X) {
   prepare_forward(X, false, nullptr);
   has_input_ = false;
-  run_columns(X, nullptr, true, false, false);
+  // A small X (a few examples) is copied first: one sequential copy is faster than the GEMV
+  // reading the caller's, possibly cold, columns element by element (~1 µs of the 8 µs of a
+  // single-example prediction of a 784-256-128-10 network).
+  constexpr Index kCopyUpTo = 4096;
+  if (X.size() <= kCopyUpTo) {
+    x_.resize(X.rows(), X.cols());
+    x_ = X;
+    run_columns(x_, nullptr, true, false, false);
+  } else {
+    run_columns(X, nullptr, true, false, false);
+  }
   return layers_.back().out();
 }
 

@@ -132,6 +132,20 @@ TEST_F(Threads, PredictMatchesForwardAndKeepsNoInput) {
   EXPECT_NO_THROW(net.loss(b.Y, true));
 }
 
+TEST_F(Threads, LargeBatchesPredictInChunksLikeOneExampleAtATime) {
+  // predict() takes a large batch through the layers 512 columns at a time (per thread).
+  const Batch b = batch(30, 5, 1300, 17);
+  Network<float> net(spec());
+  MatrixF one_by_one(5, 1300);
+  set_threads(1);
+  for (Index j = 0; j < 1300; ++j) one_by_one.col(j) = net.predict(b.X.col(j));
+  for (const int t : {1, 2}) {
+    set_threads(t);
+    const MatrixF P = net.predict(b.X);
+    EXPECT_LT((P - one_by_one).cwiseAbs().maxCoeff(), 1e-6f) << t << " threads";
+  }
+}
+
 TEST_F(Threads, WrongShapesAreNamed) {
   set_threads(2);
   const Batch b = batch(30, 5, 64, 16);
