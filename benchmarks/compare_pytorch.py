@@ -133,6 +133,8 @@ def main():
           "PyTorch/mlp for latency, memory and time (> 1: mlp better).")
     if args.omp_wait_policy:
         print(f"OMP_WAIT_POLICY={args.omp_wait_policy} on both sides.")
+    print(f"mlp's fork/join of 2 threads costs {get('mlp2', 'train')['parallel_handoff_us']:.1f} µs "
+          "here (mlp::parallel_handoff_seconds).")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=1)

@@ -1,5 +1,6 @@
 // One optimizer update over the flat parameter vector of the 784-256-128-10 network
-// (235,146 values): reads θ, dθ and the state, writes θ and the state.
+// (235,146 values): reads θ, dθ and the state, writes θ and the state. Arg: threads (the update
+// is split over them when that repays the measured fork/join cost, docs/performance.md).
 #include <benchmark/benchmark.h>
 
 #include <string>
@@ -10,6 +11,7 @@
 namespace {
 
 void BM_update(benchmark::State& state, const std::string& name) {
+  mlp::set_threads(static_cast<int>(state.range(0)));
   mlp::Network<float> net(mlp::ModelBuilder(784)
                               .hidden(256, mlp::Activation::relu)
                               .hidden(128, mlp::Activation::relu)
@@ -27,12 +29,13 @@ void BM_update(benchmark::State& state, const std::string& name) {
   const auto n = static_cast<std::int64_t>(net.params().size());
   state.SetItemsProcessed(state.iterations() * n);
   state.SetBytesProcessed(state.iterations() * n * static_cast<std::int64_t>(sizeof(float)));
+  mlp::set_threads(1);
 }
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_update, adam, std::string("adam"));
-BENCHMARK_CAPTURE(BM_update, adamw, std::string("adamw"));
-BENCHMARK_CAPTURE(BM_update, momentum, std::string("momentum"));
-BENCHMARK_CAPTURE(BM_update, gd, std::string("gd"));
+BENCHMARK_CAPTURE(BM_update, adam, std::string("adam"))->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_update, adamw, std::string("adamw"))->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_update, momentum, std::string("momentum"))->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK_CAPTURE(BM_update, gd, std::string("gd"))->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_MAIN();

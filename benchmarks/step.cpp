@@ -1,6 +1,7 @@
-// One training step of the 784-256-128-10 ReLU/softmax network on random data: forward,
-// softmax cross-entropy, backward (the gradient into dtheta), and the same plus the Adam update.
-// Arg: batch size m.
+// One training step of the 784-256-128-10 ReLU/softmax network on random data: the forward
+// pass (predict), forward + softmax cross-entropy + backward (forward_backward, the Trainer's
+// call: the gradient into dtheta), and the same plus the Adam update.
+// Args: batch size m, threads.
 #include <benchmark/benchmark.h>
 
 #include "mlp/network.hpp"
@@ -25,23 +26,22 @@ struct Batch {
   }
 };
 
-void BM_forward(benchmark::State& state) {
-  mlp::set_threads(1);
+void BM_predict(benchmark::State& state) {
+  mlp::set_threads(static_cast<int>(state.range(1)));
   mlp::Network<float> net(fashion_spec());
   Batch b(state.range(0));
-  for (auto _ : state) benchmark::DoNotOptimize(net.forward(b.X).data());
+  for (auto _ : state) benchmark::DoNotOptimize(net.predict(b.X).data());
   state.SetItemsProcessed(state.iterations() * state.range(0));
+  mlp::set_threads(1);
 }
 
 void BM_forward_backward(benchmark::State& state) {
-  mlp::set_threads(1);
+  mlp::set_threads(static_cast<int>(state.range(1)));
   mlp::Network<float> net(fashion_spec());
   Batch b(state.range(0));
-  for (auto _ : state) {
-    net.forward(b.X, true);
-    benchmark::DoNotOptimize(net.loss(b.Y, true));
-  }
+  for (auto _ : state) benchmark::DoNotOptimize(net.forward_backward(b.X, b.Y));
   state.SetItemsProcessed(state.iterations() * state.range(0));
+  mlp::set_threads(1);
 }
 
 void BM_train_step_adam(benchmark::State& state) {
@@ -50,8 +50,7 @@ void BM_train_step_adam(benchmark::State& state) {
   auto adam = mlp::optim::make_optimizer<float>({});
   Batch b(state.range(0));
   for (auto _ : state) {
-    net.forward(b.X, true);
-    benchmark::DoNotOptimize(net.loss(b.Y, true));
+    benchmark::DoNotOptimize(net.forward_backward(b.X, b.Y));
     adam->step(net.params(), 1e-3f);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -60,8 +59,14 @@ void BM_train_step_adam(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_forward)->ArgName("m")->Arg(1)->Arg(32)->Arg(256)->Arg(1024);
-BENCHMARK(BM_forward_backward)->ArgName("m")->Arg(1)->Arg(32)->Arg(64)->Arg(256)->Arg(1024);
+BENCHMARK(BM_predict)
+    ->ArgNames({"m", "threads"})
+    ->ArgsProduct({{1, 32, 256, 1024}, {1, 2}})
+    ->UseRealTime();
+BENCHMARK(BM_forward_backward)
+    ->ArgNames({"m", "threads"})
+    ->ArgsProduct({{1, 32, 64, 256, 1024}, {1, 2}})
+    ->UseRealTime();
 BENCHMARK(BM_train_step_adam)
     ->ArgNames({"m", "threads"})
     ->ArgsProduct({{1, 32, 64, 256, 1024}, {1, 2}})

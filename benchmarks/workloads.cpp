@@ -269,8 +269,11 @@ int main(int argc, char** argv) try {
   } else {
     throw mlp::ConfigError(fmt::format("--mode {}: expected train, infer, memory or tta", a.mode));
   }
-  fmt::print("{{\"impl\": \"mlp\", \"threads\": {}, \"mode\": \"{}\", \"load_seconds\": {:.3f}, {}}}\n",
-             mlp::threads(), a.mode, d.load_seconds, body);
+  // What one fork/join of the thread pool costs here (0 on one thread): it decides whether
+  // splitting the optimizer update pays (docs/performance.md).
+  fmt::print("{{\"impl\": \"mlp\", \"threads\": {}, \"mode\": \"{}\", \"load_seconds\": {:.3f}, "
+             "\"parallel_handoff_us\": {:.2f}, {}}}\n",
+             mlp::threads(), a.mode, d.load_seconds, mlp::parallel_handoff_seconds() * 1e6, body);
   return 0;
 } catch (const std::exception& e) {
   fmt::print(stderr, "bench_workloads: {}\n", e.what());
