@@ -31,6 +31,8 @@ void check_threshold(double v, const char* name) {
 
 // ---- recommendations -------------------------------------------------------------------------
 
+bool regularized(const RunSettings& r) { return r.l1 > 0 || r.l2 > 0 || r.min_keep_prob < 1.0; }
+
 void bias_recommendations(const Diagnosis& d, std::vector<std::string>& out) {
   out.push_back(fmt::format(
       "High bias (avoidable bias {} > {}): use a bigger network — more units per layer or more "
@@ -42,18 +44,42 @@ void bias_recommendations(const Diagnosis& d, std::vector<std::string>& out) {
         "optimization instead.", d.learning_curve->note));
   } else {
     std::string longer = "Train longer: raise train.epochs";
+    if (d.run && d.run->epochs > 0) longer += fmt::format(" (now {})", d.run->epochs);
     if (d.learning_curve && d.learning_curve->trend == "falling") {
       longer += fmt::format(" — the {} cost was still falling ({} over the last epochs)",
                             d.learning_curve->source, pct(d.learning_curve->recent_decrease));
     }
     out.push_back(longer + ".");
   }
-  out.push_back(
-      "Optimize better: train.optimizer = \"adam\" (or momentum/rmsprop), tune "
-      "train.learning_rate by factors of 3, or a decaying [train.schedule].");
-  out.push_back(
-      "If the model is regularized, regularize less: lower train.l2 / train.l1, raise "
-      "model.keep_prob toward 1.0 (regularization trades bias for variance).");
+  if (d.run && (d.run->optimizer == "adam" || d.run->optimizer == "adamw")) {
+    out.push_back(fmt::format(
+        "Optimize better: the run already uses {}; tune train.learning_rate (now {}) by factors "
+        "of 3, or add a decaying [train.schedule].", d.run->optimizer, num(d.run->learning_rate)));
+  } else if (d.run) {
+    out.push_back(fmt::format(
+        "Optimize better: train.optimizer = \"adam\" (the run uses {}), tune train.learning_rate "
+        "(now {}) by factors of 3, or a decaying [train.schedule].", d.run->optimizer,
+        num(d.run->learning_rate)));
+  } else {
+    out.push_back(
+        "Optimize better: train.optimizer = \"adam\" (or momentum/rmsprop), tune "
+        "train.learning_rate by factors of 3, or a decaying [train.schedule].");
+  }
+  if (!d.run) {
+    out.push_back(
+        "If the model is regularized, regularize less: lower train.l2 / train.l1, raise "
+        "model.keep_prob toward 1.0 (regularization trades bias for variance).");
+  } else if (regularized(*d.run)) {
+    std::vector<std::string> less;
+    if (d.run->l2 > 0) less.push_back(fmt::format("lower train.l2 from {} to {}", num(d.run->l2), num(d.run->l2 / 10)));
+    if (d.run->l1 > 0) less.push_back(fmt::format("lower train.l1 from {} to {}", num(d.run->l1), num(d.run->l1 / 10)));
+    if (d.run->min_keep_prob < 1.0) {
+      less.push_back(fmt::format("raise model.keep_prob from {} toward 1.0", num(d.run->min_keep_prob)));
+    }
+    std::string text = "Regularize less: ";
+    for (std::size_t i = 0; i < less.size(); ++i) text += (i ? ", " : "") + less[i];
+    out.push_back(text + " (regularization trades bias for variance).");
+  }
   out.push_back(
       "Other architecture: another model.activation (relu, leaky_relu, tanh) or other "
       "widths/depth in model.hidden.");
@@ -64,17 +90,45 @@ void variance_recommendations(const Diagnosis& d, std::vector<std::string>& out)
       "High variance (variance {} > {}): get more training data — more examples or "
       "augmentation, or a larger train fraction in data.split.",
       num(d.variance.value_or(kNaN)), num(d.thresholds.variance)));
-  out.push_back(
-      "Regularize: raise train.l2 by factors of 10 (e.g. 0.01, then 0.1), or dropout with "
-      "model.keep_prob = 0.8 on the hidden layers.");
-  std::string early = "Early stopping: add a [train.early_stopping] table (patience = 5)";
-  if (d.learning_curve && d.learning_curve->trend == "rising") {
-    early += fmt::format(" — the dev cost was lowest at epoch {} ({}) and ended at {}; or set "
-                         "train.epochs = {}",
-                         d.learning_curve->best_epoch, num(d.learning_curve->best_cost),
-                         num(d.learning_curve->final_cost), d.learning_curve->best_epoch);
+  if (!d.run) {
+    out.push_back(
+        "Regularize: raise train.l2 by factors of 10 (e.g. 0.01, then 0.1), or dropout with "
+        "model.keep_prob = 0.8 on the hidden layers.");
+  } else {
+    const std::string l2 = d.run->l2 > 0
+        ? fmt::format("raise train.l2 from {} to {}", num(d.run->l2), num(d.run->l2 * 10))
+        : std::string("add train.l2 = 0.01 (then 0.1)");
+    const std::string dropout = d.run->min_keep_prob < 1.0
+        ? fmt::format("lower model.keep_prob from {} to {}", num(d.run->min_keep_prob),
+                      num(std::max(0.5, d.run->min_keep_prob - 0.1)))
+        : std::string("dropout with model.keep_prob = 0.8 on the hidden layers");
+    out.push_back(fmt::format("Regularize: {}, or {}.", l2, dropout));
   }
-  out.push_back(early + ".");
+  if (d.run && d.run->early_stopping) {
+    // Already on: what it did, not "add it".
+    std::string early = fmt::format("Early stopping is on (patience {})", d.run->patience);
+    if (d.learning_curve && d.learning_curve->trend == "rising") {
+      early += fmt::format(": the dev cost was lowest at epoch {} ({}); {}",
+                           d.learning_curve->best_epoch, num(d.learning_curve->best_cost),
+                           d.run->restore_best
+                               ? "the saved model has that epoch's weights — `mlp diagnose "
+                                 "--best-epoch` diagnoses that epoch"
+                               : "set train.early_stopping.restore_best = true to keep that "
+                                 "epoch's weights");
+    } else {
+      early += "; it does not lower the variance by itself — regularize or add data";
+    }
+    out.push_back(early + ".");
+  } else {
+    std::string early = "Early stopping: add a [train.early_stopping] table (patience = 5)";
+    if (d.learning_curve && d.learning_curve->trend == "rising") {
+      early += fmt::format(" — the dev cost was lowest at epoch {} ({}) and ended at {}; or set "
+                           "train.epochs = {}",
+                           d.learning_curve->best_epoch, num(d.learning_curve->best_cost),
+                           num(d.learning_curve->final_cost), d.learning_curve->best_epoch);
+    }
+    out.push_back(early + ".");
+  }
   out.push_back(
       "Other architecture: a smaller network (fewer units or layers in model.hidden) or another "
       "model.activation.");
@@ -148,9 +202,15 @@ void recommend(Diagnosis& d) {
                                 d.learning_curve->source, pct(d.learning_curve->recent_decrease)));
     }
     if (d.learning_curve && d.learning_curve->trend == "rising") {
-      out.push_back(fmt::format("The dev cost turned up after epoch {}: early stopping "
-                                "([train.early_stopping]) keeps that epoch's weights.",
-                                d.learning_curve->best_epoch));
+      if (d.run && d.run->early_stopping) {
+        out.push_back(fmt::format("The dev cost turned up after epoch {}; the run's early "
+                                  "stopping keeps that epoch's weights.",
+                                  d.learning_curve->best_epoch));
+      } else {
+        out.push_back(fmt::format("The dev cost turned up after epoch {}: early stopping "
+                                  "([train.early_stopping]) keeps that epoch's weights.",
+                                  d.learning_curve->best_epoch));
+      }
     }
   }
   if (!d.dev_error) {
@@ -201,6 +261,7 @@ Diagnosis base_diagnosis(double train_error, std::optional<double> dev_error,
   d.train_error = train_error;
   d.dev_error = dev_error;
   d.baseline_error = options.baseline_error;
+  d.run = options.run;
   d.avoidable_bias = train_error - options.baseline_error.value_or(0.0);
   if (dev_error) d.variance = *dev_error - train_error;
   d.verdict = decide(d);
@@ -474,6 +535,15 @@ std::string to_json(const Diagnosis& d, int indent) {
   o["variance"] = jopt(d.variance);
   o["thresholds"] = {{"bias", jnum(d.thresholds.bias)}, {"variance", jnum(d.thresholds.variance)}};
   o["recommendations"] = d.recommendations;
+  if (d.run) {
+    o["run"] = {{"optimizer", d.run->optimizer}, {"learning_rate", jnum(d.run->learning_rate)},
+                {"l1", jnum(d.run->l1)}, {"l2", jnum(d.run->l2)},
+                {"min_keep_prob", jnum(d.run->min_keep_prob)},
+                {"early_stopping", d.run->early_stopping}, {"patience", d.run->patience},
+                {"restore_best", d.run->restore_best}, {"epochs", d.run->epochs}};
+  } else {
+    o["run"] = nullptr;
+  }
   ojson grads = ojson::array();
   for (const auto& g : d.gradients) {
     ojson j = ojson::object();

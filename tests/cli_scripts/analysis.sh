@@ -65,6 +65,32 @@ for k in ("train_error", "dev_error", "recommendations", "gradients"):
     assert k in j, k
 assert {g["name"] for g in j["gradients"]} >= {"layers.0.W", "layers.2.b"}
 PY
+# The recommendations start from the run's own configuration (config.toml in the run dir).
+"$PY" - out <<'PY' && pass || fail "diagnose --json reports the run's settings"
+import json, sys
+j = json.load(open(sys.argv[1]))
+r = j["run"]
+assert r["optimizer"] == "adam" and r["early_stopping"] is False and r["epochs"] > 0, r
+PY
+cp -r run run_es
+grep -q '^\[train.early_stopping\]' run_es/config.toml && pass || fail "config.toml has no early-stopping table"
+sed -i '/^\[train.early_stopping\]/,/^\[/{s/^enabled = false/enabled = true/;s/^patience = .*/patience = 4/}' run_es/config.toml
+expect_exit 0 "diagnose run with early stopping" -- "$MLP" diagnose run_es --json
+"$PY" - out <<'PY' && pass || fail "diagnose reads early stopping from config.toml"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["run"]["early_stopping"] is True and j["run"]["patience"] == 4, j["run"]
+assert not any("add a [train.early_stopping]" in r for r in j["recommendations"]), j["recommendations"]
+PY
+rm run_es/config.toml
+expect_exit 0 "diagnose without config.toml" -- "$MLP" diagnose run_es --json
+"$PY" - out <<'PY' && pass || fail "diagnose without config.toml: run is null"
+import json, sys
+assert json.load(open(sys.argv[1]))["run"] is None
+PY
+printf '[train]\nepochs = "ten"\n' > run_es/config.toml
+expect_exit 2 "diagnose with a broken config.toml" -- "$MLP" diagnose run_es
+expect_err "config.toml:2" "diagnose names the broken config line"
 expect_exit 66 "diagnose not a run" -- "$MLP" diagnose .
 expect_err "metrics.jsonl" "diagnose names the missing file"
 head -c 40 run/metrics.jsonl > run/metrics.cut && mv run/metrics.cut run/metrics.jsonl

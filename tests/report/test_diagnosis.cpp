@@ -104,6 +104,43 @@ TEST(BiasVariance, RecommendationsFollowTheRecipe) {
   EXPECT_TRUE(mentions(variance, "0.1")) << joined(variance);
 }
 
+TEST(BiasVariance, RecommendationsStartFromWhatTheRunDoes) {
+  RunSettings run;
+  run.optimizer = "adam";
+  run.learning_rate = 0.003;
+  run.l2 = 0.01;
+  run.min_keep_prob = 0.9;
+  run.early_stopping = true;
+  run.patience = 7;
+  run.epochs = 40;
+  DiagnosisOptions o;
+  o.run = run;
+  const auto variance = diagnose_errors(0.01, 0.11, o).recommendations;
+  EXPECT_TRUE(mentions(variance, "raise train.l2 from 0.01 to 0.1")) << joined(variance);
+  EXPECT_TRUE(mentions(variance, "lower model.keep_prob from 0.9 to 0.8")) << joined(variance);
+  EXPECT_TRUE(mentions(variance, "Early stopping is on (patience 7)")) << joined(variance);
+  EXPECT_FALSE(mentions(variance, "add a [train.early_stopping]")) << joined(variance);
+
+  const auto bias = diagnose_errors(0.15, 0.16, o).recommendations;
+  EXPECT_TRUE(mentions(bias, "already uses adam")) << joined(bias);
+  EXPECT_TRUE(mentions(bias, "(now 0.003)")) << joined(bias);
+  EXPECT_TRUE(mentions(bias, "(now 40)")) << joined(bias);
+  EXPECT_TRUE(mentions(bias, "lower train.l2 from 0.01 to 0.001")) << joined(bias);
+  EXPECT_TRUE(mentions(bias, "raise model.keep_prob from 0.9")) << joined(bias);
+
+  // An unregularized run is not told to regularize less; plain gd is told to try adam.
+  RunSettings plain;
+  plain.optimizer = "gd";
+  plain.learning_rate = 0.1;
+  o.run = plain;
+  const auto plain_bias = diagnose_errors(0.15, 0.16, o).recommendations;
+  EXPECT_FALSE(mentions(plain_bias, "egularize less")) << joined(plain_bias);
+  EXPECT_TRUE(mentions(plain_bias, "(the run uses gd)")) << joined(plain_bias);
+  const auto plain_variance = diagnose_errors(0.01, 0.11, o).recommendations;
+  EXPECT_TRUE(mentions(plain_variance, "add train.l2 = 0.01")) << joined(plain_variance);
+  EXPECT_TRUE(mentions(plain_variance, "add a [train.early_stopping]")) << joined(plain_variance);
+}
+
 TEST(BiasVariance, WithoutDevDataVarianceIsUnknown) {
   const auto d = diagnose_errors(0.3, std::nullopt);
   EXPECT_EQ(d.verdict, Verdict::high_bias);

@@ -38,7 +38,23 @@ struct GradientThresholds {
   double exploding_ratio = 1e3;   ///< slice norm ≥ ratio × the last layer's, or growth over epochs
 };
 
+/// What the diagnosed run already does (from its configuration), so that the recommendations
+/// start from it — "raise train.l2 from 0.01 to 0.1", not "add L2" to a run that has it.
+struct RunSettings {
+  std::string optimizer;          ///< e.g. "adam"
+  double learning_rate = 0.0;
+  double l1 = 0.0;
+  double l2 = 0.0;
+  double min_keep_prob = 1.0;     ///< the lowest keep_prob of the hidden layers (1: no dropout)
+  bool early_stopping = false;
+  std::int64_t patience = 0;      ///< early stopping's
+  bool restore_best = true;       ///< early stopping's
+  std::int64_t epochs = 0;
+};
+
 struct DiagnosisOptions {
+  /// What the run already does; none = unknown (the generic recommendations).
+  std::optional<RunSettings> run;
   /// Human-level / Bayes error in the units of the errors; none = 0 (and JSON null).
   std::optional<double> baseline_error;
   BiasVarianceThresholds thresholds;
@@ -93,6 +109,7 @@ struct Diagnosis {
   std::vector<std::string> recommendations;
   std::vector<GradientReport> gradients;
   std::optional<LearningCurve> learning_curve;
+  std::optional<RunSettings> run;  ///< what the recommendations were based on
 };
 
 /// Verdict from errors given directly (any units, as long as the thresholds use the same).
