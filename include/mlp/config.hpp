@@ -159,6 +159,9 @@ struct RunConfig {
   }
 };
 
+/// The largest configuration file load_config reads (a configuration lists settings, not data).
+inline constexpr std::size_t kMaxConfigBytes = std::size_t(1) << 20;
+
 /// Reads and validates a configuration file, then applies `overrides` ("section.key=value",
 /// the value parsed as a TOML value, a bare word that is not TOML taken as a string).
 /// Throws InputError when the file cannot be read ("path: No such file or directory"),

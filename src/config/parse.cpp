@@ -918,7 +918,14 @@ RunConfig load_config(const std::filesystem::path& path,
   std::string text;
   char buf[65536];
   std::size_t got = 0;
-  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, got);
+  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+    text.append(buf, got);
+    if (text.size() > kMaxConfigBytes) {
+      throw ConfigError(fmt::format(
+          "{}: larger than {} bytes (1 MiB), the limit for a configuration file — is this the "
+          "data file? Give data files in [data] (train = \"...\")", name, kMaxConfigBytes));
+    }
+  }
   if (std::ferror(f.get())) throw InputError(fmt::format("{}: read error", name));
   return parse_config(text, name, overrides);
 }

@@ -316,6 +316,31 @@ TEST(ConfigRoundTrip, OverridesAreKeptInTheWrittenFile) {
   EXPECT_NE(a, parse_config(kMinimal, "a.toml"));
 }
 
+TEST(ConfigRoundTrip, FilesAboveOneMebibyteAreRefusedBeforeParsing) {
+  const auto dir = std::filesystem::path(MLP_BINARY_DIR) / "config_size_files";
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "run.toml";
+  // At the limit: a valid configuration padded with comments parses.
+  std::string text = std::string(kMinimal) + "[train]\nepochs = 3\n";
+  const std::string comment = "# " + std::string(60, 'x') + "\n";
+  while (text.size() + comment.size() <= kMaxConfigBytes) text += comment;
+  text += std::string(kMaxConfigBytes - text.size(), '\n');
+  ASSERT_EQ(text.size(), kMaxConfigBytes);
+  { std::ofstream(path, std::ios::binary) << text; }
+  EXPECT_EQ(load_config(path).train.epochs, 3);
+  // One byte more: a ConfigError naming the file and the limit.
+  { std::ofstream(path, std::ios::binary | std::ios::app) << "\n"; }
+  try {
+    load_config(path);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(path.string() + ": larger than 1048576 bytes"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ConfigRoundTrip, LoadConfigReadsAFile) {
   const auto dir = std::filesystem::path(MLP_BINARY_DIR) / "config_test_files";
   std::filesystem::create_directories(dir);
