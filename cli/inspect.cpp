@@ -162,6 +162,16 @@ int run_inspect(const InspectArgs& args) {
     j["seed"] = spec.seed;
     j["normalization"] = pre.features ? standardizer_json(*pre.features, pre.feature_names) : nullptr;
     j["target_normalization"] = pre.targets ? standardizer_json(*pre.targets, pre.target_names) : nullptr;
+    if (pre.imputer) {
+      nlohmann::json rows = nlohmann::json::array();
+      for (std::size_t k = 0; k < pre.imputer->means().size(); ++k) {
+        rows.push_back({{"name", k < pre.feature_names.size() ? pre.feature_names[k] : fmt::format("#{}", k)},
+                        {"mean", std::stod(fmt::format("{}", pre.imputer->means()[k]))}});
+      }
+      j["missing_values"] = rows;
+    } else {
+      j["missing_values"] = nullptr;
+    }
     j["feature_names"] = pre.feature_names;
     j["target_names"] = pre.target_names;
     j["classes"] = pre.class_names;
@@ -211,6 +221,10 @@ int run_inspect(const InspectArgs& args) {
     out += standardizer_text(*pre.features, pre.feature_names);
   } else {
     out += "normalization: none\n";
+  }
+  if (pre.imputer) {
+    out += fmt::format("missing values: filled with the training mean ({} features; mlp inspect "
+                       "--json lists them)\n", pre.imputer->size());
   }
   if (pre.targets) {
     out += fmt::format("target normalization: standard, {} target{}\n", pre.targets->size(),

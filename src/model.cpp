@@ -62,6 +62,7 @@ nlohmann::json parse_meta(const io::Container& c, const char* key, std::string_v
 }  // namespace
 
 void Preprocessing::apply(MatrixF& X) const {
+  if (imputer) imputer->transform(X);
   if (features) features->transform(X);
 }
 
@@ -71,6 +72,10 @@ Model::Model(Network<float> network, Preprocessing preprocessing,
   const Index n_in = network_.inputs();
   if (!pre_.feature_names.empty() && static_cast<Index>(pre_.feature_names.size()) != n_in) {
     throw ShapeError(fmt::format("model: {} feature names for {} inputs", pre_.feature_names.size(), n_in));
+  }
+  if (pre_.imputer && pre_.imputer->size() != n_in) {
+    throw ShapeError(fmt::format("model: imputation has {} features, the network {} inputs",
+                                 pre_.imputer->size(), n_in));
   }
   if (pre_.features && pre_.features->size() != n_in) {
     throw ShapeError(fmt::format("model: normalization has {} features, the network {} inputs",
@@ -126,6 +131,7 @@ io::Container Model::to_container() const {
   pre["class_names"] = pre_.class_names;
   pre["standardize_features"] = pre_.features.has_value();
   pre["standardize_targets"] = pre_.targets.has_value();
+  if (pre_.imputer) pre["impute_missing"] = true;  // absent in files without (older readers)
   c.metadata[kPreKey] = pre.dump();
   c.metadata[kInfoKey] = nlohmann::json(info_).dump();
   const Parameters<float>& p = network_.params();
@@ -139,6 +145,7 @@ io::Container Model::to_container() const {
     c.tensors.push_back(vector_tensor("normalization.mean", pre_.features->mean()));
     c.tensors.push_back(vector_tensor("normalization.std", pre_.features->stddev()));
   }
+  if (pre_.imputer) c.tensors.push_back(vector_tensor("imputation.mean", pre_.imputer->means()));
   if (pre_.targets) {
     c.tensors.push_back(vector_tensor("target_normalization.mean", pre_.targets->mean()));
     c.tensors.push_back(vector_tensor("target_normalization.std", pre_.targets->stddev()));
@@ -184,6 +191,15 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
       pre.features = read_standardizer(c, "normalization", spec.inputs, source);
       expected_tensors += 2;
     }
+    if (pre_json.contains("impute_missing") && pre_json.at("impute_missing").get<bool>()) {
+      auto means = tensor_vector(c, "imputation.mean", spec.inputs, source);
+      try {
+        pre.imputer = data::Imputer(std::move(means));
+      } catch (const DataError& e) {
+        throw DataError(fmt::format("{}: {}", source, e.what()));
+      }
+      expected_tensors += 1;
+    }
     if (pre_json.at("standardize_targets").get<bool>()) {
       pre.targets = read_standardizer(c, "target_normalization", spec.layers.back().units, source);
       expected_tensors += 2;
@@ -194,7 +210,7 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
   if (c.tensors.size() != expected_tensors) {
     for (const auto& t : c.tensors) {
       const bool known = p.find(t.name) || t.name.rfind("normalization.", 0) == 0 ||
-                         t.name.rfind("target_normalization.", 0) == 0;
+                         t.name.rfind("target_normalization.", 0) == 0 || t.name == "imputation.mean";
       if (!known) throw DataError(fmt::format("{}: unexpected tensor {} (not part of the architecture)", source, t.name));
     }
     throw DataError(fmt::format("{}: {} tensors, expected {}", source, c.tensors.size(), expected_tensors));

@@ -36,7 +36,8 @@ data::Dataset load_one(const RunConfig& cfg, const std::string& path,
   o.targets = d.target;
   o.drop = d.drop;
   o.missing = d.missing == config::Missing::drop_row ? data::CsvOptions::Missing::drop_row
-                                                     : data::CsvOptions::Missing::error;
+            : d.missing == config::Missing::mean   ? data::CsvOptions::Missing::keep_nan
+                                                   : data::CsvOptions::Missing::error;
   o.max_field_bytes = static_cast<std::size_t>(d.max_field_bytes);
   if (d.task == config::Task::classification) o.task = data::Task::classification;
   if (d.task == config::Task::regression) o.task = data::Task::regression;
@@ -97,6 +98,17 @@ PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded) {
 }
 
 void standardize(const RunConfig& cfg, PreparedData& d) {
+  // data.missing = "mean": missing features (NaN) take the training split's means, before the
+  // standardization statistics are computed.
+  d.imputer.reset();
+  if (cfg.data.missing == config::Missing::mean) {
+    data::Imputer imputer;
+    imputer.fit(d.train.X, d.train.feature_names);
+    for (data::Dataset* s : {&d.train, &d.dev, &d.test}) {
+      if (s->X.rows() == imputer.size()) imputer.transform(s->X);
+    }
+    d.imputer = std::move(imputer);
+  }
   const bool features = cfg.data.normalize == config::Normalize::standard;
   const bool targets = cfg.data.normalize_target && d.train.task == data::Task::regression;
   d.normalization = data::Normalization::fit(d.train, targets);
@@ -228,6 +240,7 @@ Preprocessing preprocessing_of(const PreparedData& d) {
   p.class_names = d.train.class_names;
   if (d.standardized && d.normalization.features.fitted()) p.features = d.normalization.features;
   if (d.normalization.targets) p.targets = d.normalization.targets;
+  p.imputer = d.imputer;
   return p;
 }
 

@@ -33,8 +33,9 @@ enum class DataFormat { automatic, csv, idx };
 enum class Normalize { standard, none };
 /// data.task: automatic = decided from the data (by the data module).
 enum class Task { automatic, classification, regression };
-/// data.missing: what an empty CSV field does.
-enum class Missing { error, drop_row };
+/// data.missing: what an empty (or nan/inf) CSV feature value does: error, drop the row, or
+/// take the feature's mean over the training split (kept in the model for prediction).
+enum class Missing { error, drop_row, mean };
 /// train.optimizer (SPEC §4). momentum = the exponentially weighted form V := βV + (1−β)dθ;
 /// momentum_pytorch = V := βV + dθ, optionally Nesterov.
 enum class Optimizer { gd, momentum, momentum_pytorch, rmsprop, adam, adamw };

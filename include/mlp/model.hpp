@@ -31,7 +31,10 @@ struct Preprocessing {
   std::vector<std::string> class_names;  ///< classification: index -> label
   std::optional<data::Standardizer> features;
   std::optional<data::Standardizer> targets;
-  /// Standardizes X in place (no-op without feature statistics).
+  /// data.missing = "mean": NaN inputs take these training means (before standardization).
+  std::optional<data::Imputer> imputer;
+  /// Fills in missing values (NaN, with an imputer) and standardizes X in place (no-op
+  /// without either).
   void apply(MatrixF& X) const;
 };
 

@@ -20,6 +20,7 @@ struct PreparedData {
   data::Dataset train, dev, test;  ///< standardized; dev/test may be empty (size 0)
   data::Normalization normalization;
   bool standardized = false;
+  std::optional<data::Imputer> imputer;  ///< data.missing = "mean": the training means
   [[nodiscard]] const data::Dataset* dev_or_null() const { return dev.size() ? &dev : nullptr; }
   [[nodiscard]] const data::Standardizer* target_scaler() const {
     return normalization.targets ? &*normalization.targets : nullptr;

@@ -24,7 +24,8 @@ const NameTable<Task>& tasks() {
   return t;
 }
 const NameTable<Missing>& missing_policies() {
-  static const NameTable<Missing> t{{"error", Missing::error}, {"drop_row", Missing::drop_row}};
+  static const NameTable<Missing> t{
+      {"error", Missing::error}, {"drop_row", Missing::drop_row}, {"mean", Missing::mean}};
   return t;
 }
 const NameTable<Optimizer>& optimizers() {

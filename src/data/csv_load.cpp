@@ -203,8 +203,10 @@ class Loader {
   }
 
   /// Returns false if the value is missing (empty / nan / inf) and rows with missing values
-  /// are dropped; throws on anything else that is not a float32 number.
-  bool number(const CsvField& f, std::size_t c, const ParsedNumber& p, float& out) const {
+  /// are dropped; a missing feature is NaN under keep_nan; throws on anything else that is not
+  /// a float32 number.
+  bool number(const CsvField& f, std::size_t c, const ParsedNumber& p, float& out,
+              bool target = false) const {
     switch (p.status) {
       case Status::ok: {
         out = static_cast<float>(p.value);
@@ -219,9 +221,22 @@ class Loader {
       case Status::empty:
       case Status::non_finite:
         if (opts_.missing == CsvOptions::Missing::drop_row) return false;
+        if (opts_.missing == CsvOptions::Missing::keep_nan) {
+          if (!target) {
+            out = std::numeric_limits<float>::quiet_NaN();
+            return true;
+          }
+          fail(f.line, f.col,
+               fmt::format("{}: missing target value ({}); missing = mean fills in features "
+                           "only — drop such rows with missing = drop_row",
+                           column_label(c),
+                           p.status == Status::empty ? std::string("empty field")
+                                                     : detail::quote_bytes(f.text)));
+        }
         fail(f.line, f.col,
-             fmt::format("{}: missing value ({}); expected a finite number (or load with "
-                         "missing values dropped: missing = drop_row)",
+             fmt::format("{}: missing value ({}); expected a finite number (or set "
+                         "data.missing = \"drop_row\" to drop such rows, or \"mean\" to fill "
+                         "in the feature's training mean)",
                          column_label(c),
                          p.status == Status::empty ? std::string("empty field")
                                                    : detail::quote_bytes(f.text)));
@@ -258,7 +273,7 @@ class Loader {
       cell.number = parse_number(f.text);
       if (cell.number.status == Status::empty || cell.number.status == Status::non_finite) {
         float unused = 0;
-        keep = number(f, c, cell.number, unused) && keep;
+        keep = number(f, c, cell.number, unused, /*target=*/true) && keep;
       }
     }
     if (!keep) {

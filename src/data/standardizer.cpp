@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <string>
 
 #include "mlp/error.hpp"
 
@@ -21,6 +22,54 @@ Standardizer::Standardizer(std::vector<float> mean, std::vector<float> stddev)
                                   j, mean_[j], stddev_[j]));
     }
   }
+}
+
+Imputer::Imputer(std::vector<float> means) : means_(std::move(means)) {
+  for (std::size_t j = 0; j < means_.size(); ++j) {
+    if (!std::isfinite(means_[j])) {
+      throw DataError(fmt::format("imputation entry {}: mean {} must be finite", j, means_[j]));
+    }
+  }
+}
+
+void Imputer::fit(const MatrixF& X, const std::vector<std::string>& names) {
+  means_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
+  for (Index j = 0; j < X.rows(); ++j) {
+    double sum = 0.0;
+    Index count = 0;
+    for (Index i = 0; i < X.cols(); ++i) {
+      const float x = X(j, i);
+      if (std::isfinite(x)) {
+        sum += x;
+        ++count;
+      }
+    }
+    if (count == 0) {
+      const auto k = static_cast<std::size_t>(j);
+      const std::string name = k < names.size() ? fmt::format("column \"{}\"", names[k])
+                                                : fmt::format("feature {}", j);
+      throw DataError(fmt::format(
+          "{}: no value in the training split to take the mean of (missing = mean) — drop the "
+          "column (data.drop) or fill it in", name));
+    }
+    means_[static_cast<std::size_t>(j)] = static_cast<float>(sum / static_cast<double>(count));
+  }
+}
+
+std::size_t Imputer::transform(MatrixF& X) const {
+  if (X.rows() != size()) {
+    throw ShapeError(fmt::format("imputation: data has {} features, the means {}", X.rows(), size()));
+  }
+  std::size_t filled = 0;
+  for (Index i = 0; i < X.cols(); ++i) {
+    for (Index j = 0; j < X.rows(); ++j) {
+      if (std::isnan(X(j, i))) {
+        X(j, i) = means_[static_cast<std::size_t>(j)];
+        ++filled;
+      }
+    }
+  }
+  return filled;
 }
 
 float Standardizer::scale(Index j) const {

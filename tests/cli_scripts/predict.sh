@@ -160,4 +160,42 @@ head -1 iris.csv > header_only.csv
 expect_exit 65 "header only" -- "$MLP" predict "$IRIS" header_only.csv
 expect_err 'no data rows' "empty input explained"
 
+# ---- data.missing = "mean" (RELIABILITY C5): training means fill missing features, in training
+# and in every later use of the model -------------------------------------------------------
+{ echo "x,z,y"; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "$i,$((i % 3)),$((2 * i))"; done; echo ",1,5"; } > gaps_train.csv
+{ echo "x,z,y"; echo "1000,,7"; echo ",2,9"; echo "2000,1,11"; } > gaps_dev.csv
+cat > gaps.toml <<'TOML'
+[data]
+train = "gaps_train.csv"
+dev = "gaps_dev.csv"
+test = "gaps_dev.csv"
+target = "y"
+task = "regression"
+missing = "mean"
+[model]
+hidden = [4]
+[train]
+epochs = 3
+batch_size = 4
+TOML
+expect_exit 0 "train with missing = mean" -- "$MLP" train gaps.toml --out gaps-run -q
+expect_exit 0 "inspect the means" -- "$MLP" inspect gaps-run/model.mlp --json
+if have_python; then
+  "$PY" - out <<'PY' && pass || fail "the means are the training file's (dev/test values left out)"
+import json, sys
+rows = {r["name"]: r["mean"] for r in json.load(open(sys.argv[1]))["missing_values"]}
+assert abs(rows["x"] - 6.5) < 1e-6, rows                   # mean of 1..12; the blank and the dev file's 1000/2000 left out
+assert abs(rows["z"] - (sum(i % 3 for i in range(1, 13)) + 1) / 13) < 1e-6, rows
+PY
+fi
+{ echo "x,z"; echo ",1"; echo "6.5,1"; } > gaps_in.csv
+expect_exit 0 "predict with a missing feature" -- "$MLP" predict gaps-run/model.mlp gaps_in.csv
+[ "$(sed -n 2p out)" = "$(sed -n 3p out)" ] && pass || fail "a missing x predicts as x = its training mean: $(cat out)"
+expect_exit 0 "eval with missing features" -- "$MLP" eval gaps-run/model.mlp gaps_dev.csv
+{ echo "x,z,y"; echo "1,2,"; } > gaps_target.csv
+expect_exit 65 "a missing target is not filled in" -- "$MLP" eval gaps-run/model.mlp gaps_target.csv
+expect_err "gaps_target.csv:2:5: error: column 3 'y': missing target value" "missing target named"
+expect_exit 65 "a model without means refuses missing values" -- "$MLP" predict "$IRIS" <(printf 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n,3,1,0.2\n')
+expect_err "missing value" "missing value named"
+
 finish

@@ -155,6 +155,23 @@ TEST(Csv, MissingValuesRejectedOrDropped) {
             std::string::npos);
 }
 
+// C5, data.missing = "mean": the reader leaves NaN for imputation after the split.
+TEST(Csv, MissingFeaturesKeptAsNanForImputation) {
+  CsvOptions o;
+  o.missing = CsvOptions::Missing::keep_nan;
+  for (const std::string bad : {"nan", "NaN", "inf", "-Infinity", ""}) {
+    const auto d = parse("x,z,y\n1,2,3\n" + bad + ",5,6\n", o);
+    ASSERT_EQ(d.size(), 2) << bad;
+    EXPECT_TRUE(std::isnan(d.X(0, 1))) << bad;
+    EXPECT_FLOAT_EQ(d.X(1, 1), 5.0f);
+  }
+  // Text is still an error, and so is a missing target (nothing to fill it with).
+  EXPECT_THROW(parse("x,y\nabc,1\n", o), DataError);
+  const auto msg = error_of<DataError>([&] { (void)parse("x,y\n1,2\n3,\n", o); });
+  EXPECT_NE(msg.find("t.csv:3:3: error: column 2 'y': missing target value (empty field); "
+                     "missing = mean fills in features only"), std::string::npos) << msg;
+}
+
 // C6
 TEST(Csv, ByteOrderMarkIsStripped) {
   CsvOptions o;

@@ -229,6 +229,39 @@ TEST(Standardizer, ConstantFeatureSingleRowSingleFeatureStayFinite) {
   EXPECT_THROW(Standardizer().fit(MatrixF(2, 0)), ShapeError);
 }
 
+TEST(Imputer, MeansOfTheFiniteTrainingValuesFillNaN) {
+  MatrixF train(2, 4);
+  train << 1, NAN, 3, 5,  //
+      10, 20, NAN, NAN;
+  Imputer imp;
+  imp.fit(train, {"a", "b"});
+  ASSERT_EQ(imp.size(), 2);
+  EXPECT_FLOAT_EQ(imp.means()[0], 3.0f);   // (1 + 3 + 5) / 3
+  EXPECT_FLOAT_EQ(imp.means()[1], 15.0f);  // (10 + 20) / 2
+  MatrixF dev(2, 2);
+  dev << NAN, 7,  //
+      NAN, 8;
+  EXPECT_EQ(imp.transform(dev), 2u);
+  EXPECT_FLOAT_EQ(dev(0, 0), 3.0f);
+  EXPECT_FLOAT_EQ(dev(1, 0), 15.0f);
+  EXPECT_FLOAT_EQ(dev(0, 1), 7.0f);  // present values untouched
+  EXPECT_EQ(imp.transform(dev), 0u);
+  // A feature with no value in the training split is named.
+  MatrixF empty(2, 2);
+  empty << 1, 2,  //
+      NAN, NAN;
+  try {
+    Imputer().fit(empty, {"a", "b"});
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("column \"b\": no value in the training split"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(Imputer({1.0f, NAN}), DataError);
+  MatrixF one_row = empty.topRows(1);
+  EXPECT_THROW(imp.transform(one_row), ShapeError);
+}
+
 TEST(Batcher, EveryExampleOncePerEpochAndReproducible) {
   const auto d = synthetic(10, 3);
   Batcher b(d, 4, false, 99);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,45 @@ RC_GTEST_PROP(ModelFileProperty, AnyArchitectureRoundTripsBitIdentically, ()) {
   RC_ASSERT(back.network().spec() == m.network().spec());
   const MatrixF X = inputs(n_in, 3, 5);
   RC_ASSERT(back.predict(X) == m.predict(X));
+}
+
+void expect_load_error(const io::Container& c, const std::string& needle);
+
+TEST(ModelFile, MissingValueMeansTravelWithTheModel) {
+  Model m = classifier();
+  Preprocessing pre = m.preprocessing();
+  pre.imputer = data::Imputer({4.0f, -1.0f, 0.25f});
+  Model with(m.network(), pre);
+  const auto c = with.to_container();
+  Model back = Model::from_container(io::parse(io::serialize(c), "mem"), "mem");
+  ASSERT_TRUE(back.preprocessing().imputer.has_value());
+  EXPECT_EQ(back.preprocessing().imputer->means(), with.preprocessing().imputer->means());
+  // A missing input (NaN) is predicted as if it were the training mean.
+  MatrixF X = inputs(3, 4, 8);
+  MatrixF filled = X;
+  X(0, 1) = NAN;
+  X(2, 3) = NAN;
+  filled(0, 1) = 4.0f;
+  filled(2, 3) = 0.25f;
+  EXPECT_EQ(back.predict(X), back.predict(filled));
+  EXPECT_TRUE(back.predict(X).allFinite());
+  // Without an imputer the file says nothing about it (older readers read it unchanged).
+  EXPECT_FALSE(m.to_container().metadata.at("mlp.preprocessing").find("impute") != std::string::npos);
+  EXPECT_FALSE(Model::from_container(m.to_container(), "mem").preprocessing().imputer.has_value());
+  // Damaged: a non-finite mean, a missing tensor.
+  io::Container bad = c;
+  for (auto& t : bad.tensors) {
+    if (t.name == "imputation.mean") {
+      const float nan = NAN;
+      std::memcpy(t.bytes.data(), &nan, sizeof nan);
+    }
+  }
+  expect_load_error(bad, "imputation entry 0");
+  io::Container gone = c;
+  std::erase_if(gone.tensors, [](const io::TensorData& t) { return t.name == "imputation.mean"; });
+  expect_load_error(gone, "tensor imputation.mean is missing");
+  EXPECT_THROW(Model(m.network(), [&] { Preprocessing p = pre; p.imputer = data::Imputer({1.0f}); return p; }()),
+               ShapeError);
 }
 
 void expect_load_error(const io::Container& c, const std::string& needle) {

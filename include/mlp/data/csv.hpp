@@ -35,7 +35,9 @@ struct CsvOptions {
   /// nullopt = automatic: a target column whose values are all text -> classification, all
   /// numbers -> regression (a mix is an error). Classification needs exactly one target.
   std::optional<Task> task;
-  enum class Missing { error, drop_row };
+  /// keep_nan: a missing feature value is read as NaN, for imputation after the split
+  /// (data::impute_means); a missing target value is still an error.
+  enum class Missing { error, drop_row, keep_nan };
   /// What to do with an empty, nan or inf value in a used column.
   Missing missing = Missing::error;
   std::size_t max_field_bytes = std::size_t{1} << 20;   ///< longest field

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mlp/data/dataset.hpp"
@@ -39,6 +40,27 @@ class Standardizer {
   void check_rows(const MatrixF& X, const char* what) const;
   std::vector<float> mean_;
   std::vector<float> stddev_;
+};
+
+/// Mean imputation (data.missing = "mean"), fitted on the training split only, before
+/// standardization:   mu_j = mean of the finite x_ji over the training examples;
+/// a missing x_ji (NaN, as the CSV reader leaves it under Missing::keep_nan) becomes mu_j.
+class Imputer {
+ public:
+  Imputer() = default;
+  /// From saved means; throws DataError unless every mean is finite.
+  explicit Imputer(std::vector<float> means);
+  /// Fits on X (n x m, accumulated in double). Throws DataError naming the feature
+  /// (`names[j]` when given) when a feature has no finite value in X.
+  void fit(const MatrixF& X, const std::vector<std::string>& names = {});
+  /// NaN -> mu_j, in place; returns how many values were filled. ShapeError on a wrong row count.
+  std::size_t transform(MatrixF& X) const;
+  [[nodiscard]] bool fitted() const { return !means_.empty(); }
+  [[nodiscard]] Index size() const { return static_cast<Index>(means_.size()); }
+  [[nodiscard]] const std::vector<float>& means() const { return means_; }
+
+ private:
+  std::vector<float> means_;
 };
 
 /// Feature and (for regression) target standardization of a data set.
