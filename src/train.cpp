@@ -49,18 +49,6 @@ std::string first_non_finite(Network<float>& net, bool loss_fallback = true) {
   return loss_fallback ? "the loss" : "";
 }
 
-/// ‖dθ‖₂ of every slice, into `out` (sized once by the caller): the values of
-/// optim::slice_grad_norms without allocating a vector per batch.
-void fill_grad_norms(const Parameters<float>& p, std::vector<double>& out) {
-  const auto& slices = p.slices();
-  for (std::size_t s = 0; s < slices.size(); ++s) {
-    const auto g = p.grad(s);
-    double n = g.template cast<double>().norm();
-    if (!std::isfinite(n) && g.allFinite()) n = g.template cast<double>().eval().stableNorm();
-    out[s] = n;
-  }
-}
-
 void check_shapes(const Network<float>& net, const data::Dataset& d, const char* role) {
   const ModelSpec& spec = net.spec();
   if (d.n_features() != spec.inputs) {
@@ -291,7 +279,7 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
             "this batch", st.epoch + 1, batch_no, first_non_finite(net_)));
       }
       if (options_.monitor_gradients || options_.clip_norm > 0) {
-        fill_grad_norms(params, norms);
+        optim::slice_grad_norms(params, norms);  // into the reused vector
         double total = 0;
         for (std::size_t s = 0; s < n_slices; ++s) {
           st.epoch_grad_norm_sums[s] += norms[s];

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <type_traits>
 
 #include "mlp/error.hpp"
 
@@ -27,13 +29,26 @@ auto segment_of(V& v, const ParamSlice& s) {
   return v.segment(static_cast<Index>(s.offset), static_cast<Index>(s.size()));
 }
 
-/// ‖x‖₂ accumulated in double; falls back to a scaled (overflow-free) norm when the sum of
-/// squares overflows although every value is finite.
+/// ‖x‖₂ of a contiguous vector. float: sums of squares of blocks of 256 values in float (one
+/// vectorized pass; converting every value to double first is ~5x slower), accumulated in
+/// double. Falls back to a scaled (overflow-free) norm in double when a sum overflows
+/// although every value is finite.
 template <class Derived>
 double norm2(const Eigen::MatrixBase<Derived>& x) {
-  const double n = x.template cast<double>().norm();
-  if (std::isfinite(n) || !x.allFinite()) return n;
-  return x.template cast<double>().eval().stableNorm();
+  using S = typename Derived::Scalar;
+  const Eigen::Map<const Vector<S>> v(x.derived().data(), x.size());
+  double sum = 0.0;
+  if constexpr (std::is_same_v<S, double>) {
+    sum = v.squaredNorm();
+  } else {
+    constexpr Index kBlock = 256;
+    for (Index i = 0; i < v.size(); i += kBlock) {
+      sum += static_cast<double>(v.segment(i, std::min(kBlock, v.size() - i)).squaredNorm());
+    }
+  }
+  const double n = std::sqrt(sum);
+  if (std::isfinite(n) || !v.allFinite()) return n;
+  return v.template cast<double>().eval().stableNorm();
 }
 
 }  // namespace
@@ -88,10 +103,15 @@ double grad_norm(const Parameters<T>& p) {
 }
 
 template <class T>
+void slice_grad_norms(const Parameters<T>& p, std::vector<double>& out) {
+  out.resize(p.slot_count());
+  for (std::size_t k = 0; k < p.slot_count(); ++k) out[k] = norm2(segment_of(p.dtheta(), p.slice(k)));
+}
+
+template <class T>
 std::vector<double> slice_grad_norms(const Parameters<T>& p) {
   std::vector<double> out;
-  out.reserve(p.slot_count());
-  for (const auto& s : p.slices()) out.push_back(norm2(segment_of(p.dtheta(), s)));
+  slice_grad_norms(p, out);
   return out;
 }
 
@@ -122,6 +142,7 @@ double clip_grad_norm(Parameters<T>& p, double max_norm) {
   template T l1_cost<T>(const Parameters<T>&, T, std::size_t);              \
   template double grad_norm<T>(const Parameters<T>&);                       \
   template std::vector<double> slice_grad_norms<T>(const Parameters<T>&);   \
+  template void slice_grad_norms<T>(const Parameters<T>&, std::vector<double>&); \
   template std::vector<double> slice_value_norms<T>(const Parameters<T>&);  \
   template double clip_grad_norm<T>(Parameters<T>&, double);
 MLP_INSTANTIATE(float)

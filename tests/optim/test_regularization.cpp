@@ -182,5 +182,25 @@ TEST(Norms, PerSliceGradientAndValueNorms) {
   EXPECT_DOUBLE_EQ(v[2], 0.5);
 }
 
+TEST(Norms, FloatNormsAgreeWithDoubleOnLargeSlices) {
+  // float slices are summed in blocks of 256 in float, the blocks in double: a length that is
+  // not a multiple of the block, values over 6 orders of magnitude.
+  Parameters<float> p;
+  p.add("layers.0.W", 317, 331, true);
+  p.add("layers.0.b", 317, 1, false);
+  Rng rng(3);
+  for (Index i = 0; i < p.dtheta().size(); ++i) {
+    p.dtheta()[i] = static_cast<float>(rng.normal() * std::pow(10.0, rng.uniform() * 6 - 3));
+  }
+  std::vector<double> g;
+  slice_grad_norms(p, g);
+  ASSERT_EQ(g.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const double exact = p.grad(k).cast<double>().norm();
+    EXPECT_NEAR(g[k] / exact, 1.0, 1e-6) << k;
+  }
+  EXPECT_NEAR(grad_norm(p) / p.dtheta().cast<double>().norm(), 1.0, 1e-6);
+}
+
 }  // namespace
 }  // namespace mlp::optim

@@ -33,6 +33,9 @@ double grad_norm(const Parameters<T>& params);
 /// ‖dW‖₂ of every slice, indexed by slot (gradient-health monitoring: vanishing/exploding).
 template <class T>
 std::vector<double> slice_grad_norms(const Parameters<T>& params);
+/// The same into `out` (resized to the slot count; no allocation once it has that size).
+template <class T>
+void slice_grad_norms(const Parameters<T>& params, std::vector<double>& out);
 /// ‖W‖₂ of every slice, indexed by slot (for update-to-weight ratios).
 template <class T>
 std::vector<double> slice_value_norms(const Parameters<T>& params);
