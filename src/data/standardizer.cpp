@@ -80,20 +80,18 @@ float Standardizer::scale(Index j) const {
 void Standardizer::fit(const MatrixF& X) {
   if (X.cols() == 0) throw ShapeError("standardization: cannot fit on zero examples");
   const auto m = static_cast<double>(X.cols());
-  mean_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
-  stddev_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
+  // Two passes in double: mu = sum(x)/m, sigma^2 = sum((x - mu)^2)/m — column by column, so
+  // that memory is read in order (examples are columns; a feature is a strided row).
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(X.rows());
+  for (Index i = 0; i < X.cols(); ++i) sum += X.col(i).cast<double>();
+  const Eigen::VectorXd mu = sum / m;
+  Eigen::VectorXd ss = Eigen::VectorXd::Zero(X.rows());
+  for (Index i = 0; i < X.cols(); ++i) ss += (X.col(i).cast<double>() - mu).array().square().matrix();
+  mean_.resize(static_cast<std::size_t>(X.rows()));
+  stddev_.resize(static_cast<std::size_t>(X.rows()));
   for (Index j = 0; j < X.rows(); ++j) {
-    // Two passes in double: mu = sum(x)/m, sigma^2 = sum((x - mu)^2)/m.
-    double sum = 0.0;
-    for (Index i = 0; i < X.cols(); ++i) sum += X(j, i);
-    const double mu = sum / m;
-    double ss = 0.0;
-    for (Index i = 0; i < X.cols(); ++i) {
-      const double d = X(j, i) - mu;
-      ss += d * d;
-    }
-    mean_[static_cast<std::size_t>(j)] = static_cast<float>(mu);
-    stddev_[static_cast<std::size_t>(j)] = static_cast<float>(std::sqrt(ss / m));
+    mean_[static_cast<std::size_t>(j)] = static_cast<float>(mu[j]);
+    stddev_[static_cast<std::size_t>(j)] = static_cast<float>(std::sqrt(ss[j] / m));
   }
 }
 
