@@ -33,26 +33,28 @@ Imputer::Imputer(std::vector<float> means) : means_(std::move(means)) {
 }
 
 void Imputer::fit(const MatrixF& X, const std::vector<std::string>& names) {
-  means_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
-  for (Index j = 0; j < X.rows(); ++j) {
-    double sum = 0.0;
-    Index count = 0;
-    for (Index i = 0; i < X.cols(); ++i) {
+  // Column by column (memory order): the sum and the count of the finite values per feature.
+  std::vector<double> sum(static_cast<std::size_t>(X.rows()), 0.0);
+  std::vector<Index> count(static_cast<std::size_t>(X.rows()), 0);
+  for (Index i = 0; i < X.cols(); ++i) {
+    for (Index j = 0; j < X.rows(); ++j) {
       const float x = X(j, i);
       if (std::isfinite(x)) {
-        sum += x;
-        ++count;
+        sum[static_cast<std::size_t>(j)] += x;
+        ++count[static_cast<std::size_t>(j)];
       }
     }
-    if (count == 0) {
-      const auto k = static_cast<std::size_t>(j);
+  }
+  means_.assign(static_cast<std::size_t>(X.rows()), 0.0f);
+  for (std::size_t k = 0; k < means_.size(); ++k) {
+    if (count[k] == 0) {
       const std::string name = k < names.size() ? fmt::format("column \"{}\"", names[k])
-                                                : fmt::format("feature {}", j);
+                                                : fmt::format("feature {}", k);
       throw DataError(fmt::format(
           "{}: no value in the training split to take the mean of (missing = mean) — drop the "
           "column (data.drop) or fill it in", name));
     }
-    means_[static_cast<std::size_t>(j)] = static_cast<float>(sum / static_cast<double>(count));
+    means_[k] = static_cast<float>(sum[k] / static_cast<double>(count[k]));
   }
 }
 
