@@ -2,7 +2,6 @@
 # mlp gradcheck, mlp diagnose, mlp cv: outputs, --json contracts and exit codes.
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
-PY=/usr/bin/python3
 cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
 cat > iris.toml <<'TOML'
 [data]

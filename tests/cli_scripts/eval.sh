@@ -4,39 +4,7 @@
 # data (65), missing files (66), a class label unseen in training (C10).
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
-cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
-PY=/usr/bin/python3
-have_python() { "$PY" -c 'import json' 2>/dev/null; }
-
-cat > iris.toml <<'TOML'
-[data]
-train = "iris.csv"
-target = "species"
-[model]
-hidden = [8]
-[train]
-learning_rate = 0.01
-batch_size = 16
-epochs = 30
-seed = 1
-TOML
-cat > boston.toml <<'TOML'
-[data]
-train = "boston_housing.csv"
-target = "MEDV"
-[model]
-hidden = [16]
-[train]
-learning_rate = 0.01
-batch_size = 16
-epochs = 30
-seed = 1
-TOML
-expect_exit 0 "train iris" -- "$MLP" train iris.toml --out iris-run -q
-expect_exit 0 "train boston" -- "$MLP" train boston.toml --out boston-run -q
-IRIS=iris-run/model.mlp
-BOSTON=boston-run/model.mlp
-[ -s "$IRIS" ] && [ -s "$BOSTON" ] || { echo "training failed, cannot test eval" >&2; exit 1; }
+train_fixtures eval
 
 # ---- classifier: text ---------------------------------------------------------------------
 expect_exit 0 "eval iris" -- "$MLP" eval "$IRIS" iris.csv

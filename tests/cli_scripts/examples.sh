@@ -2,7 +2,6 @@
 # Every example configuration runs as is and shows what it claims (I8: Fashion-MNIST >= 0.88).
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
-PY=/usr/bin/python3
 # json_get FILE EXPR: evaluates a Python expression on the JSON object `j` of FILE.
 json_get() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # last_metric RUN EXPR: EXPR on the last line `j` of RUN/metrics.jsonl.

@@ -4,8 +4,6 @@
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
 cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
-PY=/usr/bin/python3
-have_python() { "$PY" -c 'import json' 2>/dev/null; }
 
 cat > iris.toml <<'TOML'
 [data]

@@ -3,39 +3,7 @@
 # units), columns in any order, stdin, atomic -o (P8), --json, a closed pipe (P6), and errors.
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
-cp "$SRC/examples/data/iris.csv" "$SRC/examples/data/boston_housing.csv" .
-PY=/usr/bin/python3
-have_python() { "$PY" -c 'import json' 2>/dev/null; }
-
-cat > iris.toml <<'TOML'
-[data]
-train = "iris.csv"
-target = "species"
-[model]
-hidden = [8]
-[train]
-learning_rate = 0.01
-batch_size = 16
-epochs = 30
-seed = 1
-TOML
-cat > boston.toml <<'TOML'
-[data]
-train = "boston_housing.csv"
-target = "MEDV"
-[model]
-hidden = [16]
-[train]
-learning_rate = 0.01
-batch_size = 16
-epochs = 30
-seed = 1
-TOML
-expect_exit 0 "train iris" -- "$MLP" train iris.toml --out iris-run -q
-expect_exit 0 "train boston" -- "$MLP" train boston.toml --out boston-run -q
-IRIS=iris-run/model.mlp
-BOSTON=boston-run/model.mlp
-[ -s "$IRIS" ] && [ -s "$BOSTON" ] || { echo "training failed, cannot test predict" >&2; exit 1; }
+train_fixtures predict
 
 # ---- classifier CSV -----------------------------------------------------------------------
 expect_exit 0 "predict iris" -- "$MLP" predict "$IRIS" iris.csv
