@@ -77,9 +77,7 @@ data::Dataset load_eval_data(const EvalArgs& args, const Model& model) {
   schema.target_names = pre.target_names;
   schema.class_names = pre.class_names;
   // A model trained with data.missing = "mean" fills in missing features with its training means.
-  data::CsvOptions options;
-  if (pre.imputer) options.missing = data::CsvOptions::Missing::keep_nan;
-  data::Dataset ds = data::load_csv(args.data, schema, options);
+  data::Dataset ds = data::load_csv(args.data, schema, pre.csv_options());
   if (!ds.has_targets()) {
     throw DataError(fmt::format(
         "{}: no target column ({}): mlp eval compares predictions with the true values; use "

@@ -107,9 +107,7 @@ int run_predict(const PredictArgs& args) {
   if (classify) schema.target_names = pre.target_names;  // checks the labels if present
   schema.class_names = pre.class_names;
   // A model trained with data.missing = "mean" fills in missing features with its training means.
-  data::CsvOptions options;
-  if (pre.imputer) options.missing = data::CsvOptions::Missing::keep_nan;
-  const data::Dataset ds = data::load_csv(args.input, schema, options);
+  const data::Dataset ds = data::load_csv(args.input, schema, pre.csv_options());
 
   const std::vector<std::string> columns = output_columns(pre);
   const bool json_rows = args.json && to_stdout;

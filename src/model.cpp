@@ -61,6 +61,12 @@ nlohmann::json parse_meta(const io::Container& c, const char* key, std::string_v
 
 }  // namespace
 
+data::CsvOptions Preprocessing::csv_options() const {
+  data::CsvOptions o;
+  if (imputer) o.missing = data::CsvOptions::Missing::keep_nan;
+  return o;
+}
+
 void Preprocessing::apply(MatrixF& X) const {
   if (imputer) imputer->transform(X);
   if (features) features->transform(X);

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "mlp/data/csv.hpp"
 #include "mlp/data/dataset.hpp"
 #include "mlp/data/standardizer.hpp"
 #include "mlp/io/safetensors.hpp"
@@ -33,6 +34,9 @@ struct Preprocessing {
   std::optional<data::Standardizer> targets;
   /// data.missing = "mean": NaN inputs take these training means (before standardization).
   std::optional<data::Imputer> imputer;
+  /// How to read a CSV input for this model: with an imputer, missing features are kept (as
+  /// NaN) for apply() to fill in; without one they are an error.
+  [[nodiscard]] data::CsvOptions csv_options() const;
   /// Fills in missing values (NaN, with an imputer) and standardizes X in place (no-op
   /// without either).
   void apply(MatrixF& X) const;
