@@ -8,7 +8,7 @@
 
 #include <array>
 
-#include "mlp/tensor.hpp"
+#include "mlp/core/tensor.hpp"
 
 namespace {
 

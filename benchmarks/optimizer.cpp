@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "mlp/network.hpp"
+#include "mlp/nn/network.hpp"
 #include "mlp/optim/optimizer.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 // Args: batch size m, threads.
 #include <benchmark/benchmark.h>
 
-#include "mlp/network.hpp"
+#include "mlp/nn/network.hpp"
 #include "mlp/optim/optimizer.hpp"
 
 namespace {

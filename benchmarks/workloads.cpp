@@ -28,8 +28,8 @@
 #include "mlp/data/idx.hpp"
 #include "mlp/data/split.hpp"
 #include "mlp/data/standardizer.hpp"
-#include "mlp/error.hpp"
-#include "mlp/train.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "mlp/train.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp::cli {
 

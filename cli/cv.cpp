@@ -2,11 +2,11 @@
 #include <cmath>
 
 #include "common.hpp"
-#include "mlp/config.hpp"
+#include "mlp/config/config.hpp"
 #include "mlp/data/split.hpp"
-#include "mlp/error.hpp"
-#include "mlp/run.hpp"
-#include "mlp/tensor.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/config/run.hpp"
+#include "mlp/core/tensor.hpp"
 
 namespace mlp::cli {
 namespace {

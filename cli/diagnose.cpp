@@ -4,10 +4,10 @@
 #include <filesystem>
 
 #include "common.hpp"
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/report/diagnosis.hpp"
-#include "mlp/report/metrics_log.hpp"
+#include "mlp/train/metrics_log.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -40,7 +40,7 @@ int run(const Args& a) {
     throw InputError(fmt::format("{}: No such file or directory — is {} a run directory of `mlp train`?",
                                  metrics.string(), a.dir));
   }
-  const report::MetricsLog log = report::read_metrics_jsonl(metrics);
+  const MetricsLog log = read_metrics_jsonl(metrics);
   if (log.history.empty()) throw DataError(fmt::format("{}: no epochs recorded yet", metrics.string()));
   report::DiagnosisOptions o;
   const std::filesystem::path config = std::filesystem::path(a.dir) / "config.toml";

@@ -19,9 +19,9 @@
 #include "common.hpp"
 #include "mlp/data/csv.hpp"
 #include "mlp/data/idx.hpp"
-#include "mlp/error.hpp"
-#include "mlp/model.hpp"
-#include "mlp/train.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/io/model.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp::cli {
 namespace {

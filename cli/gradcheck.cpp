@@ -1,11 +1,11 @@
 // mlp gradcheck CONFIG — the gradient check of SPEC §2 on exactly the configured model:
 // double precision, penalties (L1/L2) included, dropout off, on a batch of real training data.
 #include "common.hpp"
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
-#include "mlp/gradcheck.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/autograd/gradcheck.hpp"
 #include "mlp/optim/regularization.hpp"
-#include "mlp/run.hpp"
+#include "mlp/config/run.hpp"
 
 namespace mlp::cli {
 namespace {

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "common.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
 #include "mlp/io/safetensors.hpp"
-#include "mlp/model.hpp"
+#include "mlp/io/model.hpp"
 
 namespace mlp::cli {
 namespace {

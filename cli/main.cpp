@@ -10,7 +10,7 @@
 #include <new>
 
 #include "common.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"mlp — multi-layer perceptrons: train, evaluate, predict, check gradients, "

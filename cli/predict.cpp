@@ -28,9 +28,9 @@
 
 #include "common.hpp"
 #include "mlp/data/csv.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
-#include "mlp/model.hpp"
+#include "mlp/io/model.hpp"
 
 namespace mlp::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 #include <fmt/format.h>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::cli {
 

@@ -10,15 +10,15 @@
 #include <sstream>
 
 #include "common.hpp"
-#include "mlp/checkpoint.hpp"
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
+#include "mlp/train/checkpoint.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
 #include "mlp/report/diagnosis.hpp"
 #include "mlp/report/html.hpp"
-#include "mlp/report/metrics_log.hpp"
-#include "mlp/run.hpp"
-#include "mlp/tensor.hpp"
+#include "mlp/train/metrics_log.hpp"
+#include "mlp/config/run.hpp"
+#include "mlp/core/tensor.hpp"
 #include "run_dir.hpp"
 
 namespace mlp::cli {
@@ -137,12 +137,12 @@ struct Run {
 
 void write_metrics(Run& run) {
   std::string jsonl, csv;
-  for (const auto& e : run.history) jsonl += report::metrics_jsonl_line(e, run.slice_names) + "\n";
+  for (const auto& e : run.history) jsonl += metrics_jsonl_line(e, run.slice_names) + "\n";
   io::write_file_atomic(run.dir / "metrics.jsonl", jsonl);
   if (!run.history.empty()) {
-    const auto layout = report::CsvLayout::from(run.history.front(), run.history.front().dev.has_value(), run.slice_names);
-    csv = report::metrics_csv_header(layout);  // whole lines, each ending in \n
-    for (const auto& e : run.history) csv += report::metrics_csv_row(e, layout);
+    const auto layout = CsvLayout::from(run.history.front(), run.history.front().dev.has_value(), run.slice_names);
+    csv = metrics_csv_header(layout);  // whole lines, each ending in \n
+    for (const auto& e : run.history) csv += metrics_csv_row(e, layout);
   }
   io::write_file_atomic(run.dir / "metrics.csv", csv);
 }

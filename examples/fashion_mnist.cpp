@@ -11,8 +11,8 @@
 #include "mlp/data/idx.hpp"
 #include "mlp/data/split.hpp"
 #include "mlp/data/standardizer.hpp"
-#include "mlp/error.hpp"
-#include "mlp/train.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace {
 struct Progress : mlp::Callback {

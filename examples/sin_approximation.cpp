@@ -6,7 +6,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "mlp/train.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace {
 mlp::data::Dataset grid(mlp::Index m) {

@@ -2,7 +2,7 @@
 //   build/examples/example_xor
 #include <fmt/format.h>
 
-#include "mlp/train.hpp"
+#include "mlp/train/trainer.hpp"
 
 int main() {
   using namespace mlp;

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "mlp/data/csv.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

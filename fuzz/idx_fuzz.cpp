@@ -5,7 +5,7 @@
 #include <span>
 
 #include "mlp/data/idx.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> bytes(data, size);

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "io/safetensors_internal.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/safetensors.hpp"
 
 namespace {

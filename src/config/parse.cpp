@@ -17,8 +17,9 @@
 #include <toml++/toml.h>
 
 #include "schema.hpp"
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/names.hpp"
 
 namespace mlp {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "mlp/config.hpp"
+#include "mlp/config/config.hpp"
 
 namespace mlp::config::schema {
 

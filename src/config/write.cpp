@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "schema.hpp"
-#include "mlp/config.hpp"
+#include "mlp/config/config.hpp"
 
 namespace mlp {
 namespace {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data {
 

@@ -11,8 +11,8 @@
 
 #include "io.hpp"
 #include "mlp/data/csv.hpp"
-#include "mlp/error.hpp"
-#include "mlp/names.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/names.hpp"
 
 namespace mlp::data {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "io.hpp"
 #include "mlp/data/csv.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "io.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data {
 

@@ -11,7 +11,7 @@
 #include <optional>
 
 #include "io.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data {
 namespace {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data::detail {
 namespace {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "mlp/error.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp::data {
 namespace {

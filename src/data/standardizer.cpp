@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::data {
 

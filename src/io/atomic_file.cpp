@@ -14,7 +14,7 @@
 #include <string>
 #include <utility>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::io {
 namespace {

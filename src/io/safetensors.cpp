@@ -26,7 +26,7 @@
 #include <utility>
 
 #include "safetensors_internal.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
 
 namespace mlp::io {

@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
-#include "mlp/error.hpp"
-#include "mlp/names.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/names.hpp"
 #include "optimizer_impl.hpp"
 
 namespace mlp::optim {

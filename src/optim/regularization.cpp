@@ -7,7 +7,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::optim {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "mlp/error.hpp"
-#include "mlp/names.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/names.hpp"
 
 namespace mlp::optim {
 namespace {

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp::report {
 namespace {

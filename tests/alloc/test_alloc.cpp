@@ -10,9 +10,9 @@
 #include <new>
 #include <vector>
 
-#include "mlp/network.hpp"
+#include "mlp/nn/network.hpp"
 #include "mlp/optim/optimizer.hpp"
-#include "mlp/train.hpp"
+#include "mlp/train/trainer.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define MLP_TEST_ASAN 1

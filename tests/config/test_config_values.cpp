@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "mlp/config.hpp"
-#include "mlp/error.hpp"
+#include "mlp/config/config.hpp"
+#include "mlp/core/error.hpp"
 
 namespace mlp {
 namespace {

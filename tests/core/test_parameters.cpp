@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "mlp/error.hpp"
-#include "mlp/names.hpp"
-#include "mlp/parameters.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/nn/names.hpp"
+#include "mlp/core/parameters.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp {
 

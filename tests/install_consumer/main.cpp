@@ -1,8 +1,8 @@
 // Builds against an installed mlp and trains XOR: prints "ok" on success.
 #include <cstdio>
 
-#include "mlp/graph.hpp"
-#include "mlp/train.hpp"
+#include "mlp/autograd/graph.hpp"
+#include "mlp/train/trainer.hpp"
 
 int main() {
   using namespace mlp;

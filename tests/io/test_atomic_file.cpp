@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
 
 namespace mlp::io {

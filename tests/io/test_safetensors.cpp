@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "io/safetensors_internal.hpp"
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/io/atomic_file.hpp"
 #include "mlp/io/safetensors.hpp"
 
@@ -213,7 +213,7 @@ RC_GTEST_PROP(ContainerProperty, MatricesRoundTripBitIdentically, ()) {
   }
 }
 
-// ---- M6: the golden file of format v1, written by tests/data/io/make_golden_v1.py ---------
+// ---- M6: the golden file of format v1, written by tests/fixtures/io/make_golden_v1.py ---------
 
 Container golden_v1_expected() {
   // Mirrors make_golden_v1.py: value of flat (row-major) element i.

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/optim/optimizer.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp::optim {
 namespace {

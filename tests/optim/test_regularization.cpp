@@ -5,9 +5,9 @@
 #include <limits>
 #include <string>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/optim/regularization.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp::optim {
 namespace {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/optim/schedule.hpp"
 
 namespace mlp::optim {

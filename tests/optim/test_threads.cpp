@@ -6,7 +6,7 @@
 #include <string>
 
 #include "mlp/optim/optimizer.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp::optim {
 namespace {

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Reference values for tests/network: forward outputs, cost and gradients of small random MLPs
+"""Reference values for tests/nn: forward outputs, cost and gradients of small random MLPs
 for every hidden activation x loss, computed by PyTorch in float64.
 
 Run with Debian's interpreter:  /usr/bin/python3 tests/reference/gen_network.py
-Writes tests/data/network/torch_reference.json (committed, so the tests need no Python).
+Writes tests/fixtures/nn/torch_reference.json (committed, so the tests need no Python).
 
 Conventions (docs/conventions.md): matrices are written in mlp's layout, one example per column
 (X is [n_in x m], W is [n_out x n_in], b is [n_out]), as nested row-major lists.
@@ -81,7 +81,7 @@ for hidden in HIDDEN:
             "dX": tolist(Xg.grad.T),
         })
 
-out = os.path.join(os.path.dirname(__file__), "..", "data", "network", "torch_reference.json")
+out = os.path.join(os.path.dirname(__file__), "..", "fixtures", "nn", "torch_reference.json")
 with open(out, "w") as f:
     json.dump({"generator": "tests/reference/gen_network.py", "torch": torch.__version__,
                "cases": cases}, f, indent=1)

@@ -5,7 +5,7 @@ Run with Debian's interpreter (it has torch 1.13 and numpy), from the repository
 
     /usr/bin/python3 tests/reference/gen_optim.py
 
-Writes tests/data/optim/trajectories.json and tests/data/optim/plateau.json, read by
+Writes tests/fixtures/optim/trajectories.json and tests/fixtures/optim/plateau.json, read by
 tests/optim/test_reference.cpp. Everything is float64.
 
 The problem is linear least squares with one weight matrix W (2x3, penalized) and one bias
@@ -28,7 +28,7 @@ torch.set_default_dtype(torch.float64)
 STEPS = 50
 M = 8
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "data", "optim")
+OUT = os.path.join(HERE, "..", "fixtures", "optim")
 
 rng = np.random.default_rng(20240611)
 X = rng.normal(size=(3, M))

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent forward pass of an mlp model file with numpy (the oracle of tests/model).
+"""Independent forward pass of an mlp model file with numpy (the oracle of tests/io/test_model.cpp).
 
 Reads MODEL (the safetensors layout of docs/model-format.md) with json + numpy.frombuffer, reads
 inputs X from INPUT (whitespace-separated rows = examples, raw units), applies the stored

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/report/diagnosis.hpp"
 
 namespace mlp::report {

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/report/diagnosis.hpp"
 
 namespace mlp::report {

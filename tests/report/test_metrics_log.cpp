@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "mlp/error.hpp"
-#include "mlp/report/metrics_log.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/train/metrics_log.hpp"
 
 namespace mlp::report {
 namespace {

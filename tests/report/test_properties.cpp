@@ -8,10 +8,10 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
-#include "mlp/error.hpp"
+#include "mlp/core/error.hpp"
 #include "mlp/report/diagnosis.hpp"
 #include "mlp/report/html.hpp"
-#include "mlp/report/metrics_log.hpp"
+#include "mlp/train/metrics_log.hpp"
 
 namespace mlp::report {
 namespace {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <numbers>
 
-#include "mlp/error.hpp"
-#include "mlp/train.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "mlp/data/dataset.hpp"
-#include "mlp/random.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp::data {
 

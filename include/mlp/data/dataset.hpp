@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "mlp/tensor.hpp"
+#include "mlp/core/tensor.hpp"
 
 namespace mlp::data {
 

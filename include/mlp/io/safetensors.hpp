@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mlp/tensor.hpp"
+#include "mlp/core/tensor.hpp"
 
 namespace mlp::io {
 

@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#include "mlp/parameters.hpp"
-#include "mlp/tensor.hpp"
+#include "mlp/core/parameters.hpp"
+#include "mlp/core/tensor.hpp"
 
 namespace mlp::optim {
 

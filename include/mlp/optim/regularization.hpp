@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "mlp/parameters.hpp"
+#include "mlp/core/parameters.hpp"
 
 namespace mlp::optim {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "mlp/report/metrics_log.hpp"
-#include "mlp/train.hpp"
+#include "mlp/train/metrics_log.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp::report {
 

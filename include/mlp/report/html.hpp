@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "mlp/report/diagnosis.hpp"
-#include "mlp/train.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp::report {
 

@@ -1,0 +1,184 @@
+// The run configuration: one TOML file that describes a whole training run (data, model,
+// training), parsed and validated into plain values before any data is read.
+//
+//   RunConfig cfg = load_config("run.toml", {"train.learning_rate=0.01"});
+//   std::string text = to_toml(cfg);   // every default filled in; parsing it gives cfg again
+//
+// Every error is a ConfigError whose message reads
+//   run.toml:7:17: error: train.learning_rate must be > 0 and finite (got -0.1)
+// (file, line and column of the offending value, the key's dotted name, what is allowed, what was
+// found); for a command-line override the location is the override text, `--set key=value`.
+// All problems of a file are reported together, one per line. The schema, defaults and ranges are
+// documented in docs/config.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlp/nn/names.hpp"
+
+namespace mlp {
+namespace config {
+
+/// data.format. `automatic` only exists in the text: the parser resolves it to csv or idx.
+enum class DataFormat { automatic, csv, idx };
+/// data.normalize
+enum class Normalize { standard, none };
+/// data.task: automatic = decided from the data (by the data module).
+enum class Task { automatic, classification, regression };
+/// data.missing: what an empty (or nan/inf) CSV feature value does: error, drop the row, or
+/// take the feature's mean over the training split (kept in the model for prediction).
+enum class Missing { error, drop_row, mean };
+/// train.optimizer (SPEC §4). momentum = the exponentially weighted form V := βV + (1−β)dθ;
+/// momentum_pytorch = V := βV + dθ, optionally Nesterov.
+enum class Optimizer { gd, momentum, momentum_pytorch, rmsprop, adam, adamw };
+/// train.schedule.type
+enum class ScheduleType { constant, inverse_time, exponential, inverse_sqrt, step, plateau };
+
+std::string_view to_string(DataFormat v);
+std::string_view to_string(Normalize v);
+std::string_view to_string(Task v);
+std::string_view to_string(Missing v);
+std::string_view to_string(Optimizer v);
+std::string_view to_string(ScheduleType v);
+
+/// [data]
+struct Data {
+  std::string train;                         ///< required
+  std::optional<std::string> dev;
+  std::optional<std::string> test;
+  std::optional<std::string> train_labels;   ///< IDX only
+  std::optional<std::string> dev_labels;     ///< IDX only
+  std::optional<std::string> test_labels;    ///< IDX only
+  DataFormat format = DataFormat::csv;       ///< always csv or idx after parsing
+  std::vector<std::string> target;           ///< CSV: target column(s), non-empty
+  std::vector<std::string> drop;             ///< CSV: columns to ignore
+  /// Fractions {train, dev, test}; nullopt = "auto" (the size rule of SPEC §3).
+  std::optional<std::array<double, 3>> split;
+  Normalize normalize = Normalize::standard;
+  bool normalize_target = true;              ///< regression only
+  Task task = Task::automatic;
+  Missing missing = Missing::error;          ///< CSV only
+  std::int64_t max_field_bytes = 1048576;    ///< CSV only
+  bool operator==(const Data&) const = default;
+};
+
+/// [model]
+struct Model {
+  std::vector<std::int64_t> hidden;          ///< widths of the hidden layers; empty = regression
+  std::vector<Activation> activation;        ///< one per hidden layer (never softmax)
+  double leaky_slope = 0.01;
+  std::optional<Activation> output;          ///< softmax | sigmoid | identity; nullopt = auto
+  Init init = Init::he_normal;
+  double init_scale = 0.01;                  ///< standard deviation for init = normal
+  std::vector<double> keep_prob;             ///< one per hidden layer, each in (0, 1]
+  bool operator==(const Model&) const = default;
+};
+
+/// [train.schedule]
+struct Schedule {
+  ScheduleType type = ScheduleType::constant;
+  double decay = 0.1;        ///< inverse_time
+  double gamma = 0.95;       ///< exponential (default 0.95), step (default 0.5)
+  double k = 1.0;            ///< inverse_sqrt
+  std::int64_t step = 10;    ///< step: epochs between decays
+  double factor = 0.1;       ///< plateau
+  std::int64_t patience = 3; ///< plateau
+  double min_lr = 0.0;       ///< every type but constant
+  double threshold = 1e-4;   ///< plateau (relative improvement)
+  bool operator==(const Schedule&) const = default;
+};
+
+/// [train.early_stopping]
+struct EarlyStopping {
+  bool enabled = false;      ///< true as soon as the table is present (unless enabled = false)
+  std::int64_t patience = 5;
+  double min_delta = 0.0;
+  bool restore_best = true;
+  bool operator==(const EarlyStopping&) const = default;
+};
+
+/// [train]
+struct Train {
+  std::optional<Loss> loss;  ///< nullopt = auto
+  Optimizer optimizer = Optimizer::adam;
+  double learning_rate = 1e-3;
+  std::int64_t batch_size = 64;
+  std::int64_t epochs = 10;
+  double l1 = 0.0;
+  double l2 = 0.0;
+  std::uint64_t seed = 42;
+  std::int64_t threads = 0;  ///< 0 = all cores
+  double beta = 0.9;         ///< momentum, momentum_pytorch, rmsprop
+  double beta1 = 0.9;        ///< adam, adamw
+  double beta2 = 0.999;      ///< adam, adamw
+  double epsilon = 1e-8;     ///< rmsprop, adam, adamw
+  bool nesterov = false;     ///< momentum_pytorch
+  double weight_decay = 0.01;  ///< adamw
+  double clip_norm = 0.0;    ///< 0 = off
+  bool line_search = false;  ///< gd (with a full batch)
+  bool drop_last = false;
+  std::int64_t checkpoint_every = 1;  ///< epochs, 0 = off
+  std::int64_t keep_checkpoints = 3;  ///< 0 = keep all
+  std::int64_t eval_every = 1;        ///< epochs
+  Schedule schedule;
+  EarlyStopping early_stopping;
+  bool operator==(const Train&) const = default;
+};
+
+}  // namespace config
+
+/// A validated run configuration. Plain values; equality compares the values only (not where
+/// they came from).
+struct RunConfig {
+  config::Data data;
+  config::Model model;
+  config::Train train;
+
+  /// The file name (or source name) the configuration was read from.
+  std::string source;
+  /// Dotted key -> where its value was written: "run.toml:7:17" or "--set key=value". List
+  /// elements have their own entries ("model.hidden[1]"). Keys left at their default are absent.
+  std::map<std::string, std::string, std::less<>> where;
+
+  /// Where `key` was set; for a list element not recorded, the list's location; for a key left
+  /// at its default, `source` alone.
+  [[nodiscard]] std::string location_of(std::string_view key) const;
+  /// "LOCATION: error: MESSAGE" — for later checks that need the data (e.g. output width vs the
+  /// number of classes) to cite the key: throw ConfigError(cfg.diagnostic("model.output", ...)).
+  [[nodiscard]] std::string diagnostic(std::string_view key, std::string_view message) const;
+
+  bool operator==(const RunConfig& o) const {
+    return data == o.data && model == o.model && train == o.train;
+  }
+};
+
+/// The largest configuration file load_config reads (a configuration lists settings, not data).
+inline constexpr std::size_t kMaxConfigBytes = std::size_t(1) << 20;
+
+/// Reads and validates a configuration file, then applies `overrides` ("section.key=value",
+/// the value parsed as a TOML value, a bare word that is not TOML taken as a string).
+/// Throws InputError when the file cannot be read ("path: No such file or directory"),
+/// ConfigError for anything wrong inside it or in the overrides.
+RunConfig load_config(const std::filesystem::path& path,
+                      const std::vector<std::string>& overrides = {});
+
+/// The same from text; `source_name` prefixes every error location.
+RunConfig parse_config(std::string_view toml_text, std::string_view source_name,
+                       const std::vector<std::string>& overrides = {});
+
+/// The resolved configuration as TOML text: every key the chosen variants use, defaults filled
+/// in, keys a variant does not use left out. parse_config(to_toml(c), ...) == c.
+std::string to_toml(const RunConfig& cfg);
+
+/// Every key of the schema, dotted ("train.schedule.gamma"), in documentation order.
+const std::vector<std::string_view>& config_keys();
+
+}  // namespace mlp

@@ -1,0 +1,39 @@
+// Checkpoints: everything needed to continue training exactly where it stopped, in one file
+// of the model format (docs/model-format.md) with extra entries:
+//   tensors   optimizer.<buffer> [n_params] (F32) for each optimizer buffer ("V", "S"),
+//             trainer.best_theta [n_params] when early stopping keeps the best weights;
+//   metadata  mlp.checkpoint: JSON with the epoch/batch position, running sums, the optimizer
+//             step, the shuffling and dropout generator states, the plateau schedule and
+//             early-stopping state, and the metrics history so far.
+// A checkpoint is a loadable model too (`mlp eval run/checkpoints/ckpt-000003.mlpck`).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlp/io/model.hpp"
+#include "mlp/train/trainer.hpp"
+
+namespace mlp {
+
+struct Checkpoint {
+  Model model;
+  TrainerState state;
+};
+
+void save_checkpoint(const std::filesystem::path& path, const Model& model, const TrainerState& state,
+                     const std::vector<std::string>& slice_names);
+Checkpoint load_checkpoint(const std::filesystem::path& path);
+
+/// Checkpoint files of a run directory, `ckpt-NNNNNN.mlpck`, newest (highest number) first.
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& dir);
+
+/// The newest checkpoint of `dir` that loads; stale temporary files are removed and files that
+/// fail to load are skipped (`skipped` receives their names and reasons). nullopt when none.
+std::optional<Checkpoint> load_newest_checkpoint(const std::filesystem::path& dir,
+                                                 std::vector<std::string>* skipped = nullptr,
+                                                 std::filesystem::path* chosen = nullptr);
+
+}  // namespace mlp

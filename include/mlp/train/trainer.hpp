@@ -1,0 +1,179 @@
+// The training loop (SPEC §5): epochs over shuffled mini-batches, forward + cost (with
+// penalties) + backward + update, the learning-rate schedule applied per epoch, callbacks that
+// can stop training, train/dev cost and metrics per epoch, early stopping, and a state that can
+// be saved and restored so that a resumed run equals an uninterrupted one.
+//
+// Epoch numbering: epochs are counted from 0 inside the schedule (the first epoch trains with
+// α0; docs/optimization.md) and reported from 1 (EpochMetrics::epoch = 1 after the first pass
+// over the training set). Batches are reported from 1 within their epoch.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlp/data/batcher.hpp"
+#include "mlp/data/dataset.hpp"
+#include "mlp/data/standardizer.hpp"
+#include "mlp/nn/network.hpp"
+#include "mlp/optim/optimizer.hpp"
+#include "mlp/optim/schedule.hpp"
+
+namespace mlp {
+
+struct EarlyStoppingOptions {
+  bool enabled = false;
+  std::uint64_t patience = 5;  ///< stop after this many epochs in a row without improvement
+  double min_delta = 0.0;      ///< improvement means dev cost < best − min_delta
+  /// At the end of training (stopped early or not), put back the weights of the best epoch.
+  bool restore_best = true;
+};
+
+struct TrainOptions {
+  std::uint64_t epochs = 10;
+  Index batch_size = 64;  ///< m for batch GD, 1 for SGD; > m is clamped to m
+  bool drop_last = false;
+  double learning_rate = 1e-3;
+  optim::OptimizerOptions optimizer;
+  optim::ScheduleOptions schedule;
+  double l1 = 0.0;         ///< (λ/m)‖W‖₁, m = training-set size, weights only
+  double l2 = 0.0;         ///< (λ/2m)‖W‖², m = training-set size, weights only
+  double clip_norm = 0.0;  ///< global gradient-norm clipping; 0 = off
+  /// Full-batch gradient descent with a backtracking (Armijo) line search along −∇J:
+  /// t := learning_rate, then t := ρ·t until J(θ − t∇J) <= J(θ) − c·t·‖∇J‖² (c = 1e-4, ρ = 0.5).
+  bool line_search = false;
+  EarlyStoppingOptions early_stopping;
+  std::uint64_t seed = 42;      ///< shuffles and dropout masks
+  bool monitor_gradients = true; ///< per-slice gradient norms, averaged over each epoch
+  /// Check every tensor of every step (Z and A of each layer, each gradient slice, the updated
+  /// weights) and stop at the first non-finite one, naming it. Costs a pass over each tensor.
+  bool detect_anomaly = false;
+  void validate() const;         ///< ConfigError naming the option
+};
+
+/// Cost and metrics of a model on a data set. Classification: accuracy; regression: RMSE, MAE
+/// and R² in the original units of the targets.
+struct Metrics {
+  double loss = 0.0;  ///< J without penalties
+  std::optional<double> accuracy;
+  std::optional<double> rmse, mae, r2;
+  /// Classification: confusion[true][predicted] counts.
+  std::vector<std::vector<std::int64_t>> confusion;
+};
+
+struct EpochMetrics {
+  std::uint64_t epoch = 0;      ///< from 1
+  double learning_rate = 0.0;
+  double objective = 0.0;       ///< mean over the epoch's batches of J + penalties (training mode)
+  Metrics train;                ///< evaluated after the epoch, no dropout
+  std::optional<Metrics> dev;
+  double seconds = 0.0;         ///< wall time of the epoch's training steps
+  double samples_per_second = 0.0;
+  std::vector<double> grad_norms;  ///< per parameter slice, mean over the epoch's batches
+  std::vector<double> weight_norms;
+};
+
+struct BatchInfo {
+  std::uint64_t epoch;  ///< from 1
+  std::uint64_t batch;  ///< from 1 within the epoch
+  std::uint64_t batches_per_epoch;
+  double cost;          ///< J + penalties of this batch
+  double learning_rate;
+  Index samples;
+};
+
+enum class StopReason { completed, early_stopping, callback };
+
+struct TrainResult {
+  StopReason reason = StopReason::completed;
+  std::uint64_t epochs_run = 0;
+  std::uint64_t best_epoch = 0;  ///< epoch with the lowest dev cost (0 without dev data)
+  std::vector<EpochMetrics> history;
+  double train_seconds = 0.0;
+  double samples_per_second = 0.0;
+};
+
+/// Hooks called by the trainer. Returning false from a hook stops training after the current
+/// batch (the state stays consistent and can be saved and resumed).
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual bool on_batch_end(const BatchInfo&) { return true; }
+  virtual bool on_epoch_end(const EpochMetrics&) { return true; }
+};
+
+/// Everything needed to continue training exactly where it stopped.
+struct TrainerState {
+  std::uint64_t epoch = 0;           ///< epochs completed
+  std::uint64_t batch = 0;           ///< batches done in the current (incomplete) epoch
+  double epoch_objective_sum = 0.0;  ///< running sums of the incomplete epoch
+  std::vector<double> epoch_grad_norm_sums;
+  double epoch_seconds = 0.0;
+  optim::OptimizerState<float> optimizer;
+  data::Batcher::State batcher;
+  Rng::State dropout_rng{};
+  optim::PlateauState plateau;
+  std::optional<double> best_dev;    ///< early stopping
+  std::uint64_t best_epoch = 0;
+  std::uint64_t bad_epochs = 0;
+  Vector<float> best_theta;          ///< empty unless early stopping keeps one
+  std::vector<EpochMetrics> history;
+};
+
+/// Early stopping on the dev cost (an improvement is dev < best − min_delta). observe() is
+/// called after every epoch; it records the best epoch (and its θ when restore_best) in the
+/// trainer state and returns true when `patience` epochs in a row brought no improvement.
+class EarlyStopping {
+ public:
+  EarlyStopping(const EarlyStoppingOptions& options, TrainerState& state)
+      : options_(options), state_(state) {}
+  bool observe(std::uint64_t epoch, double dev_cost, const Vector<float>& theta);
+
+ private:
+  const EarlyStoppingOptions& options_;
+  TrainerState& state_;
+};
+
+/// Evaluates `net` on `data` (no dropout), in batches of `batch_size` examples.
+/// `targets` un-standardizes regression outputs and targets for RMSE/MAE/R² (may be null).
+Metrics evaluate(Network<float>& net, const data::Dataset& data,
+                 const data::Standardizer* targets = nullptr, Index batch_size = 1024);
+
+/// Fills Y [n_out x m] from a batch: one-hot labels for softmax outputs, 0/1 labels for a single
+/// sigmoid unit, the regression targets otherwise.
+void fill_targets(const ModelSpec& spec, const data::Dataset& data, std::span<const Index> indices,
+                  Matrix<float>& Y);
+
+class Trainer {
+ public:
+  Trainer(Network<float>& net, TrainOptions options);
+  ~Trainer();
+
+  /// Trains on `train`, evaluating on `dev` (may be null) after each epoch. Continues from the
+  /// state given to restore(), if any. `targets` un-standardizes regression metrics.
+  TrainResult fit(const data::Dataset& train, const data::Dataset* dev,
+                  const std::vector<Callback*>& callbacks = {},
+                  const data::Standardizer* targets = nullptr);
+
+  /// The state after the last completed batch (for checkpoints).
+  [[nodiscard]] TrainerState state() const;
+  /// Continue from `state` at the next fit() (the network's weights are the caller's to load).
+  void restore(TrainerState state);
+
+  [[nodiscard]] const TrainOptions& options() const { return options_; }
+  [[nodiscard]] optim::Optimizer<float>& optimizer() { return *optimizer_; }
+
+ private:
+  struct Impl;
+  Network<float>& net_;
+  TrainOptions options_;
+  std::unique_ptr<optim::Optimizer<float>> optimizer_;
+  std::optional<TrainerState> pending_;
+  TrainerState current_;
+  std::unique_ptr<data::Batcher> batcher_;
+};
+
+}  // namespace mlp

@@ -1,0 +1,245 @@
+#include "mlp/io/model.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "mlp/core/error.hpp"
+
+namespace mlp {
+
+namespace {
+
+constexpr const char* kModelKey = "mlp.model";
+constexpr const char* kPreKey = "mlp.preprocessing";
+constexpr const char* kInfoKey = "mlp.info";
+
+io::TensorData vector_tensor(std::string name, const std::vector<float>& v) {
+  const ConstMatrixMap<float> m(v.data(), static_cast<Index>(v.size()), 1);
+  auto t = io::tensor_from_matrix<float>(std::move(name), m);
+  t.shape = {static_cast<std::int64_t>(v.size())};
+  return t;
+}
+
+std::vector<float> tensor_vector(const io::Container& c, const std::string& name, Index expected,
+                                 std::string_view source) {
+  const io::TensorData* t = c.find(name);
+  if (!t) throw DataError(fmt::format("{}: tensor {} is missing", source, name));
+  if (t->shape.size() != 1 || t->shape[0] != expected) {
+    throw DataError(fmt::format("{}: tensor {} has shape [{}], expected [{}]", source, name,
+                                fmt::join(t->shape, ", "), expected));
+  }
+  const MatrixF m = io::matrix_from_tensor<float>(*t);
+  return std::vector<float>(m.data(), m.data() + m.size());
+}
+
+data::Standardizer read_standardizer(const io::Container& c, const std::string& prefix, Index n,
+                                     std::string_view source) {
+  auto mean = tensor_vector(c, prefix + ".mean", n, source);
+  auto sd = tensor_vector(c, prefix + ".std", n, source);
+  for (std::size_t i = 0; i < sd.size(); ++i) {
+    // σ = 0 is a constant feature: it is centred and divided by 1 (docs/data.md).
+    if (!std::isfinite(mean[i]) || !std::isfinite(sd[i]) || !(sd[i] >= 0)) {
+      throw DataError(fmt::format("{}: {}.mean/std[{}] must be finite with std >= 0 (got {}, {})",
+                                  source, prefix, i, mean[i], sd[i]));
+    }
+  }
+  return data::Standardizer(std::move(mean), std::move(sd));
+}
+
+nlohmann::json parse_meta(const io::Container& c, const char* key, std::string_view source) {
+  const auto it = c.metadata.find(key);
+  if (it == c.metadata.end()) {
+    throw DataError(fmt::format("{}: not an mlp model file (metadata {} is missing)", source, key));
+  }
+  try {
+    return nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: metadata {} is not valid JSON ({})", source, key, e.what()));
+  }
+}
+
+}  // namespace
+
+data::CsvOptions Preprocessing::csv_options() const {
+  data::CsvOptions o;
+  if (imputer) o.missing = data::CsvOptions::Missing::keep_nan;
+  return o;
+}
+
+void Preprocessing::apply(MatrixF& X) const {
+  if (imputer) imputer->transform(X);
+  if (features) features->transform(X);
+}
+
+Model::Model(Network<float> network, Preprocessing preprocessing,
+             std::map<std::string, std::string> info)
+    : network_(std::move(network)), pre_(std::move(preprocessing)), info_(std::move(info)) {
+  const Index n_in = network_.inputs();
+  if (!pre_.feature_names.empty() && static_cast<Index>(pre_.feature_names.size()) != n_in) {
+    throw ShapeError(fmt::format("model: {} feature names for {} inputs", pre_.feature_names.size(), n_in));
+  }
+  if (pre_.imputer && pre_.imputer->size() != n_in) {
+    throw ShapeError(fmt::format("model: imputation has {} features, the network {} inputs",
+                                 pre_.imputer->size(), n_in));
+  }
+  if (pre_.features && pre_.features->size() != n_in) {
+    throw ShapeError(fmt::format("model: normalization has {} features, the network {} inputs",
+                                 pre_.features->size(), n_in));
+  }
+  const Index out = network_.outputs();
+  if (pre_.task == data::Task::classification) {
+    const auto k = static_cast<Index>(pre_.class_names.size());
+    if (!(k == out || (out == 1 && k == 2))) {
+      throw ShapeError(fmt::format("model: {} class labels for an output layer of {} units", k, out));
+    }
+  } else if (pre_.targets && pre_.targets->size() != out) {
+    throw ShapeError(fmt::format("model: target normalization has {} targets, the network {} outputs",
+                                 pre_.targets->size(), out));
+  }
+}
+
+MatrixF Model::predict(const MatrixF& X) {
+  MatrixF Xs = X;
+  pre_.apply(Xs);
+  MatrixF A = network_.predict(Xs);
+  if (pre_.task == data::Task::classification && A.rows() == 1) {
+    MatrixF P(2, A.cols());
+    P.row(0) = (1.0f - A.row(0).array()).matrix();
+    P.row(1) = A.row(0);
+    return P;
+  }
+  if (pre_.task == data::Task::regression && pre_.targets) pre_.targets->inverse_transform(A);
+  return A;
+}
+
+std::vector<std::int32_t> Model::predict_labels(const MatrixF& X) {
+  if (pre_.task != data::Task::classification) {
+    throw ConfigError("predict_labels: this model is a regression model");
+  }
+  const MatrixF P = predict(X);
+  std::vector<std::int32_t> out(static_cast<std::size_t>(P.cols()));
+  for (Index j = 0; j < P.cols(); ++j) {
+    Index best = 0;
+    P.col(j).maxCoeff(&best);
+    out[static_cast<std::size_t>(j)] = static_cast<std::int32_t>(best);
+  }
+  return out;
+}
+
+io::Container Model::to_container() const {
+  io::Container c;
+  c.metadata[kModelKey] = network_.spec().to_json();
+  nlohmann::json pre;
+  pre["task"] = pre_.task == data::Task::classification ? "classification" : "regression";
+  pre["feature_names"] = pre_.feature_names;
+  pre["target_names"] = pre_.target_names;
+  pre["class_names"] = pre_.class_names;
+  pre["standardize_features"] = pre_.features.has_value();
+  pre["standardize_targets"] = pre_.targets.has_value();
+  if (pre_.imputer) pre["impute_missing"] = true;  // absent in files without (older readers)
+  c.metadata[kPreKey] = pre.dump();
+  c.metadata[kInfoKey] = nlohmann::json(info_).dump();
+  const Parameters<float>& p = network_.params();
+  for (std::size_t s = 0; s < p.slot_count(); ++s) {
+    const ParamSlice& sl = p.slice(s);
+    auto t = io::tensor_from_matrix<float>(sl.name, p.value(s));
+    if (sl.cols == 1 && !sl.penalized) t.shape = {sl.rows};  // biases are vectors
+    c.tensors.push_back(std::move(t));
+  }
+  if (pre_.features) {
+    c.tensors.push_back(vector_tensor("normalization.mean", pre_.features->mean()));
+    c.tensors.push_back(vector_tensor("normalization.std", pre_.features->stddev()));
+  }
+  if (pre_.imputer) c.tensors.push_back(vector_tensor("imputation.mean", pre_.imputer->means()));
+  if (pre_.targets) {
+    c.tensors.push_back(vector_tensor("target_normalization.mean", pre_.targets->mean()));
+    c.tensors.push_back(vector_tensor("target_normalization.std", pre_.targets->stddev()));
+  }
+  return c;
+}
+
+Model Model::from_container(const io::Container& c, std::string_view source) {
+  const nlohmann::json spec_json = parse_meta(c, kModelKey, source);
+  ModelSpec spec;
+  try {
+    spec = ModelSpec::from_json(spec_json.dump());
+  } catch (const Error& e) {
+    throw DataError(fmt::format("{}: {}", source, e.what()));
+  }
+  Network<float> net(spec);
+  Parameters<float>& p = net.params();
+  std::size_t expected_tensors = p.slot_count();
+  for (std::size_t s = 0; s < p.slot_count(); ++s) {
+    const ParamSlice& sl = p.slice(s);
+    const io::TensorData* t = c.find(sl.name);
+    if (!t) throw DataError(fmt::format("{}: tensor {} is missing (the architecture has {} layers)", source, sl.name, spec.layers.size()));
+    const bool is_vector = sl.cols == 1 && !sl.penalized;
+    const std::vector<std::int64_t> want = is_vector ? std::vector<std::int64_t>{sl.rows}
+                                                     : std::vector<std::int64_t>{sl.rows, sl.cols};
+    if (t->shape != want) {
+      throw DataError(fmt::format("{}: tensor {} has shape [{}], but the architecture needs [{}]",
+                                  source, sl.name, fmt::join(t->shape, ", "), fmt::join(want, ", ")));
+    }
+    MatrixF m = io::matrix_from_tensor<float>(*t);
+    if (!m.allFinite()) throw DataError(fmt::format("{}: tensor {} holds non-finite values", source, sl.name));
+    p.value(s) = m.reshaped(sl.rows, sl.cols);
+  }
+  const nlohmann::json pre_json = parse_meta(c, kPreKey, source);
+  Preprocessing pre;
+  try {
+    pre.task = pre_json.at("task").get<std::string>() == "classification" ? data::Task::classification
+                                                                          : data::Task::regression;
+    pre.feature_names = pre_json.at("feature_names").get<std::vector<std::string>>();
+    pre.target_names = pre_json.at("target_names").get<std::vector<std::string>>();
+    pre.class_names = pre_json.at("class_names").get<std::vector<std::string>>();
+    if (pre_json.at("standardize_features").get<bool>()) {
+      pre.features = read_standardizer(c, "normalization", spec.inputs, source);
+      expected_tensors += 2;
+    }
+    if (pre_json.contains("impute_missing") && pre_json.at("impute_missing").get<bool>()) {
+      auto means = tensor_vector(c, "imputation.mean", spec.inputs, source);
+      try {
+        pre.imputer = data::Imputer(std::move(means));
+      } catch (const DataError& e) {
+        throw DataError(fmt::format("{}: {}", source, e.what()));
+      }
+      expected_tensors += 1;
+    }
+    if (pre_json.at("standardize_targets").get<bool>()) {
+      pre.targets = read_standardizer(c, "target_normalization", spec.layers.back().units, source);
+      expected_tensors += 2;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: metadata {}: {}", source, kPreKey, e.what()));
+  }
+  if (c.tensors.size() != expected_tensors) {
+    for (const auto& t : c.tensors) {
+      const bool known = p.find(t.name) || t.name.rfind("normalization.", 0) == 0 ||
+                         t.name.rfind("target_normalization.", 0) == 0 || t.name == "imputation.mean";
+      if (!known) throw DataError(fmt::format("{}: unexpected tensor {} (not part of the architecture)", source, t.name));
+    }
+    throw DataError(fmt::format("{}: {} tensors, expected {}", source, c.tensors.size(), expected_tensors));
+  }
+  std::map<std::string, std::string> info;
+  try {
+    const nlohmann::json info_json = parse_meta(c, kInfoKey, source);
+    for (const auto& [k, v] : info_json.items()) info[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: metadata {}: {}", source, kInfoKey, e.what()));
+  }
+  try {
+    return Model(std::move(net), std::move(pre), std::move(info));
+  } catch (const ShapeError& e) {
+    throw DataError(fmt::format("{}: {}", source, e.what()));
+  }
+}
+
+void Model::save(const std::filesystem::path& path) const { io::save(path, to_container()); }
+
+Model Model::load(const std::filesystem::path& path) {
+  const io::Container c = io::load(path);
+  return from_container(c, path.string());
+}
+
+}  // namespace mlp

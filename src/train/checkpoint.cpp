@@ -1,0 +1,176 @@
+#include "mlp/train/checkpoint.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "mlp/core/error.hpp"
+#include "mlp/train/metrics_log.hpp"
+
+namespace mlp {
+
+namespace {
+
+constexpr const char* kKey = "mlp.checkpoint";
+
+nlohmann::json rng_json(const Rng::State& s) {
+  return {{"s", s.s}, {"has_spare", s.has_spare}, {"spare", s.spare}};
+}
+
+Rng::State rng_from(const nlohmann::json& j) {
+  Rng::State s{};
+  const auto v = j.at("s").get<std::vector<std::uint64_t>>();
+  if (v.size() != 4) throw DataError("rng state must have 4 words");
+  std::copy(v.begin(), v.end(), s.s.begin());
+  s.has_spare = j.at("has_spare").get<bool>();
+  s.spare = j.at("spare").get<double>();
+  return s;
+}
+
+io::TensorData flat_tensor(std::string name, const Vector<float>& v) {
+  auto t = io::tensor_from_matrix<float>(std::move(name), MatrixCRef<float>(v));
+  t.shape = {static_cast<std::int64_t>(v.size())};
+  return t;
+}
+
+Vector<float> flat_from(const io::Container& c, const std::string& name, std::size_t n,
+                        const std::string& source) {
+  const io::TensorData* t = c.find(name);
+  if (!t) throw DataError(fmt::format("{}: checkpoint tensor {} is missing", source, name));
+  if (t->shape.size() != 1 || static_cast<std::size_t>(t->shape[0]) != n) {
+    throw DataError(fmt::format("{}: checkpoint tensor {} has {} shape, expected [{}]", source, name,
+                                t->shape.size() == 1 ? fmt::format("[{}]", t->shape[0]) : "a wrong", n));
+  }
+  MatrixF m = io::matrix_from_tensor<float>(*t);
+  return m.reshaped();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& path, const Model& model, const TrainerState& st,
+                     const std::vector<std::string>& slice_names) {
+  io::Container c = model.to_container();
+  nlohmann::json j;
+  j["epoch"] = st.epoch;
+  j["batch"] = st.batch;
+  j["epoch_objective_sum"] = st.epoch_objective_sum;
+  j["epoch_grad_norm_sums"] = st.epoch_grad_norm_sums;
+  j["epoch_seconds"] = st.epoch_seconds;
+  j["optimizer"] = {{"name", st.optimizer.optimizer}, {"step", st.optimizer.step},
+                    {"buffers", st.optimizer.buffer_names}};
+  const auto& b = st.batcher;
+  j["batcher"] = {{"epoch", b.epoch}, {"rng_at_epoch_start", rng_json(b.rng_at_epoch_start)},
+                  {"rng", rng_json(b.rng)}, {"position", b.position}, {"size", b.size},
+                  {"batch_size", b.batch_size}};
+  j["dropout_rng"] = rng_json(st.dropout_rng);
+  j["plateau"] = {{"lr", st.plateau.lr},
+                  {"best", st.plateau.best ? nlohmann::json(*st.plateau.best) : nlohmann::json(nullptr)},
+                  {"bad_epochs", st.plateau.bad_epochs}, {"cooldown_left", st.plateau.cooldown_left}};
+  j["best_dev"] = st.best_dev ? nlohmann::json(*st.best_dev) : nlohmann::json(nullptr);
+  j["best_epoch"] = st.best_epoch;
+  j["bad_epochs"] = st.bad_epochs;
+  std::string history;
+  for (const auto& e : st.history) history += metrics_jsonl_line(e, slice_names) + "\n";
+  j["history"] = history;
+  c.metadata[kKey] = j.dump();
+  for (std::size_t i = 0; i < st.optimizer.buffers.size(); ++i) {
+    c.tensors.push_back(flat_tensor("optimizer." + st.optimizer.buffer_names.at(i), st.optimizer.buffers[i]));
+  }
+  if (st.best_theta.size()) c.tensors.push_back(flat_tensor("trainer.best_theta", st.best_theta));
+  io::save(path, c);
+}
+
+Checkpoint load_checkpoint(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  io::Container c = io::load(path);
+  const auto it = c.metadata.find(kKey);
+  if (it == c.metadata.end()) {
+    throw DataError(fmt::format("{}: not a checkpoint (metadata {} is missing) — a model file?", source, kKey));
+  }
+  // Split off our tensors; the rest is the model.
+  io::Container model_part = c;
+  std::erase_if(model_part.tensors, [](const io::TensorData& t) {
+    return t.name.rfind("optimizer.", 0) == 0 || t.name.rfind("trainer.", 0) == 0;
+  });
+  Model model = Model::from_container(model_part, source);
+  const std::size_t n = model.network().params().size();
+  TrainerState st;
+  try {
+    const auto j = nlohmann::json::parse(it->second);
+    st.epoch = j.at("epoch").get<std::uint64_t>();
+    st.batch = j.at("batch").get<std::uint64_t>();
+    st.epoch_objective_sum = j.at("epoch_objective_sum").get<double>();
+    st.epoch_grad_norm_sums = j.at("epoch_grad_norm_sums").get<std::vector<double>>();
+    st.epoch_seconds = j.at("epoch_seconds").get<double>();
+    const auto& o = j.at("optimizer");
+    st.optimizer.optimizer = o.at("name").get<std::string>();
+    st.optimizer.step = o.at("step").get<std::uint64_t>();
+    st.optimizer.buffer_names = o.at("buffers").get<std::vector<std::string>>();
+    for (const auto& name : st.optimizer.buffer_names) {
+      st.optimizer.buffers.push_back(flat_from(c, "optimizer." + name, n, source));
+    }
+    const auto& b = j.at("batcher");
+    st.batcher.epoch = b.at("epoch").get<std::uint64_t>();
+    st.batcher.rng_at_epoch_start = rng_from(b.at("rng_at_epoch_start"));
+    st.batcher.rng = rng_from(b.at("rng"));
+    st.batcher.position = b.at("position").get<Index>();
+    st.batcher.size = b.at("size").get<Index>();
+    st.batcher.batch_size = b.at("batch_size").get<Index>();
+    st.dropout_rng = rng_from(j.at("dropout_rng"));
+    const auto& p = j.at("plateau");
+    st.plateau.lr = p.at("lr").get<double>();
+    if (!p.at("best").is_null()) st.plateau.best = p.at("best").get<double>();
+    st.plateau.bad_epochs = p.at("bad_epochs").get<std::uint64_t>();
+    st.plateau.cooldown_left = p.at("cooldown_left").get<std::uint64_t>();
+    if (!j.at("best_dev").is_null()) st.best_dev = j.at("best_dev").get<double>();
+    st.best_epoch = j.at("best_epoch").get<std::uint64_t>();
+    st.bad_epochs = j.at("bad_epochs").get<std::uint64_t>();
+    const auto history = j.at("history").get<std::string>();
+    if (!history.empty()) st.history = parse_metrics_jsonl(history, source).history;
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(fmt::format("{}: checkpoint state: {}", source, e.what()));
+  }
+  if (c.find("trainer.best_theta")) st.best_theta = flat_from(c, "trainer.best_theta", n, source);
+  return Checkpoint{std::move(model), std::move(st)};
+}
+
+std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  static const std::regex name(R"(ckpt-(\d{6,})\.mlpck)");
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && std::regex_match(e.path().filename().string(), name)) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.filename().string().size() != b.filename().string().size()
+               ? a.filename().string().size() > b.filename().string().size()
+               : a.filename().string() > b.filename().string();
+  });
+  return out;
+}
+
+std::optional<Checkpoint> load_newest_checkpoint(const std::filesystem::path& dir,
+                                                 std::vector<std::string>* skipped,
+                                                 std::filesystem::path* chosen) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      if (e.path().filename().string().find(".tmp.") != std::string::npos) std::filesystem::remove(e.path(), ec);
+    }
+  }
+  for (const auto& p : list_checkpoints(dir)) {
+    try {
+      auto c = load_checkpoint(p);
+      if (chosen) *chosen = p;
+      return c;
+    } catch (const Error& e) {
+      if (skipped) skipped->push_back(e.what());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mlp
