@@ -9,16 +9,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "common.hpp"
-#include "mlp/data/csv.hpp"
-#include "mlp/data/idx.hpp"
+#include "mlp/data/load.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/io/model.hpp"
 #include "mlp/train/trainer.hpp"
@@ -33,56 +30,46 @@ struct EvalArgs {
   bool json = false;
 };
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-/// IDX images: the name ends in -ubyte / -ubyte.gz, or the file starts with the IDX magic
-/// 00 00 08 or the gzip magic 1f 8b (CSV input is never compressed).
-bool looks_like_idx(const std::string& path) {
-  if (path == "-") return false;
-  if (ends_with(path, "-ubyte") || ends_with(path, "-ubyte.gz")) return true;
-  std::ifstream in(path, std::ios::binary);
-  unsigned char magic[4] = {};
-  if (!in.read(reinterpret_cast<char*>(magic), sizeof magic)) return false;  // load_csv reports
-  return (magic[0] == 0x00 && magic[1] == 0x00 && magic[2] == 0x08) ||
-         (magic[0] == 0x1f && magic[1] == 0x8b);
-}
-
-/// The labelled data set, raw (not yet standardized), with the model's class numbering.
-data::Dataset load_eval_data(const EvalArgs& args, const Model& model) {
+/// How to read DATA for `model`: IDX images with --labels (or when DATA looks like IDX), the
+/// model's class numbering; otherwise a CSV with the model's feature and target columns.
+data::LoadOptions load_options(const EvalArgs& args, const Model& model) {
   const Preprocessing& pre = model.preprocessing();
-  if (!args.labels.empty() || looks_like_idx(args.data)) {
-    if (args.labels.empty()) {
-      throw ConfigError(fmt::format(
-          "{}: IDX images need their labels: mlp eval MODEL IMAGES --labels LABELS", args.data));
-    }
-    if (pre.task != data::Task::classification) {
-      throw ConfigError(fmt::format(
-          "{}: IDX data is for classifiers, but {} is a regression model", args.data, args.model));
-    }
-    data::IdxOptions opts;
-    opts.class_names = pre.class_names;
-    data::Dataset ds = data::load_idx(args.data, args.labels, opts);
-    if (ds.n_features() != model.network().inputs()) {
-      throw DataError(fmt::format("{}: the images have {} pixels, but {} expects {} inputs",
-                                  args.data, ds.n_features(), args.model,
-                                  model.network().inputs()));
-    }
-    return ds;
-  }
+  data::LoadOptions o;
+  o.labels = args.labels;
+  o.idx.class_names = pre.class_names;
   data::CsvSchema schema;
   schema.task = pre.task;
   schema.feature_names = pre.feature_names;
   schema.target_names = pre.target_names;
   schema.class_names = pre.class_names;
+  o.schema = schema;
   // A model trained with data.missing = "mean" fills in missing features with its training means.
-  data::Dataset ds = data::load_csv(args.data, schema, pre.csv_options());
-  if (!ds.has_targets()) {
+  o.csv = pre.csv_options();
+  return o;
+}
+
+/// The labelled data set, raw (not yet standardized), with the model's class numbering.
+data::Dataset load_eval_data(const EvalArgs& args, const Model& model) {
+  const data::LoadOptions options = load_options(args, model);
+  const bool idx = data::resolve_format(args.data, options) == data::Format::idx;
+  if (idx && args.labels.empty()) {
+    throw ConfigError(fmt::format(
+        "{}: IDX images need their labels: mlp eval MODEL IMAGES --labels LABELS", args.data));
+  }
+  if (idx && model.preprocessing().task != data::Task::classification) {
+    throw ConfigError(fmt::format(
+        "{}: IDX data is for classifiers, but {} is a regression model", args.data, args.model));
+  }
+  data::Dataset ds = data::load(args.data, options);
+  if (idx && ds.n_features() != model.network().inputs()) {
+    throw DataError(fmt::format("{}: the images have {} pixels, but {} expects {} inputs",
+                                args.data, ds.n_features(), args.model, model.network().inputs()));
+  }
+  if (!idx && !ds.has_targets()) {
     throw DataError(fmt::format(
         "{}: no target column ({}): mlp eval compares predictions with the true values; use "
         "mlp predict for data without targets",
-        ds.source, fmt::join(pre.target_names, ", ")));
+        ds.source, fmt::join(model.preprocessing().target_names, ", ")));
   }
   return ds;
 }

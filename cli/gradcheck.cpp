@@ -1,11 +1,8 @@
 // mlp gradcheck CONFIG — the gradient check of SPEC §2 on exactly the configured model:
 // double precision, penalties (L1/L2) included, dropout off, on a batch of real training data.
 #include "common.hpp"
-#include "mlp/config/config.hpp"
+#include "mlp/config/commands.hpp"
 #include "mlp/core/error.hpp"
-#include "mlp/autograd/gradcheck.hpp"
-#include "mlp/optim/regularization.hpp"
-#include "mlp/config/run.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -19,84 +16,48 @@ struct Args {
   bool json = false;
 };
 
-int run(const Args& a) {
-  RunConfig cfg = load_config(a.config, a.sets);
-  resolve_data_paths(cfg, std::filesystem::path(a.config).parent_path());
-  PreparedData d = prepare_data(cfg);
-  ModelSpec spec = model_spec(cfg, d.train);
-  for (auto& l : spec.layers) l.keep_prob = 1.0;  // dropout off: a deterministic J
-  const TrainOptions opt = train_options(cfg);
-  Network<double> net(spec);
-  const Index m = std::min<Index>(a.examples, d.train.size());
-  std::vector<Index> idx(static_cast<std::size_t>(m));
-  for (Index i = 0; i < m; ++i) idx[static_cast<std::size_t>(i)] = i;
-  const MatrixD X = d.train.X.leftCols(m).cast<double>();
-  MatrixF Yf;
-  fill_targets(spec, d.train, idx, Yf);
-  const MatrixD Y = Yf.cast<double>();
-  const auto m_train = static_cast<std::size_t>(d.train.size());
-  Parameters<double>& p = net.params();
-  auto cost = [&] {
-    net.forward(X);
-    double J = net.loss(Y, false);
-    if (opt.l2 > 0) J += optim::l2_cost(p, opt.l2, m_train);
-    if (opt.l1 > 0) J += optim::l1_cost(p, opt.l1, m_train);
-    return J;
-  };
-  auto gradient = [&] {
-    net.forward(X);
-    net.loss(Y, true);
-    if (opt.l2 > 0) optim::l2_penalty(p, opt.l2, m_train);
-    if (opt.l1 > 0) optim::l1_penalty(p, opt.l1, m_train);
-  };
-  GradCheckOptions go;
-  go.epsilon = a.epsilon;
-  go.threshold = a.threshold;
-  const GradCheckResult r = gradient_check(p, cost, gradient, go);
+void print_json_result(const Args& a, const config::GradientCheckReport& report) {
+  const GradCheckResult& r = report.check.result;
+  nlohmann::json j;
+  j["relative_error"] = r.relative_error;
+  j["passed"] = r.passed;
+  j["threshold"] = a.threshold;
+  j["epsilon"] = a.epsilon;
+  j["examples"] = report.check.examples;
+  j["cost"] = r.cost;
+  j["layers"] = nlohmann::json::array();
+  for (const auto& l : report.check.layers) j["layers"].push_back({{"name", l.name}, {"relative_error", l.relative_error}});
+  j["slices"] = nlohmann::json::array();
+  for (const auto& s : r.slices) {
+    j["slices"].push_back({{"name", s.name}, {"relative_error", s.relative_error},
+                           {"max_abs_difference", s.max_abs_difference}, {"passed", s.passed}});
+  }
+  print_json(j);
+}
 
-  // Per layer: W and b of a layer together.
-  struct LayerError {
-    std::string name;
-    double rel;
-  };
-  std::vector<LayerError> layers;
-  for (std::size_t k = 0; k < net.layer_count(); ++k) {
-    const auto& w = p.slice(2 * k);
-    const auto& b = p.slice(2 * k + 1);
-    const auto off = static_cast<Index>(w.offset);
-    const auto n = static_cast<Index>(w.size() + b.size());
-    layers.push_back({net.layer_name(k), relative_error(r.approx.segment(off, n), r.exact.segment(off, n))});
+void print_text(const Args& a, const config::GradientCheckReport& report) {
+  const GradCheckResult& r = report.check.result;
+  fmt::print("gradient check of {} ({} parameters, {} examples, double precision, dropout off{}{})\n",
+             a.config, report.check.parameters, report.check.examples, report.l2 ? ", L2 included" : "",
+             report.l1 ? ", L1 included" : "");
+  fmt::print("  dθ_approx[i] = (J(θ+εe_i) − J(θ−εe_i)) / 2ε with ε = {:g}; J = {:.6g}\n", a.epsilon, r.cost);
+  fmt::print("  relative error ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖):\n");
+  for (const auto& l : report.check.layers) {
+    fmt::print("    {:<12} {:.3e}   (W {:.3e}, b {:.3e})\n", l.name, l.relative_error, l.weights, l.bias);
   }
+  fmt::print("    {:<12} {:.3e}\n", "overall", r.relative_error);
+  fmt::print("  thresholds: pass < {:g} (healthy ≈ 1e-7 or below); ≈ 1e-3 or more means a bug\n", a.threshold);
+  fmt::print("{}\n", r.passed ? "PASSED" : "FAILED");
+}
+
+int run(const Args& a) {
+  const config::GradientCheckReport report = config::gradient_check(a.config, a.sets, a.examples, a.epsilon, a.threshold);
   if (a.json) {
-    nlohmann::json j;
-    j["relative_error"] = r.relative_error;
-    j["passed"] = r.passed;
-    j["threshold"] = go.threshold;
-    j["epsilon"] = go.epsilon;
-    j["examples"] = m;
-    j["cost"] = r.cost;
-    j["layers"] = nlohmann::json::array();
-    for (const auto& l : layers) j["layers"].push_back({{"name", l.name}, {"relative_error", l.rel}});
-    j["slices"] = nlohmann::json::array();
-    for (const auto& s : r.slices) {
-      j["slices"].push_back({{"name", s.name}, {"relative_error", s.relative_error},
-                             {"max_abs_difference", s.max_abs_difference}, {"passed", s.passed}});
-    }
-    print_json(j);
+    print_json_result(a, report);
   } else {
-    fmt::print("gradient check of {} ({} parameters, {} examples, double precision, dropout off{}{})\n",
-               a.config, p.size(), m, opt.l2 > 0 ? ", L2 included" : "", opt.l1 > 0 ? ", L1 included" : "");
-    fmt::print("  dθ_approx[i] = (J(θ+εe_i) − J(θ−εe_i)) / 2ε with ε = {:g}; J = {:.6g}\n", go.epsilon, r.cost);
-    fmt::print("  relative error ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖):\n");
-    for (std::size_t k = 0; k < layers.size(); ++k) {
-      fmt::print("    {:<12} {:.3e}   (W {:.3e}, b {:.3e})\n", layers[k].name, layers[k].rel,
-                 r.slices[2 * k].relative_error, r.slices[2 * k + 1].relative_error);
-    }
-    fmt::print("    {:<12} {:.3e}\n", "overall", r.relative_error);
-    fmt::print("  thresholds: pass < {:g} (healthy ≈ 1e-7 or below); ≈ 1e-3 or more means a bug\n", go.threshold);
-    fmt::print("{}\n", r.passed ? "PASSED" : "FAILED");
+    print_text(a, report);
   }
-  return r.passed ? 0 : static_cast<int>(ExitCode::runtime);
+  return report.check.result.passed ? 0 : static_cast<int>(ExitCode::runtime);
 }
 
 void setup(CLI::App& app, Action& action) {

@@ -6,9 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,9 +14,6 @@
 #include <vector>
 
 #include "common.hpp"
-#include "mlp/core/error.hpp"
-#include "mlp/io/atomic_file.hpp"
-#include "mlp/io/safetensors.hpp"
 #include "mlp/io/model.hpp"
 
 namespace mlp::cli {
@@ -31,16 +26,6 @@ struct InspectArgs {
 
 /// Features listed in the text output before "…".
 constexpr std::size_t kShownFeatures = 10;
-
-/// mlp.format_version of a file that io::parse() has already verified (so the length field
-/// and the JSON header are known to be well-formed).
-int format_version(const std::vector<std::byte>& bytes) {
-  std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | std::to_integer<std::uint64_t>(bytes[static_cast<std::size_t>(i)]);
-  const auto* begin = reinterpret_cast<const char*>(bytes.data()) + 8;
-  const auto header = nlohmann::json::parse(begin, begin + n);
-  return std::stoi(header.at("__metadata__").at(std::string(io::kVersionKey)).get<std::string>());
-}
 
 struct ParamShape {
   std::string name;
@@ -123,74 +108,69 @@ std::string info_text(const std::string& key, const std::string& value) {
 
 std::string shape_text(const std::vector<Index>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
 
-int run_inspect(const InspectArgs& args) {
-  const std::vector<std::byte> bytes = io::read_file(args.model, io::kMaxModelFileBytes);
-  const io::Container container = io::parse(bytes, args.model);
-  const Model model = Model::from_container(container, args.model);
-  const int version = format_version(bytes);
+bool uses_leaky_relu(const ModelSpec& spec) {
+  return std::any_of(spec.layers.begin(), spec.layers.end(),
+                     [](const LayerSpec& l) { return l.activation == Activation::leaky_relu; });
+}
 
+nlohmann::json layers_json(const Network<float>& net) {
+  const ModelSpec& spec = net.spec();
+  nlohmann::json layers = nlohmann::json::array();
+  for (std::size_t k = 0; k < spec.layers.size(); ++k) {
+    const LayerSpec& l = spec.layers[k];
+    nlohmann::json layer{{"name", net.layer_name(k)},
+                         {"units", l.units},
+                         {"activation", std::string(to_string(l.activation))},
+                         {"keep_prob", l.keep_prob}};
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& p : layer_params(net.params(), net.layer_name(k))) params[p.name] = p.shape;
+    layer["parameters"] = params;
+    layers.push_back(layer);
+  }
+  return layers;
+}
+
+nlohmann::json imputer_json(const Preprocessing& pre) {
+  if (!pre.imputer) return nullptr;
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t k = 0; k < pre.imputer->means().size(); ++k) {
+    rows.push_back({{"name", k < pre.feature_names.size() ? pre.feature_names[k] : fmt::format("#{}", k)},
+                    {"mean", std::stod(fmt::format("{}", pre.imputer->means()[k]))}});
+  }
+  return rows;
+}
+
+void print_inspect_json(const InspectArgs& args, const Model& model) {
   const Network<float>& net = model.network();
   const ModelSpec& spec = net.spec();
   const Preprocessing& pre = model.preprocessing();
-  const bool classify = pre.task == data::Task::classification;
-  const bool leaky = std::any_of(spec.layers.begin(), spec.layers.end(),
-                                 [](const LayerSpec& l) { return l.activation == Activation::leaky_relu; });
+  nlohmann::json j;
+  j["model"] = args.model;
+  j["format_version"] = model.format_version();
+  j["task"] = pre.task == data::Task::classification ? "classification" : "regression";
+  j["inputs"] = spec.inputs;
+  j["layers"] = layers_json(net);
+  j["parameters"] = net.params().size();
+  j["loss"] = std::string(to_string(spec.loss));
+  j["initializer"] = std::string(to_string(spec.init));
+  if (spec.init == Init::normal) j["init_scale"] = spec.init_scale;
+  if (uses_leaky_relu(spec)) j["leaky_slope"] = spec.leaky_slope;
+  j["seed"] = spec.seed;
+  j["normalization"] = pre.features ? standardizer_json(*pre.features, pre.feature_names) : nullptr;
+  j["target_normalization"] = pre.targets ? standardizer_json(*pre.targets, pre.target_names) : nullptr;
+  j["missing_values"] = imputer_json(pre);
+  j["feature_names"] = pre.feature_names;
+  j["target_names"] = pre.target_names;
+  j["classes"] = pre.class_names;
+  nlohmann::json info = nlohmann::json::object();
+  for (const auto& [key, value] : model.info()) info[key] = info_value(value);
+  j["info"] = info;
+  print_json(j);
+}
 
-  if (args.json) {
-    nlohmann::json j;
-    j["model"] = args.model;
-    j["format_version"] = version;
-    j["task"] = classify ? "classification" : "regression";
-    j["inputs"] = spec.inputs;
-    j["layers"] = nlohmann::json::array();
-    for (std::size_t k = 0; k < spec.layers.size(); ++k) {
-      const LayerSpec& l = spec.layers[k];
-      nlohmann::json layer{{"name", net.layer_name(k)},
-                           {"units", l.units},
-                           {"activation", std::string(to_string(l.activation))},
-                           {"keep_prob", l.keep_prob}};
-      nlohmann::json params = nlohmann::json::object();
-      for (const auto& p : layer_params(net.params(), net.layer_name(k))) params[p.name] = p.shape;
-      layer["parameters"] = params;
-      j["layers"].push_back(layer);
-    }
-    j["parameters"] = net.params().size();
-    j["loss"] = std::string(to_string(spec.loss));
-    j["initializer"] = std::string(to_string(spec.init));
-    if (spec.init == Init::normal) j["init_scale"] = spec.init_scale;
-    if (leaky) j["leaky_slope"] = spec.leaky_slope;
-    j["seed"] = spec.seed;
-    j["normalization"] = pre.features ? standardizer_json(*pre.features, pre.feature_names) : nullptr;
-    j["target_normalization"] = pre.targets ? standardizer_json(*pre.targets, pre.target_names) : nullptr;
-    if (pre.imputer) {
-      nlohmann::json rows = nlohmann::json::array();
-      for (std::size_t k = 0; k < pre.imputer->means().size(); ++k) {
-        rows.push_back({{"name", k < pre.feature_names.size() ? pre.feature_names[k] : fmt::format("#{}", k)},
-                        {"mean", std::stod(fmt::format("{}", pre.imputer->means()[k]))}});
-      }
-      j["missing_values"] = rows;
-    } else {
-      j["missing_values"] = nullptr;
-    }
-    j["feature_names"] = pre.feature_names;
-    j["target_names"] = pre.target_names;
-    j["classes"] = pre.class_names;
-    nlohmann::json info = nlohmann::json::object();
-    for (const auto& [key, value] : model.info()) info[key] = info_value(value);
-    j["info"] = info;
-    print_json(j);
-    return 0;
-  }
-
-  std::string out;
-  out += fmt::format("model: {} (format version {})\n", args.model, version);
-  out += fmt::format("task: {}\n", classify ? fmt::format("classification, {} classes", pre.class_names.size())
-                                            : fmt::format("regression, {} target{}", pre.target_names.size(),
-                                                          pre.target_names.size() == 1 ? "" : "s"));
-  std::string arch = fmt::format("{} inputs", spec.inputs);
-  for (const LayerSpec& l : spec.layers) arch += fmt::format(" -> {} {}", l.units, to_string(l.activation));
-  out += fmt::format("architecture: {}\n", arch);
-  // One row per layer, columns aligned.
+/// The layer table: one row per layer, columns aligned.
+std::string layers_text(const Network<float>& net) {
+  const ModelSpec& spec = net.spec();
   std::vector<std::vector<std::string>> rows{{"layer", "units", "activation", "keep_prob", "parameters"}};
   for (std::size_t k = 0; k < spec.layers.size(); ++k) {
     const LayerSpec& l = spec.layers[k];
@@ -205,17 +185,18 @@ int run_inspect(const InspectArgs& args) {
   for (const auto& r : rows) {
     for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
   }
-  out += "layers:\n";
+  std::string out = "layers:\n";
   for (const auto& r : rows) {
     out += fmt::format("  {:<{}}  {:>{}}  {:<{}}  {:>{}}  {}\n", r[0], width[0], r[1], width[1], r[2],
                        width[2], r[3], width[3], r[4]);
   }
-  out += fmt::format("parameters: {}\n", net.params().size());
-  out += fmt::format("loss: {}\n", to_string(spec.loss));
-  std::string init = std::string(to_string(spec.init));
-  if (spec.init == Init::normal) init += fmt::format(" (scale {})", spec.init_scale);
-  out += fmt::format("initializer: {}, seed {}\n", init, spec.seed);
-  if (leaky) out += fmt::format("leaky_relu slope: {}\n", spec.leaky_slope);
+  return out;
+}
+
+/// Normalization, missing values, names and provenance.
+std::string preprocessing_text(const Model& model) {
+  const Preprocessing& pre = model.preprocessing();
+  std::string out;
   if (pre.features) {
     out += fmt::format("normalization: standard (x - mean) / std, {} features\n", pre.features->size());
     out += standardizer_text(*pre.features, pre.feature_names);
@@ -233,15 +214,51 @@ int run_inspect(const InspectArgs& args) {
   }
   out += fmt::format("features ({}): {}\n", pre.feature_names.size(), names_text(pre.feature_names));
   out += fmt::format("targets: {}\n", names_text(pre.target_names));
-  if (classify) out += fmt::format("classes ({}): {}\n", pre.class_names.size(), fmt::join(pre.class_names, ", "));
+  if (pre.task == data::Task::classification) {
+    out += fmt::format("classes ({}): {}\n", pre.class_names.size(), fmt::join(pre.class_names, ", "));
+  }
   if (model.info().empty()) {
     out += "provenance: (none)\n";
   } else {
     out += "provenance:\n";
     for (const auto& [key, value] : model.info()) out += info_text(key, value);
   }
+  return out;
+}
+
+void print_inspect_text(const InspectArgs& args, const Model& model) {
+  const Network<float>& net = model.network();
+  const ModelSpec& spec = net.spec();
+  const Preprocessing& pre = model.preprocessing();
+  std::string out;
+  out += fmt::format("model: {} (format version {})\n", args.model, model.format_version());
+  out += fmt::format("task: {}\n", pre.task == data::Task::classification
+                                       ? fmt::format("classification, {} classes", pre.class_names.size())
+                                       : fmt::format("regression, {} target{}", pre.target_names.size(),
+                                                     pre.target_names.size() == 1 ? "" : "s"));
+  std::string arch = fmt::format("{} inputs", spec.inputs);
+  for (const LayerSpec& l : spec.layers) arch += fmt::format(" -> {} {}", l.units, to_string(l.activation));
+  out += fmt::format("architecture: {}\n", arch);
+  out += layers_text(net);
+  out += fmt::format("parameters: {}\n", net.params().size());
+  out += fmt::format("loss: {}\n", to_string(spec.loss));
+  std::string init = std::string(to_string(spec.init));
+  if (spec.init == Init::normal) init += fmt::format(" (scale {})", spec.init_scale);
+  out += fmt::format("initializer: {}, seed {}\n", init, spec.seed);
+  if (uses_leaky_relu(spec)) out += fmt::format("leaky_relu slope: {}\n", spec.leaky_slope);
+  out += preprocessing_text(model);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
+}
+
+int run_inspect(const InspectArgs& args) {
+  // Model::load verifies the whole file (checksum, every tensor against the architecture).
+  const Model model = Model::load(args.model);
+  if (args.json) {
+    print_inspect_json(args, model);
+  } else {
+    print_inspect_text(args, model);
+  }
   return 0;
 }
 

@@ -17,6 +17,8 @@
 #include <toml++/toml.h>
 
 #include "schema.hpp"
+#include "mlp/core/setting.hpp"
+#include "mlp/nn/names.hpp"
 #include "mlp/config/config.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/names.hpp"
@@ -81,31 +83,10 @@ std::optional<double> as_real(const toml::node& n) {
   return std::nullopt;
 }
 
-/// An interval of real numbers; every bound also requires a finite value.
-struct Range {
-  double lo;
-  bool lo_open;
-  double hi = kInf;
-  bool hi_open = true;
-
-  [[nodiscard]] bool contains(double x) const {
-    if (!std::isfinite(x)) return false;
-    if (lo_open ? !(x > lo) : !(x >= lo)) return false;
-    if (hi == kInf) return true;
-    return hi_open ? x < hi : x <= hi;
-  }
-  [[nodiscard]] std::string text() const {
-    if (hi == kInf) return fmt::format("{} {} and finite", lo_open ? ">" : ">=", num(lo));
-    return fmt::format("in {}{}, {}{}", lo_open ? "(" : "[", num(lo), num(hi), hi_open ? ")" : "]");
-  }
-};
-
-constexpr Range kPositive{0.0, true};
-constexpr Range kNonNegative{0.0, false};
-constexpr Range kBeta{0.0, false, 1.0, true};         // [0, 1)
-constexpr Range kKeepProb{0.0, true, 1.0, false};     // (0, 1]
-constexpr Range kGamma{0.0, true, 1.0, false};        // (0, 1]
-constexpr Range kFactor{0.0, true, 1.0, true};        // (0, 1)
+using Range = Interval;
+constexpr Range kPositive = kPositiveReal;
+constexpr Range kNonNegative = kNonNegativeReal;
+constexpr Range kKeepProb = kUnitOpenLeft;  // (0, 1]
 
 std::string int_range_text(std::int64_t lo, std::int64_t hi) {
   if (hi == kInt64Max) return fmt::format("an integer >= {}", lo);
@@ -198,11 +179,6 @@ class Validator {
     out = *v;
     return true;
   }
-  bool real(const Sec& s, std::string_view key, Range r, double& out) {
-    const toml::node* n = get(s, key);
-    return n == nullptr || real_value(name(s, key), *n, r, out);
-  }
-
   bool integer_value(const std::string& full, const toml::node& n, std::int64_t lo,
                      std::int64_t hi, std::int64_t& out) {
     const auto* i = n.as_integer();
@@ -215,24 +191,6 @@ class Validator {
     out = i->get();
     return true;
   }
-  bool integer(const Sec& s, std::string_view key, std::int64_t lo, std::int64_t hi,
-               std::int64_t& out) {
-    const toml::node* n = get(s, key);
-    return n == nullptr || integer_value(name(s, key), *n, lo, hi, out);
-  }
-
-  bool boolean(const Sec& s, std::string_view key, bool& out) {
-    const toml::node* n = get(s, key);
-    if (n == nullptr) return true;
-    if (const auto* b = n->as_boolean()) {
-      out = b->get();
-      return true;
-    }
-    const std::string full = name(s, key);
-    error(full, *n, fmt::format("{} must be true or false (got {})", full, describe(*n)));
-    return false;
-  }
-
   bool text_value(const std::string& full, const toml::node& n, std::string_view what,
                   std::string& out) {
     const auto* str = n.as_string();
@@ -268,6 +226,19 @@ class Validator {
                       str != nullptr ? did_you_mean(str->get(), names) : std::string()));
     return false;
   }
+  bool name_value(const std::string& full, const toml::node& n,
+                  const std::vector<std::string_view>& names, std::string& out) {
+    const auto* str = n.as_string();
+    if (str != nullptr && std::find(names.begin(), names.end(), str->get()) != names.end()) {
+      out = str->get();
+      return true;
+    }
+    error(full, n,
+          fmt::format("{} must be one of {} (got {}){}", full, join(names), describe(n),
+                      str != nullptr ? did_you_mean(str->get(), names) : std::string()));
+    return false;
+  }
+
   template <class E>
   bool choice(const Sec& s, std::string_view key, const sc::NameTable<E>& table, E& out) {
     const toml::node* n = get(s, key);
@@ -281,6 +252,16 @@ class Validator {
   void check_unused(const Sec& s, const std::vector<std::string_view>& candidates,
                     const std::vector<std::string_view>& used, const std::string& chooser);
 
+  /// Reads every key of `section` that the table can read by itself (numbers, booleans, paths,
+  /// names, registered settings); the others are read by the section's own code.
+  void read_keys(const std::string& section);
+  bool read_key(const sc::Key& key, const toml::node& n);
+  bool setting_value(const sc::Key& key, const toml::node& n);
+  /// After the section is read: every setting the chosen optimizer/schedule publishes, given or
+  /// its default; a given key the choice does not use is an error.
+  void resolve_settings(const Sec& s, sc::Group group, const std::string& chooser);
+  [[nodiscard]] bool ok(std::string_view key) const { return failed_.count(std::string(key)) == 0; }
+
   void read_data();
   void read_model();
   void read_train();
@@ -293,6 +274,7 @@ class Validator {
   std::map<std::string, std::string, std::less<>> set_text_;  // dotted key -> "--set k=v"
   std::vector<std::string> errors_;
   RunConfig cfg_;
+  std::set<std::string> failed_;  // keys whose value was refused
   bool split_ok_ = true;
   bool loss_ok_ = true;
   bool output_ok_ = true;
@@ -384,6 +366,12 @@ void Validator::check_structure(const toml::table& t, const sc::Section& s) {
       continue;
     }
     if (is_key) continue;
+    if (full == "train.eval_every") {  // a key of earlier versions that nothing read
+      error_at(loc(full, k.source()),
+               "train.eval_every was removed: every epoch is evaluated on the training and dev "
+               "sets; remove the key");
+      continue;
+    }
     std::vector<std::string_view> candidates(s.keys.begin(), s.keys.end());
     candidates.insert(candidates.end(), s.tables.begin(), s.tables.end());
     std::string msg = fmt::format("unknown key {}{}", full, did_you_mean(leaf, candidates));
@@ -483,11 +471,7 @@ void Validator::read_data() {
                         "train = \"train.csv\"");
     }
   }
-  path(s, "dev", d.dev);
-  path(s, "test", d.test);
-  path(s, "train_labels", d.train_labels);
-  path(s, "dev_labels", d.dev_labels);
-  path(s, "test_labels", d.test_labels);
+  read_keys("data");
 
   DataFormat format = DataFormat::automatic;
   const bool format_ok = choice(s, "format", sc::formats(), format);
@@ -532,11 +516,7 @@ void Validator::read_data() {
     }
   }
 
-  choice(s, "normalize", sc::normalizations(), d.normalize);
-  boolean(s, "normalize_target", d.normalize_target);
-  task_ok_ = choice(s, "task", sc::tasks(), d.task);
-  choice(s, "missing", sc::missing_policies(), d.missing);
-  integer(s, "max_field_bytes", 1, std::int64_t{1} << 30, d.max_field_bytes);
+  task_ok_ = ok("data.task");
 
   // Format-specific keys.
   if (format_ok && d.format == DataFormat::csv) {
@@ -641,15 +621,22 @@ void Validator::read_model() {
   // activation: one name for every hidden layer, or one per hidden layer.
   m.activation.assign(layers, Activation::relu);
   if (const toml::node* n = get(s, "activation")) {
+    std::vector<std::string_view> names;  // the registered activations a hidden layer may use
+    for (const auto& entry : activation_table()) {
+      if (hidden_allowed(entry.value)) names.push_back(entry.name);
+    }
     const auto one = [&](const std::string& key, const toml::node& e, Activation& out) {
       if (const auto* str = e.as_string(); str != nullptr && str->get() == "softmax") {
         error(key, e,
               fmt::format("{}: softmax is only valid as model.output (hidden layers take one of "
-                          "relu, leaky_relu, tanh, sigmoid, identity)",
-                          key));
+                          "{})",
+                          key, join(names)));
         return false;
       }
-      return choice_value(key, e, sc::hidden_activations(), out);
+      std::string name;
+      if (!name_value(key, e, names, name)) return false;
+      out = parse_activation(name);
+      return true;
     };
     if (n->is_string()) {
       Activation a = Activation::relu;
@@ -680,10 +667,8 @@ void Validator::read_model() {
     }
   }
 
-  real(s, "leaky_slope", kNonNegative, m.leaky_slope);
-  output_ok_ = choice(s, "output", sc::output_activations(), m.output);
-  choice(s, "init", sc::inits(), m.init);
-  real(s, "init_scale", kPositive, m.init_scale);
+  read_keys("model");
+  output_ok_ = ok("model.output");
 
   // keep_prob: one number for every hidden layer, or one per hidden layer; none for the output.
   m.keep_prob.assign(layers, 1.0);
@@ -720,14 +705,12 @@ void Validator::read_model() {
   }
 
   // Keys that only one variant uses.
-  if (has(s, "leaky_slope") &&
-      std::find(m.activation.begin(), m.activation.end(), Activation::leaky_relu) ==
-          m.activation.end()) {
+  if (has(s, "leaky_slope") && !sc::find_key("model.leaky_slope")->used(cfg_)) {
     error_key("model.leaky_slope",
               "model.leaky_slope is only used by the leaky_relu activation, which no hidden "
               "layer uses; remove it");
   }
-  if (has(s, "init_scale") && m.init != Init::normal) {
+  if (has(s, "init_scale") && !sc::find_key("model.init_scale")->used(cfg_)) {
     error_key("model.init_scale",
               fmt::format("model.init_scale is only used by init = \"normal\" (model.init is "
                           "\"{}\"); remove it",
@@ -740,33 +723,14 @@ void Validator::read_model() {
 void Validator::read_train() {
   const Sec s = section("train");
   auto& t = cfg_.train;
-  loss_ok_ = choice(s, "loss", sc::losses(), t.loss);
-  const bool optimizer_ok = choice(s, "optimizer", sc::optimizers(), t.optimizer);
-  real(s, "learning_rate", kPositive, t.learning_rate);
-  integer(s, "batch_size", 1, kInt64Max, t.batch_size);
-  integer(s, "epochs", 1, kMaxEpochs, t.epochs);
-  real(s, "l1", kNonNegative, t.l1);
-  real(s, "l2", kNonNegative, t.l2);
-  {
-    std::int64_t seed = 42;
-    if (integer(s, "seed", 0, kInt64Max, seed)) t.seed = static_cast<std::uint64_t>(seed);
+  if (const toml::node* n = get(s, "seed")) {
+    std::int64_t seed = 0;
+    if (integer_value("train.seed", *n, 0, kInt64Max, seed)) t.seed = static_cast<std::uint64_t>(seed);
   }
-  integer(s, "threads", 0, kMaxThreads, t.threads);
-  real(s, "beta", kBeta, t.beta);
-  real(s, "beta1", kBeta, t.beta1);
-  real(s, "beta2", kBeta, t.beta2);
-  real(s, "epsilon", kPositive, t.epsilon);
-  boolean(s, "nesterov", t.nesterov);
-  real(s, "weight_decay", kNonNegative, t.weight_decay);
-  real(s, "clip_norm", kNonNegative, t.clip_norm);
-  boolean(s, "line_search", t.line_search);
-  boolean(s, "drop_last", t.drop_last);
-  integer(s, "checkpoint_every", 0, kMaxEpochs, t.checkpoint_every);
-  integer(s, "keep_checkpoints", 0, 1'000'000, t.keep_checkpoints);
-  integer(s, "eval_every", 1, kMaxEpochs, t.eval_every);
-  if (optimizer_ok) {
-    check_unused(s, sc::optimizer_keys(), sc::keys_used_by(t.optimizer),
-                 fmt::format("optimizer \"{}\"", to_string(t.optimizer)));
+  read_keys("train");
+  loss_ok_ = ok("train.loss");
+  if (ok("train.optimizer")) {
+    resolve_settings(s, sc::Group::optimizer, fmt::format("optimizer \"{}\"", t.optimizer));
   }
   read_schedule();
   read_early_stopping();
@@ -775,35 +739,129 @@ void Validator::read_train() {
 void Validator::read_schedule() {
   const Sec s = section("train.schedule");
   auto& sch = cfg_.train.schedule;
-  const bool type_ok = choice(s, "type", sc::schedule_types(), sch.type);
-  if (sch.type == ScheduleType::step) sch.gamma = 0.5;
-  real(s, "decay", kNonNegative, sch.decay);
-  real(s, "gamma", kGamma, sch.gamma);
-  real(s, "k", kPositive, sch.k);
-  integer(s, "step", 1, kMaxEpochs, sch.step);
-  real(s, "factor", kFactor, sch.factor);
-  integer(s, "patience", 0, kMaxEpochs, sch.patience);
-  const bool min_lr_ok = real(s, "min_lr", kNonNegative, sch.min_lr);
-  real(s, "threshold", kNonNegative, sch.threshold);
-  if (type_ok) {
-    check_unused(s, sc::schedule_keys(), sc::keys_used_by(sch.type),
-                 fmt::format("schedule \"{}\"", to_string(sch.type)));
+  read_keys("train.schedule");
+  if (ok("train.schedule.type")) {
+    resolve_settings(s, sc::Group::schedule, fmt::format("schedule \"{}\"", sch.type));
   }
-  if (min_lr_ok && has(s, "min_lr") && sch.min_lr > cfg_.train.learning_rate) {
+  const auto min_lr = sch.settings.find("min_lr");
+  if (ok("train.schedule.min_lr") && has(s, "min_lr") && min_lr != sch.settings.end() &&
+      min_lr->second > cfg_.train.learning_rate) {
     error_key("train.schedule.min_lr",
               fmt::format("train.schedule.min_lr must be <= train.learning_rate (got {} > {})",
-                          num(sch.min_lr), num(cfg_.train.learning_rate)));
+                          num(min_lr->second), num(cfg_.train.learning_rate)));
   }
 }
 
 void Validator::read_early_stopping() {
   const Sec s = section("train.early_stopping");
-  auto& es = cfg_.train.early_stopping;
-  es.enabled = s.table != nullptr;
-  boolean(s, "enabled", es.enabled);
-  integer(s, "patience", 0, kMaxEpochs, es.patience);
-  real(s, "min_delta", kNonNegative, es.min_delta);
-  boolean(s, "restore_best", es.restore_best);
+  cfg_.train.early_stopping.enabled = s.table != nullptr;
+  read_keys("train.early_stopping");
+}
+
+// ---- keys read from the table ---------------------------------------------------------------
+
+void Validator::read_keys(const std::string& dotted) {
+  const Sec s = section(dotted);
+  for (const auto& key : sc::keys()) {
+    if (key.section() != dotted || key.kind == sc::Kind::custom) continue;
+    const toml::node* n = get(s, key.leaf());
+    if (n != nullptr && !read_key(key, *n)) failed_.insert(key.name);
+  }
+}
+
+bool Validator::read_key(const sc::Key& key, const toml::node& n) {
+  switch (key.kind) {
+    case sc::Kind::real: return real_value(key.name, n, key.range, *key.real(cfg_));
+    case sc::Kind::integer:
+      return integer_value(key.name, n, static_cast<std::int64_t>(key.range.lo),
+                           key.range.hi == kInf ? kInt64Max : static_cast<std::int64_t>(key.range.hi),
+                           *key.integer(cfg_));
+    case sc::Kind::boolean:
+      if (const auto* b = n.as_boolean()) {
+        *key.boolean(cfg_) = b->get();
+        return true;
+      }
+      error(key.name, n, fmt::format("{} must be true or false (got {})", key.name, describe(n)));
+      return false;
+    case sc::Kind::path: {
+      std::string v;
+      if (!text_value(key.name, n, "a non-empty path string", v)) return false;
+      *key.path(cfg_) = v;
+      return true;
+    }
+    case sc::Kind::choice: {
+      std::string v;
+      if (!name_value(key.name, n, key.names(), v)) return false;
+      key.set_name(cfg_, v);
+      return true;
+    }
+    case sc::Kind::optimizer_setting:
+    case sc::Kind::schedule_setting: return setting_value(key, n);
+    case sc::Kind::custom: break;
+  }
+  return true;
+}
+
+bool Validator::setting_value(const sc::Key& key, const toml::node& n) {
+  // The range of the chosen component when it publishes the key, else of the first that does.
+  const auto chosen = key.group == sc::Group::optimizer
+                          ? sc::optimizer_settings(cfg_.train.optimizer)
+                          : sc::schedule_settings(cfg_.train.schedule.type);
+  std::optional<Setting> setting;
+  for (const auto& st : chosen) {
+    if (st.key == key.leaf()) setting = st;
+  }
+  if (!setting) setting = sc::any_setting(key.group, key.leaf());
+  auto& settings = key.group == sc::Group::optimizer ? cfg_.train.optimizer_settings
+                                                     : cfg_.train.schedule.settings;
+  double value = 0.0;
+  switch (setting->kind) {
+    case Setting::Kind::boolean: {
+      const auto* b = n.as_boolean();
+      if (b == nullptr) {
+        error(key.name, n, fmt::format("{} must be true or false (got {})", key.name, describe(n)));
+        return false;
+      }
+      value = b->get() ? 1.0 : 0.0;
+      break;
+    }
+    case Setting::Kind::integer: {
+      std::int64_t i = 0;
+      const auto& r = setting->range;
+      if (!integer_value(key.name, n, static_cast<std::int64_t>(r.lo_open ? r.lo + 1 : r.lo),
+                         r.hi == kInf ? kInt64Max : static_cast<std::int64_t>(r.hi_open ? r.hi - 1 : r.hi),
+                         i)) {
+        return false;
+      }
+      value = static_cast<double>(i);
+      break;
+    }
+    case Setting::Kind::real:
+      if (!real_value(key.name, n, setting->range, value)) return false;
+      break;
+  }
+  settings[std::string(key.leaf())] = value;
+  return true;
+}
+
+void Validator::resolve_settings(const Sec& s, sc::Group group, const std::string& chooser) {
+  const auto used = sc::keys_used(group, cfg_);
+  std::vector<std::string_view> candidates;
+  for (const auto& key : sc::keys()) {
+    if (key.group == group) candidates.push_back(key.leaf());
+  }
+  check_unused(s, candidates, used, chooser);
+  auto& settings = group == sc::Group::optimizer ? cfg_.train.optimizer_settings
+                                                 : cfg_.train.schedule.settings;
+  const auto published = group == sc::Group::optimizer
+                             ? sc::optimizer_settings(cfg_.train.optimizer)
+                             : sc::schedule_settings(cfg_.train.schedule.type);
+  config::Settings resolved;
+  for (const auto& st : published) {
+    const auto it = settings.find(st.key);
+    resolved[std::string(st.key)] = it != settings.end() ? it->second : st.default_value;
+  }
+  settings = std::move(resolved);
 }
 
 // ---- combinations --------------------------------------------------------------------------
@@ -848,7 +906,7 @@ void Validator::cross_checks() {
   // Early stopping and the plateau schedule watch the dev cost: there must be a dev set.
   if (split_ok_ && d.split && (*d.split)[1] == 0.0 && !d.dev) {
     const bool es = t.early_stopping.enabled;
-    const bool plateau = t.schedule.type == ScheduleType::plateau;
+    const bool plateau = t.schedule.type == "plateau";
     if (es || plateau) {
       error_key("data.split",
                 fmt::format("data.split gives no dev set (dev fraction 0) and data.dev is not "

@@ -182,38 +182,12 @@ TrainOptions train_options(const RunConfig& cfg) {
   o.batch_size = static_cast<Index>(t.batch_size);
   o.drop_last = t.drop_last;
   o.learning_rate = t.learning_rate;
-  o.optimizer.name = std::string(config::to_string(t.optimizer));
-  switch (t.optimizer) {
-    case config::Optimizer::momentum:
-    case config::Optimizer::rmsprop:
-      o.optimizer.beta = t.beta;
-      if (t.optimizer == config::Optimizer::rmsprop) o.optimizer.eps = t.epsilon;
-      break;
-    case config::Optimizer::momentum_pytorch:
-      o.optimizer.beta = t.beta;
-      o.optimizer.nesterov = t.nesterov;
-      break;
-    case config::Optimizer::adamw:
-      o.optimizer.weight_decay = t.weight_decay;
-      [[fallthrough]];
-    case config::Optimizer::adam:
-      o.optimizer.beta1 = t.beta1;
-      o.optimizer.beta2 = t.beta2;
-      o.optimizer.eps = t.epsilon;
-      break;
-    case config::Optimizer::gd:
-      break;
-  }
-  const config::Schedule& s = t.schedule;
-  o.schedule.kind = optim::parse_schedule(config::to_string(s.type));
-  o.schedule.decay = s.decay;
-  o.schedule.gamma = s.gamma;
-  o.schedule.k = s.k;
-  o.schedule.step_size = static_cast<std::uint64_t>(s.step);
-  o.schedule.factor = s.factor;
-  o.schedule.patience = static_cast<std::uint64_t>(s.patience);
-  o.schedule.threshold = s.threshold;
-  o.schedule.min_lr = s.min_lr;
+  // The optimizer and the schedule by their registered names and settings (every setting the
+  // component publishes is in the configuration after parsing).
+  o.optimizer.name = t.optimizer;
+  for (const auto& [key, value] : t.optimizer_settings) o.optimizer.set(key, value);
+  o.schedule.kind = optim::parse_schedule(t.schedule.type);
+  for (const auto& [key, value] : t.schedule.settings) o.schedule.set(key, value);
   o.l1 = t.l1;
   o.l2 = t.l2;
   o.clip_norm = t.clip_norm;

@@ -1,11 +1,383 @@
+// The table of configuration keys. Defaults are not written here: they are the values of a
+// default-constructed RunConfig, whose members take them from the library's option structs
+// (config.hpp) and, for optimizer and schedule settings, from the registries.
 #include "schema.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
+
+#include "mlp/config/keys.hpp"
+#include "mlp/nn/names.hpp"
+#include "mlp/optim/optimizer.hpp"
+#include "mlp/optim/schedule.hpp"
 
 namespace mlp::config {
 namespace schema {
+namespace {
+
+constexpr double kMaxEpochs = 10'000'000;
+constexpr double kMaxWidth = 10'000'000;
+constexpr double kMaxThreads = 4096;
+constexpr double kNoMax = std::numeric_limits<double>::infinity();
+
+std::string join(const std::vector<std::string_view>& v, std::string_view sep = ", ") {
+  std::string out;
+  for (auto s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+template <class E>
+std::vector<std::string_view> names_of(const NameTable<E>& t) {
+  std::vector<std::string_view> v;
+  for (const auto& [n, e] : t) v.push_back(n);
+  return v;
+}
+
+template <class E, class Keep>
+std::vector<std::string_view> registry_names(std::span<const NameEntry<E>> table, Keep keep,
+                                             bool with_auto) {
+  std::vector<std::string_view> v;
+  if (with_auto) v.push_back("auto");
+  for (const auto& e : table) {
+    if (keep(e.value)) v.push_back(e.name);
+  }
+  return v;
+}
+
+std::vector<std::string_view> hidden_names() {
+  return registry_names(activation_table(), hidden_allowed, false);
+}
+std::vector<std::string_view> output_names() {
+  return registry_names(activation_table(), output_allowed, true);
+}
+std::vector<std::string_view> loss_names() {
+  return registry_names(loss_table(), [](Loss) { return true; }, true);
+}
+std::vector<std::string_view> init_names() {
+  return registry_names(init_table(), [](Init) { return true; }, false);
+}
+
+bool is_csv(const RunConfig& c) { return c.data.format == DataFormat::csv; }
+bool is_idx(const RunConfig& c) { return c.data.format == DataFormat::idx; }
+
+std::string str(std::string_view s) { return schema::quoted(s); }
+
+template <class T, class F>
+std::string list(const std::vector<T>& v, F item) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + item(v[i]);
+  return out + "]";
+}
+
+template <class T>
+bool uniform(const std::vector<T>& v) {
+  return std::adjacent_find(v.begin(), v.end(), std::not_equal_to<>()) == v.end();
+}
+
+Key path_key(std::string name, std::optional<std::string>* (*field)(RunConfig&),
+             bool (*used)(const RunConfig&), std::string allowed, std::string doc) {
+  Key k{std::move(name), Kind::path};
+  k.type = "string (path)";
+  k.path = field;
+  k.used = used;
+  k.allowed = std::move(allowed);
+  k.doc = std::move(doc);
+  return k;
+}
+
+Key real_key(std::string name, double* (*field)(RunConfig&), Interval range, std::string doc,
+             bool (*used)(const RunConfig&) = nullptr, std::string allowed = {}) {
+  Key k{std::move(name), Kind::real};
+  k.type = "number";
+  k.real = field;
+  k.range = range;
+  k.doc = std::move(doc);
+  k.used = used;
+  k.allowed = std::move(allowed);
+  return k;
+}
+
+Key int_key(std::string name, std::int64_t* (*field)(RunConfig&), double lo, double hi,
+            std::string doc) {
+  Key k{std::move(name), Kind::integer};
+  k.type = "integer";
+  k.integer = field;
+  k.range = Interval{lo, false, hi, false};
+  k.doc = std::move(doc);
+  return k;
+}
+
+Key bool_key(std::string name, bool* (*field)(RunConfig&), std::string doc,
+             bool (*used)(const RunConfig&) = nullptr) {
+  Key k{std::move(name), Kind::boolean};
+  k.type = "bool";
+  k.boolean = field;
+  k.doc = std::move(doc);
+  k.used = used;
+  return k;
+}
+
+Key choice_key(std::string name, std::vector<std::string_view> (*names)(),
+               std::string_view (*get)(const RunConfig&), void (*set)(RunConfig&, std::string_view),
+               std::string doc, bool (*used)(const RunConfig&) = nullptr) {
+  Key k{std::move(name), Kind::choice};
+  k.type = "name";
+  k.names = names;
+  k.get_name = get;
+  k.set_name = set;
+  k.doc = std::move(doc);
+  k.used = used;
+  return k;
+}
+
+Key custom_key(std::string name, std::string type, std::string allowed, std::string doc,
+               std::string (*write)(const RunConfig&), bool (*used)(const RunConfig&) = nullptr) {
+  Key k{std::move(name), Kind::custom};
+  k.type = std::move(type);
+  k.allowed = std::move(allowed);
+  k.doc = std::move(doc);
+  k.write = write;
+  k.used = used;
+  return k;
+}
+
+template <class E>
+E lookup(const NameTable<E>& t, std::string_view name) {
+  for (const auto& [n, e] : t) {
+    if (n == name) return e;
+  }
+  return t.front().second;
+}
+
+void data_keys(std::vector<Key>& k) {
+  k.push_back(custom_key("data.train", "string (path)", "non-empty", "the training data file",
+                         [](const RunConfig& c) { return str(c.data.train); }));
+  k.push_back(path_key("data.dev", [](RunConfig& c) { return &c.data.dev; }, nullptr,
+                       "non-empty; the dev set then comes from this file", "dev data file"));
+  k.push_back(path_key("data.test", [](RunConfig& c) { return &c.data.test; }, nullptr,
+                       "non-empty; the test set then comes from this file", "test data file"));
+  k.push_back(path_key("data.train_labels", [](RunConfig& c) { return &c.data.train_labels; },
+                       is_idx, "IDX only; required with IDX data", "labels of the training images"));
+  k.push_back(path_key("data.dev_labels", [](RunConfig& c) { return &c.data.dev_labels; }, is_idx,
+                       "IDX only; required when `dev` is set with IDX data", "labels of the dev images"));
+  k.push_back(path_key("data.test_labels", [](RunConfig& c) { return &c.data.test_labels; }, is_idx,
+                       "IDX only; required when `test` is set with IDX data",
+                       "labels of the test images"));
+  k.push_back(custom_key(
+      "data.format", "`\"auto\"` \\| `\"csv\"` \\| `\"idx\"`",
+      "`auto` = `idx` when the file name of `train` contains `idx` (any case) or a labels file is "
+      "given, else `csv`. The resolved value is stored and written.",
+      "the data format", [](const RunConfig& c) { return str(to_string(c.data.format)); }));
+  k.push_back(custom_key(
+      "data.target", "string or list of strings", "CSV only; non-empty, distinct column names",
+      "the column(s) to predict",
+      [](const RunConfig& c) {
+        return c.data.target.size() == 1 ? str(c.data.target[0]) : list(c.data.target, str);
+      },
+      is_csv));
+  k.push_back(custom_key("data.drop", "list of strings (or one string)",
+                         "CSV only; distinct, must not name a target column", "columns to ignore",
+                         [](const RunConfig& c) { return list(c.data.drop, str); }, is_csv));
+  k.push_back(custom_key(
+      "data.split", "`\"auto\"` or `[train, dev, test]`",
+      "each fraction finite and ≥ 0, train > 0, sum ≤ 1 (+1e-9). `auto` = the size rule of SPEC "
+      "§3 (60/20/20 up to 10⁴ examples … 96/2/2 from 10⁶). A sum below 1 uses only that part of "
+      "the data.",
+      "fractions of the data for the train, dev and test sets", [](const RunConfig& c) {
+        return c.data.split
+                   ? list(std::vector<double>(c.data.split->begin(), c.data.split->end()), real_text)
+                   : str("auto");
+      }));
+  k.push_back(choice_key(
+      "data.normalize", [] { return names_of(normalizations()); },
+      [](const RunConfig& c) { return to_string(c.data.normalize); },
+      [](RunConfig& c, std::string_view n) { c.data.normalize = lookup(normalizations(), n); },
+      "standardize inputs with the training set's μ, σ"));
+  k.push_back(bool_key(
+      "data.normalize_target", [](RunConfig& c) { return &c.data.normalize_target; },
+      "regression only: standardize the targets too",
+      [](const RunConfig& c) { return c.data.task != Task::classification; }));
+  k.push_back(choice_key(
+      "data.task", [] { return names_of(tasks()); },
+      [](const RunConfig& c) { return to_string(c.data.task); },
+      [](RunConfig& c, std::string_view n) { c.data.task = lookup(tasks(), n); },
+      "classification or regression; auto = decided from the target column"));
+  k.push_back(choice_key(
+      "data.missing", [] { return names_of(missing_policies()); },
+      [](const RunConfig& c) { return to_string(c.data.missing); },
+      [](RunConfig& c, std::string_view n) { c.data.missing = lookup(missing_policies(), n); },
+      "CSV only: what an empty, `nan` or `inf` value does — an error naming file:line:column, "
+      "drop the row, or (features only) take the feature's mean over the training split, saved "
+      "in the model for `mlp predict` and `mlp eval`",
+      is_csv));
+  Key field = int_key("data.max_field_bytes", [](RunConfig& c) { return &c.data.max_field_bytes; },
+                      1, double(std::int64_t{1} << 30), "CSV only: the longest field accepted");
+  field.used = is_csv;
+  k.push_back(field);
+}
+
+void model_keys(std::vector<Key>& k) {
+  k.push_back(custom_key("model.hidden", "list of integers",
+                         fmt::format("each in [1, {}]; `[]` is valid", kMaxWidth),
+                         "widths of the hidden layers", [](const RunConfig& c) {
+                           return list(c.model.hidden,
+                                       [](std::int64_t h) { return fmt::format("{}", h); });
+                         }));
+  k.push_back(custom_key(
+      "model.activation", "name, or list of names (one per hidden layer)", {},
+      "activation of the hidden layers; a list must have one entry per hidden layer; `softmax` "
+      "is only valid as `output`",
+      [](const RunConfig& c) {
+        const auto act = [](Activation a) { return str(mlp::to_string(a)); };
+        const auto& a = c.model.activation;
+        if (a.empty()) return act(Activation::relu);
+        return uniform(a) ? act(a.front()) : list(a, act);
+      }));
+  k.push_back(real_key(
+      "model.leaky_slope", [](RunConfig& c) { return &c.model.leaky_slope; }, kNonNegativeReal,
+      "slope of leaky_relu for x < 0; only with a `leaky_relu` layer", [](const RunConfig& c) {
+        const auto& a = c.model.activation;
+        return std::find(a.begin(), a.end(), Activation::leaky_relu) != a.end();
+      }));
+  k.push_back(choice_key(
+      "model.output", output_names,
+      [](const RunConfig& c) {
+        return c.model.output ? mlp::to_string(*c.model.output) : std::string_view("auto");
+      },
+      [](RunConfig& c, std::string_view n) {
+        if (n == "auto") c.model.output.reset();
+        else c.model.output = parse_activation(n);
+      },
+      "activation of the output layer; auto = softmax for classification, identity for "
+      "regression"));
+  k.push_back(choice_key(
+      "model.init", init_names, [](const RunConfig& c) { return mlp::to_string(c.model.init); },
+      [](RunConfig& c, std::string_view n) { c.model.init = parse_init(n); },
+      "weight initializer (biases start at zero)"));
+  k.push_back(real_key(
+      "model.init_scale", [](RunConfig& c) { return &c.model.init_scale; }, kPositiveReal,
+      "standard deviation of `init = \"normal\"` (only then)",
+      [](const RunConfig& c) { return c.model.init == Init::normal; }));
+  k.push_back(custom_key(
+      "model.keep_prob", "number, or list (one per hidden layer)",
+      "each in (0, 1]; 1 = no dropout. A single number applies to every hidden layer. The output "
+      "layer has no dropout, so a list has exactly one entry per hidden layer.",
+      "dropout keep-probability of the hidden layers", [](const RunConfig& c) {
+        const auto& p = c.model.keep_prob;
+        if (p.empty()) return real_text(1.0);
+        return uniform(p) ? real_text(p.front()) : list(p, real_text);
+      }));
+}
+
+void train_keys(std::vector<Key>& k) {
+  k.push_back(choice_key(
+      "train.loss", loss_names,
+      [](const RunConfig& c) {
+        return c.train.loss ? mlp::to_string(*c.train.loss) : std::string_view("auto");
+      },
+      [](RunConfig& c, std::string_view n) {
+        if (n == "auto") c.train.loss.reset();
+        else c.train.loss = parse_loss(n);
+      },
+      "the loss; `binary_cross_entropy` needs a sigmoid output, `cross_entropy` a softmax "
+      "output, regression allows only `mse`"));
+  k.push_back(choice_key(
+      "train.optimizer", optim::optimizer_names,
+      [](const RunConfig& c) { return std::string_view(c.train.optimizer); },
+      [](RunConfig& c, std::string_view n) { c.train.optimizer = std::string(n); },
+      "the update rule (docs/optimization.md)"));
+  k.push_back(real_key("train.learning_rate", [](RunConfig& c) { return &c.train.learning_rate; },
+                       kPositiveReal, "α₀, the step size of the first epoch"));
+  k.push_back(int_key("train.batch_size", [](RunConfig& c) { return &c.train.batch_size; }, 1,
+                      kNoMax,
+                      "examples per step; larger than the training set = batch gradient descent"));
+  k.push_back(int_key("train.epochs", [](RunConfig& c) { return &c.train.epochs; }, 1, kMaxEpochs,
+                      "passes over the training set"));
+  k.push_back(real_key("train.l1", [](RunConfig& c) { return &c.train.l1; }, kNonNegativeReal,
+                       "λ of the L1 penalty (λ/m)‖W‖₁, weights only"));
+  k.push_back(real_key("train.l2", [](RunConfig& c) { return &c.train.l2; }, kNonNegativeReal,
+                       "λ of the L2 penalty (λ/2m)‖W‖², weights only"));
+  k.push_back(custom_key("train.seed", "integer", "≥ 0",
+                         "seeds the initialization, the split, the shuffles and dropout",
+                         [](const RunConfig& c) { return fmt::format("{}", c.train.seed); }));
+  k.push_back(int_key("train.threads", [](RunConfig& c) { return &c.train.threads; }, 0,
+                      kMaxThreads, "threads of the kernels; 0 = all cores"));
+  // The optimizers' settings, in registration order, each key once.
+  for (auto name : optim::optimizer_names()) {
+    for (const Setting& s : optimizer_settings(name)) {
+      const std::string dotted = fmt::format("train.{}", s.key);
+      if (std::any_of(k.begin(), k.end(), [&](const Key& e) { return e.name == dotted; })) continue;
+      Key key{dotted, Kind::optimizer_setting, Group::optimizer};
+      key.type = s.kind == Setting::Kind::boolean ? "bool"
+                 : s.kind == Setting::Kind::integer ? "integer" : "number";
+      key.doc = std::string(s.doc);
+      k.push_back(key);
+    }
+  }
+  Key ls = bool_key("train.line_search", [](RunConfig& c) { return &c.train.line_search; },
+                    "backtracking (Armijo) line search along −∇J; meant for a full batch",
+                    [](const RunConfig& c) { return c.train.optimizer == "gd"; });
+  ls.group = Group::optimizer;
+  ls.allowed = "`gd` only";
+  k.push_back(ls);
+  k.push_back(real_key("train.clip_norm", [](RunConfig& c) { return &c.train.clip_norm; },
+                       kNonNegativeReal, "gradient-norm clipping; 0 = off"));
+  k.push_back(bool_key("train.drop_last", [](RunConfig& c) { return &c.train.drop_last; },
+                       "drop the last partial mini-batch of each epoch"));
+  k.push_back(int_key("train.checkpoint_every",
+                      [](RunConfig& c) { return &c.train.checkpoint_every; }, 0, kMaxEpochs,
+                      "epochs between checkpoints; 0 = no checkpoints"));
+  k.push_back(int_key("train.keep_checkpoints",
+                      [](RunConfig& c) { return &c.train.keep_checkpoints; }, 0, 1'000'000,
+                      "newest checkpoints kept; 0 = keep all"));
+}
+
+void schedule_keys(std::vector<Key>& k) {
+  k.push_back(choice_key(
+      "train.schedule.type", optim::schedule_names,
+      [](const RunConfig& c) { return std::string_view(c.train.schedule.type); },
+      [](RunConfig& c, std::string_view n) { c.train.schedule.type = std::string(n); },
+      "the learning-rate schedule (docs/optimization.md)"));
+  for (auto name : optim::schedule_names()) {
+    for (const Setting& s : schedule_settings(name)) {
+      const std::string dotted = fmt::format("train.schedule.{}", s.key);
+      if (std::any_of(k.begin(), k.end(), [&](const Key& e) { return e.name == dotted; })) continue;
+      Key key{dotted, Kind::schedule_setting, Group::schedule};
+      key.type = s.kind == Setting::Kind::integer ? "integer" : "number";
+      key.doc = std::string(s.doc);
+      k.push_back(key);
+    }
+  }
+}
+
+void early_stopping_keys(std::vector<Key>& k) {
+  Key enabled = bool_key("train.early_stopping.enabled",
+                         [](RunConfig& c) { return &c.train.early_stopping.enabled; },
+                         "`false` switches early stopping off while keeping the settings");
+  enabled.allowed = "`true` when the table is present";
+  k.push_back(enabled);
+  k.push_back(int_key("train.early_stopping.patience",
+                      [](RunConfig& c) { return &c.train.early_stopping.patience; }, 0, kMaxEpochs,
+                      "epochs without improvement of the dev cost before stopping"));
+  k.push_back(real_key("train.early_stopping.min_delta",
+                       [](RunConfig& c) { return &c.train.early_stopping.min_delta; },
+                       kNonNegativeReal, "a smaller improvement of the dev cost does not count"));
+  k.push_back(bool_key("train.early_stopping.restore_best",
+                       [](RunConfig& c) { return &c.train.early_stopping.restore_best; },
+                       "restore the best epoch's weights at the end"));
+}
+
+}  // namespace
+
+std::string_view Key::section() const {
+  return std::string_view(name).substr(0, name.rfind('.'));
+}
+std::string_view Key::leaf() const { return std::string_view(name).substr(name.rfind('.') + 1); }
 
 const NameTable<DataFormat>& formats() {
   static const NameTable<DataFormat> t{
@@ -28,80 +400,42 @@ const NameTable<Missing>& missing_policies() {
       {"error", Missing::error}, {"drop_row", Missing::drop_row}, {"mean", Missing::mean}};
   return t;
 }
-const NameTable<Optimizer>& optimizers() {
-  static const NameTable<Optimizer> t{{"gd", Optimizer::gd},
-                                      {"momentum", Optimizer::momentum},
-                                      {"momentum_pytorch", Optimizer::momentum_pytorch},
-                                      {"rmsprop", Optimizer::rmsprop},
-                                      {"adam", Optimizer::adam},
-                                      {"adamw", Optimizer::adamw}};
-  return t;
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> k = [] {
+    std::vector<Key> v;
+    data_keys(v);
+    model_keys(v);
+    train_keys(v);
+    schedule_keys(v);
+    early_stopping_keys(v);
+    return v;
+  }();
+  return k;
 }
-const NameTable<ScheduleType>& schedule_types() {
-  static const NameTable<ScheduleType> t{{"constant", ScheduleType::constant},
-                                         {"inverse_time", ScheduleType::inverse_time},
-                                         {"exponential", ScheduleType::exponential},
-                                         {"inverse_sqrt", ScheduleType::inverse_sqrt},
-                                         {"step", ScheduleType::step},
-                                         {"plateau", ScheduleType::plateau}};
-  return t;
-}
-const NameTable<Activation>& hidden_activations() {
-  static const NameTable<Activation> t{{"relu", Activation::relu},
-                                       {"leaky_relu", Activation::leaky_relu},
-                                       {"tanh", Activation::tanh},
-                                       {"sigmoid", Activation::sigmoid},
-                                       {"identity", Activation::identity},
-                                       {"linear", Activation::identity}};
-  return t;
-}
-const NameTable<std::optional<Activation>>& output_activations() {
-  static const NameTable<std::optional<Activation>> t{{"auto", std::nullopt},
-                                                      {"softmax", Activation::softmax},
-                                                      {"sigmoid", Activation::sigmoid},
-                                                      {"identity", Activation::identity},
-                                                      {"linear", Activation::identity}};
-  return t;
-}
-const NameTable<std::optional<Loss>>& losses() {
-  static const NameTable<std::optional<Loss>> t{{"auto", std::nullopt},
-                                                {"mse", Loss::mse},
-                                                {"binary_cross_entropy", Loss::binary_cross_entropy},
-                                                {"cross_entropy", Loss::cross_entropy}};
-  return t;
-}
-const NameTable<Init>& inits() {
-  static const NameTable<Init> t{{"he_normal", Init::he_normal},
-                                 {"he_uniform", Init::he_uniform},
-                                 {"glorot_normal", Init::glorot_normal},
-                                 {"glorot_uniform", Init::glorot_uniform},
-                                 {"xavier", Init::glorot_normal},
-                                 {"xavier_normal", Init::glorot_normal},
-                                 {"xavier_uniform", Init::glorot_uniform},
-                                 {"normal", Init::normal},
-                                 {"zeros", Init::zeros}};
-  return t;
+
+const Key* find_key(std::string_view dotted) {
+  for (const auto& k : keys()) {
+    if (k.name == dotted) return &k;
+  }
+  return nullptr;
 }
 
 const std::vector<Section>& sections() {
-  static const std::vector<Section> s{
-      {"", {}, {"data", "model", "train"}},
-      {"data",
-       {"train", "dev", "test", "train_labels", "dev_labels", "test_labels", "format", "target",
-        "drop", "split", "normalize", "normalize_target", "task", "missing", "max_field_bytes"},
-       {}},
-      {"model", {"hidden", "activation", "leaky_slope", "output", "init", "init_scale", "keep_prob"},
-       {}},
-      {"train",
-       {"loss", "optimizer", "learning_rate", "batch_size", "epochs", "l1", "l2", "seed",
-        "threads", "beta", "beta1", "beta2", "epsilon", "nesterov", "weight_decay", "clip_norm",
-        "line_search", "drop_last", "checkpoint_every", "keep_checkpoints", "eval_every"},
-       {"schedule", "early_stopping"}},
-      {"train.schedule",
-       {"type", "decay", "gamma", "k", "step", "factor", "patience", "min_lr", "threshold"},
-       {}},
-      {"train.early_stopping", {"enabled", "patience", "min_delta", "restore_best"}, {}},
-  };
+  static const std::vector<Section> s = [] {
+    std::vector<Section> v{{"", {}, {"data", "model", "train"}},
+                           {"data", {}, {}},
+                           {"model", {}, {}},
+                           {"train", {}, {"schedule", "early_stopping"}},
+                           {"train.schedule", {}, {}},
+                           {"train.early_stopping", {}, {}}};
+    for (const auto& k : keys()) {
+      for (auto& sec : v) {
+        if (sec.name == k.section()) sec.keys.push_back(k.leaf());
+      }
+    }
+    return v;
+  }();
   return s;
 }
 
@@ -112,38 +446,69 @@ const Section* find_section(std::string_view name) {
   return nullptr;
 }
 
-const std::vector<std::string_view>& optimizer_keys() {
-  static const std::vector<std::string_view> k{"beta",     "beta1",        "beta2",      "epsilon",
-                                               "nesterov", "weight_decay", "line_search"};
-  return k;
+std::vector<Setting> optimizer_settings(std::string_view optimizer) {
+  const auto names = optim::optimizer_names();
+  if (std::find(names.begin(), names.end(), optimizer) == names.end()) return {};
+  const auto s = optim::optimizer_settings(optimizer);
+  return {s.begin(), s.end()};
 }
 
-std::vector<std::string_view> keys_used_by(Optimizer o) {
-  switch (o) {
-    case Optimizer::gd: return {"line_search"};
-    case Optimizer::momentum: return {"beta"};
-    case Optimizer::momentum_pytorch: return {"beta", "nesterov"};
-    case Optimizer::rmsprop: return {"beta", "epsilon"};
-    case Optimizer::adam: return {"beta1", "beta2", "epsilon"};
-    case Optimizer::adamw: return {"beta1", "beta2", "epsilon", "weight_decay"};
+std::vector<Setting> schedule_settings(std::string_view schedule) {
+  const auto names = optim::schedule_names();
+  if (std::find(names.begin(), names.end(), schedule) == names.end()) return {};
+  const auto s = optim::schedule_settings(schedule);
+  return {s.begin(), s.end()};
+}
+
+std::optional<Setting> any_setting(Group group, std::string_view key) {
+  const auto names = group == Group::optimizer ? optim::optimizer_names() : optim::schedule_names();
+  for (auto n : names) {
+    for (const Setting& s : group == Group::optimizer ? optimizer_settings(n) : schedule_settings(n)) {
+      if (s.key == key) return s;
+    }
   }
-  return {};
+  return std::nullopt;
 }
 
-const std::vector<std::string_view>& schedule_keys() {
-  static const std::vector<std::string_view> k{"decay",    "gamma",  "k",        "step",
-                                               "factor",   "patience", "min_lr", "threshold"};
-  return k;
+std::vector<std::string_view> keys_used(Group group, const RunConfig& cfg) {
+  // The chosen component's settings in its own order, then the other keys that apply to it.
+  std::vector<std::string_view> v;
+  const auto settings = group == Group::optimizer ? optimizer_settings(cfg.train.optimizer)
+                                                  : schedule_settings(cfg.train.schedule.type);
+  for (const Setting& s : settings) {
+    if (const Key* k = find_key(fmt::format("{}.{}", group == Group::optimizer ? "train" : "train.schedule", s.key))) {
+      v.push_back(k->leaf());
+    }
+  }
+  for (const auto& k : keys()) {
+    const bool setting = k.kind == Kind::optimizer_setting || k.kind == Kind::schedule_setting;
+    if (k.group == group && !setting && (k.used == nullptr || k.used(cfg))) v.push_back(k.leaf());
+  }
+  return v;
 }
 
-std::vector<std::string_view> keys_used_by(ScheduleType t) {
-  switch (t) {
-    case ScheduleType::constant: return {};
-    case ScheduleType::inverse_time: return {"decay", "min_lr"};
-    case ScheduleType::exponential: return {"gamma", "min_lr"};
-    case ScheduleType::inverse_sqrt: return {"k", "min_lr"};
-    case ScheduleType::step: return {"step", "gamma", "min_lr"};
-    case ScheduleType::plateau: return {"factor", "patience", "threshold", "min_lr"};
+std::string value_text(const Key& key, const RunConfig& cfg) {
+  auto& c = const_cast<RunConfig&>(cfg);  // the accessors are shared with the parser
+  switch (key.kind) {
+    case Kind::real: return real_text(*key.real(c));
+    case Kind::integer: return fmt::format("{}", *key.integer(c));
+    case Kind::boolean: return *key.boolean(c) ? "true" : "false";
+    case Kind::path: return *key.path(c) ? schema::quoted(**key.path(c)) : std::string();
+    case Kind::choice: return schema::quoted(key.get_name(cfg));
+    case Kind::optimizer_setting:
+    case Kind::schedule_setting: {
+      const auto& m = key.kind == Kind::optimizer_setting ? cfg.train.optimizer_settings
+                                                          : cfg.train.schedule.settings;
+      const auto it = m.find(key.leaf());
+      if (it == m.end()) return {};
+      const auto s = any_setting(key.group, key.leaf());
+      if (s && s->kind == Setting::Kind::boolean) return it->second != 0.0 ? "true" : "false";
+      if (s && s->kind == Setting::Kind::integer) {
+        return fmt::format("{}", static_cast<std::int64_t>(it->second));
+      }
+      return real_text(it->second);
+    }
+    case Kind::custom: return key.write(cfg);
   }
   return {};
 }
@@ -151,8 +516,8 @@ std::vector<std::string_view> keys_used_by(ScheduleType t) {
 std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
+    const auto u = static_cast<unsigned char>(ch);
+    switch (u) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\b': out += "\\b"; break;
@@ -161,8 +526,8 @@ std::string quoted(std::string_view s) {
       case '\f': out += "\\f"; break;
       case '\r': out += "\\r"; break;
       default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\u{:04X}", c);
+        if (u < 0x20 || u == 0x7f) {
+          out += fmt::format("\\u{:04X}", u);
         } else {
           out += ch;
         }
@@ -171,29 +536,17 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
+std::string real_text(double x) {
+  std::string t = fmt::format("{}", x);
+  if (t.find_first_of(".eEn") == std::string::npos) t += ".0";
+  return t;
+}
+
 }  // namespace schema
 
 std::string_view to_string(DataFormat v) { return schema::name_of(v, schema::formats()); }
 std::string_view to_string(Normalize v) { return schema::name_of(v, schema::normalizations()); }
 std::string_view to_string(Task v) { return schema::name_of(v, schema::tasks()); }
 std::string_view to_string(Missing v) { return schema::name_of(v, schema::missing_policies()); }
-std::string_view to_string(Optimizer v) { return schema::name_of(v, schema::optimizers()); }
-std::string_view to_string(ScheduleType v) { return schema::name_of(v, schema::schedule_types()); }
 
 }  // namespace mlp::config
-
-namespace mlp {
-
-const std::vector<std::string_view>& config_keys() {
-  static const std::vector<std::string_view> keys = [] {
-    static std::vector<std::string> storage;
-    for (const auto& s : config::schema::sections()) {
-      for (auto k : s.keys) storage.push_back(std::string(s.name) + "." + std::string(k));
-    }
-    std::vector<std::string_view> v(storage.begin(), storage.end());
-    return v;
-  }();
-  return keys;
-}
-
-}  // namespace mlp

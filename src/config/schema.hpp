@@ -1,8 +1,8 @@
-// The configuration schema shared by the parser and the writer: the keys of each section and
-// the names of the enumerated choices. Internal to src/config.
+// The table of configuration keys (keys.hpp) as the parser and the writer use it: each key with
+// its kind, its range or names, how to reach its value in a RunConfig, and when it applies.
+// Internal to src/config.
 #pragma once
 
-#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,26 +10,64 @@
 #include <vector>
 
 #include "mlp/config/config.hpp"
+#include "mlp/core/setting.hpp"
 
 namespace mlp::config::schema {
 
 template <class E>
 using NameTable = std::vector<std::pair<std::string_view, E>>;
 
+/// Names of the configuration's own choices (data.format, ...).
 const NameTable<DataFormat>& formats();
 const NameTable<Normalize>& normalizations();
 const NameTable<Task>& tasks();
 const NameTable<Missing>& missing_policies();
-const NameTable<Optimizer>& optimizers();
-const NameTable<ScheduleType>& schedule_types();
-/// Hidden-layer activations (softmax excluded), output activations, losses and initializers:
-/// names accepted by the parsers of names.hpp ("auto" maps to nullopt where allowed).
-const NameTable<Activation>& hidden_activations();
-const NameTable<std::optional<Activation>>& output_activations();
-const NameTable<std::optional<Loss>>& losses();
-const NameTable<Init>& inits();
 
-/// One table of the file: its dotted name ("" for the root), its value keys and its sub-tables.
+enum class Kind {
+  real,
+  integer,
+  boolean,
+  path,              ///< an optional path string
+  choice,            ///< a name from names()
+  optimizer_setting, ///< a setting published by the optimizers' registry
+  schedule_setting,  ///< a setting published by the schedules' registry
+  custom,            ///< read and written by code of its own (lists, split, ...)
+};
+
+/// Which component's keys a key belongs to, for the "not used by" error.
+enum class Group { none, optimizer, schedule };
+
+struct Key {
+  std::string name;  ///< dotted: "train.learning_rate"
+  Kind kind = Kind::custom;
+  Group group = Group::none;
+  std::string type;     ///< for the documentation
+  std::string allowed;  ///< for the documentation; generated from range/names when empty
+  std::string doc;
+  Interval range{};
+  double* (*real)(RunConfig&) = nullptr;
+  std::int64_t* (*integer)(RunConfig&) = nullptr;
+  bool* (*boolean)(RunConfig&) = nullptr;
+  std::optional<std::string>* (*path)(RunConfig&) = nullptr;
+  std::vector<std::string_view> (*names)() = nullptr;
+  std::string_view (*get_name)(const RunConfig&) = nullptr;
+  void (*set_name)(RunConfig&, std::string_view) = nullptr;
+  /// TOML text of the value for custom keys.
+  std::string (*write)(const RunConfig&) = nullptr;
+  /// Whether the key applies to `cfg` (nullptr: always). A key written where it does not apply
+  /// is an error; to_toml leaves it out.
+  bool (*used)(const RunConfig&) = nullptr;
+
+  [[nodiscard]] std::string_view section() const;
+  [[nodiscard]] std::string_view leaf() const;
+};
+
+/// Every key in documentation order.
+const std::vector<Key>& keys();
+const Key* find_key(std::string_view dotted);
+
+/// One table of the file: its dotted name ("" for the root), its value keys and its sub-tables
+/// (derived from keys()).
 struct Section {
   std::string_view name;
   std::vector<std::string_view> keys;
@@ -38,15 +76,23 @@ struct Section {
 const std::vector<Section>& sections();
 const Section* find_section(std::string_view name);
 
-/// Hyper-parameter keys that only some variants use.
-const std::vector<std::string_view>& optimizer_keys();  // beta, beta1, ...
-std::vector<std::string_view> keys_used_by(Optimizer o);
-const std::vector<std::string_view>& schedule_keys();   // decay, gamma, ...
-std::vector<std::string_view> keys_used_by(ScheduleType t);
+/// The settings a component publishes: of the optimizer / schedule named (empty when unknown).
+std::vector<Setting> optimizer_settings(std::string_view optimizer);
+std::vector<Setting> schedule_settings(std::string_view schedule);
+/// The setting `key` of whichever registered component publishes it first (its range, kind).
+std::optional<Setting> any_setting(Group group, std::string_view key);
+
+/// The keys of `group` that apply to `cfg`, by leaf name ("beta1", "line_search").
+std::vector<std::string_view> keys_used(Group group, const RunConfig& cfg);
+
+/// The TOML text of a key's value in `cfg` (only for keys that apply).
+std::string value_text(const Key& key, const RunConfig& cfg);
 
 /// `s` as a TOML basic string: double quotes, with backslash, quote and control characters
 /// escaped. Used both for messages and for to_toml.
 std::string quoted(std::string_view s);
+/// A finite double in TOML float syntax that reads back to the same value.
+std::string real_text(double x);
 
 template <class E>
 std::string_view name_of(E v, const NameTable<E>& table) {

@@ -229,7 +229,9 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
     throw DataError(fmt::format("{}: metadata {}: {}", source, kInfoKey, e.what()));
   }
   try {
-    return Model(std::move(net), std::move(pre), std::move(info));
+    Model model(std::move(net), std::move(pre), std::move(info));
+    model.format_version_ = c.format_version;
+    return model;
   } catch (const ShapeError& e) {
     throw DataError(fmt::format("{}: {}", source, e.what()));
   }

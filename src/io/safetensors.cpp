@@ -460,6 +460,7 @@ void Parser::read_metadata(const Json& root, Container& out) {
     fail("format v" + v + " not supported (max v" + std::to_string(kFormatVersion) +
          "); a newer mlp wrote this file");
   }
+  out.format_version = number;
 
   const auto crc = meta->find(std::string(kChecksumKey));
   if (crc == meta->end()) fail("the header has no \"mlp.crc32\" checksum in \"__metadata__\"");

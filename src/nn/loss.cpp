@@ -2,25 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-
-#include "mlp/nn/activation.hpp"
+#include "losses/loss_def.hpp"
 #include "mlp/core/error.hpp"
 
 namespace mlp {
 
-Activation fused_activation(Loss loss) {
-  switch (loss) {
-    case Loss::mse:
-      return Activation::identity;
-    case Loss::binary_cross_entropy:
-      return Activation::sigmoid;
-    case Loss::cross_entropy:
-      return Activation::softmax;
-  }
-  return Activation::identity;
-}
+Activation fused_activation(Loss loss) { return nn_detail::loss_def(loss).fused; }
 
+// J = inv_m · Σ L; the loss's own file (src/nn/losses/<name>.cpp) gives Σ L, A and dJ/dout.
 template <class T>
 T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A,
                         MatrixRef<T>* dout, Index m_total) {
@@ -30,36 +19,7 @@ T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>
   }
   const Index m = out.cols();
   const T inv_m = T(1) / static_cast<T>(m_total > 0 ? m_total : m);
-  T total = 0;
-  switch (loss) {
-    case Loss::mse: {
-      const T inv_n = T(1) / static_cast<T>(out.rows());
-      A = out;
-      total = (out - Y).squaredNorm() * inv_n;
-      if (dout) *dout = (T(2) * inv_n * inv_m) * (out - Y);
-      break;
-    }
-    case Loss::binary_cross_entropy: {
-      // L = max(z,0) − z·y + log1p(e^−|z|): finite for any finite z.
-      total = (out.array().max(T(0)) - out.array() * Y.array() +
-               (-out.array().abs()).exp().log1p())
-                  .sum();
-      activation_forward<T>(Activation::sigmoid, T(0), out, A);
-      if (dout) *dout = inv_m * (A - Y);
-      break;
-    }
-    case Loss::cross_entropy: {
-      for (Index j = 0; j < m; ++j) {
-        const T mx = out.col(j).maxCoeff();
-        const T lse = mx + std::log((out.col(j).array() - mx).exp().sum());
-        const T ysum = Y.col(j).sum();
-        total += lse * ysum - Y.col(j).dot(out.col(j));
-        A.col(j) = (out.col(j).array() - lse).exp();
-        if (dout) dout->col(j) = inv_m * (A.col(j) * ysum - Y.col(j));
-      }
-      break;
-    }
-  }
+  const T total = nn_detail::loss_def(loss).kernels<T>().cost(out, Y, A, dout, inv_m);
   return total * inv_m;
 }
 

@@ -15,6 +15,7 @@
 #include "mlp/nn/activation.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/nn/loss.hpp"
+#include "initializers/init_def.hpp"
 
 namespace mlp {
 
@@ -41,19 +42,17 @@ void ModelSpec::validate() const {
     if (is_output && l.keep_prob != 1.0) {
       throw ConfigError(fmt::format("{}: dropout is not applied to the output layer", where));
     }
-    if (!is_output && l.activation == Activation::softmax) {
-      throw ConfigError(fmt::format("{}: softmax is only valid on the output layer", where));
+    if (!is_output && !hidden_allowed(l.activation)) {
+      throw ConfigError(fmt::format("{}: {} is only valid on the output layer", where,
+                                    to_string(l.activation)));
     }
   }
   const Activation out = layers.back().activation;
-  if (loss == Loss::cross_entropy && out != Activation::softmax) {
+  const Activation fused = fused_activation(loss);
+  if (fused != Activation::identity && out != fused) {
     throw ConfigError(fmt::format(
-        "model: loss cross_entropy needs a softmax output layer (got {}) — it is computed fused "
-        "with the softmax", to_string(out)));
-  }
-  if (loss == Loss::binary_cross_entropy && out != Activation::sigmoid) {
-    throw ConfigError(fmt::format(
-        "model: loss binary_cross_entropy needs a sigmoid output layer (got {})", to_string(out)));
+        "model: loss {} needs a {} output layer (got {}) — it is computed fused with the {}",
+        to_string(loss), to_string(fused), to_string(out), to_string(fused)));
   }
   if (loss == Loss::cross_entropy && layers.back().units < 2) {
     throw ConfigError("model: a softmax output needs at least 2 units (use sigmoid + "
@@ -160,33 +159,8 @@ ModelSpec ModelBuilder::build() const {
 
 template <class T>
 void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W) {
-  const double n_in = static_cast<double>(W.cols()), n_out = static_cast<double>(W.rows());
-  auto fill_normal = [&](double stddev) {
-    for (Index i = 0; i < W.size(); ++i) W.data()[i] = static_cast<T>(rng.normal() * stddev);
-  };
-  auto fill_uniform = [&](double limit) {
-    for (Index i = 0; i < W.size(); ++i) W.data()[i] = static_cast<T>(rng.uniform(-limit, limit));
-  };
-  switch (init) {
-    case Init::zeros:
-      W.setZero();
-      return;
-    case Init::normal:
-      fill_normal(scale);
-      return;
-    case Init::he_normal:
-      fill_normal(std::sqrt(2.0 / n_in));
-      return;
-    case Init::he_uniform:
-      fill_uniform(std::sqrt(6.0 / n_in));
-      return;
-    case Init::glorot_normal:
-      fill_normal(std::sqrt(2.0 / (n_in + n_out)));
-      return;
-    case Init::glorot_uniform:
-      fill_uniform(std::sqrt(6.0 / (n_in + n_out)));
-      return;
-  }
+  // The initializer's own file, src/nn/initializers/<name>.cpp, through the registry.
+  nn_detail::init_def(init).kernels<T>().fill(scale, rng, W);
 }
 
 template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>);
@@ -209,7 +183,7 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
   for (std::size_t k = 0; k < spec_.layers.size(); ++k) {
     initialize_weights<T>(spec_.init, spec_.init_scale, rng, W(k));
   }
-  fused_output_ = spec_.loss != Loss::mse;
+  fused_output_ = fused_activation(spec_.loss) != Activation::identity;
 }
 
 template <class T>
@@ -489,6 +463,26 @@ template <class T>
 const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
   prepare_forward(X, training, dropout_rng);
   // Keep the input for dW of layer 0 (the caller's X may be a temporary).
+  x_.resize(X.rows(), X.cols());
+  x_ = X;
+  has_input_ = true;
+  run_columns(x_, nullptr, true, false, false);
+  return layers_.back().out();
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward_with_masks(const MatrixCRef<T>& X) {
+  if (!has_forward_ || !last_training_) {
+    throw ConfigError("Network::forward_with_masks: no dropout masks to reuse — run a training "
+                      "pass first (forward(X, true, rng) or forward_backward)");
+  }
+  const Index m = layers_.front().Z.cols();
+  if (X.rows() != spec_.inputs || X.cols() != m) {
+    throw ShapeError(fmt::format("Network::forward_with_masks: input is {}x{}, but the masks of the "
+                                 "last training pass are for {}x{}", X.rows(), X.cols(),
+                                 spec_.inputs, m));
+  }
+  // Z, A and the masks D[i] keep their shapes and values from that pass (prepare_forward not run).
   x_.resize(X.rows(), X.cols());
   x_ = X;
   has_input_ = true;

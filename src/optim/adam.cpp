@@ -19,7 +19,7 @@ class Adam final : public Optimizer<T> {
       : Optimizer<T>(o, {{"V", false}, {"S", true}}, decoupled_decay),
         beta1_(*o.beta1),
         beta2_(*o.beta2),
-        eps_(static_cast<T>(*o.eps)),
+        eps_(static_cast<T>(*o.epsilon)),
         weight_decay_(static_cast<T>(o.weight_decay.value_or(0.0))),
         decoupled_(decoupled_decay) {}
 
@@ -60,27 +60,42 @@ class Adam final : public Optimizer<T> {
   bool decoupled_;
 };
 
-OptimizerOptions resolve(const OptimizerOptions& options, bool decoupled) {
-  OptimizerOptions o = options;
-  o.beta1 = detail::decay_rate(options, options.beta1, 0.9, "beta1");
-  o.beta2 = detail::decay_rate(options, options.beta2, 0.999, "beta2");
-  o.eps = detail::positive(options, options.eps, 1e-8, "eps");
-  if (decoupled) o.weight_decay = detail::non_negative(options, options.weight_decay, 0.01, "weight_decay");
-  return o;
-}
+constexpr Setting kAdamSettings[] = {
+    detail::decay_rate_setting("beta1", 0.9, "decay rate of the gradient average V"),
+    detail::decay_rate_setting("beta2", 0.999, "decay rate of the squared-gradient average S"),
+    detail::epsilon_setting(1e-8),
+};
+constexpr Setting kAdamWSettings[] = {
+    kAdamSettings[0],
+    kAdamSettings[1],
+    kAdamSettings[2],
+    {"weight_decay", Setting::Kind::real, 0.01, kNonNegativeReal,
+     "decoupled decay of the weights (not the biases): theta := theta - lr * weight_decay * theta"},
+};
 
 }  // namespace
 
 namespace detail {
-template <class T>
-std::unique_ptr<Optimizer<T>> make_adam(const OptimizerOptions& options) {
-  reject_unused(options, {"beta1", "beta2", "eps"});
-  return std::make_unique<Adam<T>>(resolve(options, false), false);
+const OptimizerInfo& info_adam() {
+  static constexpr OptimizerInfo kInfo{
+      "Adam: bias-corrected averages V of dtheta and S of dtheta^2; "
+      "theta := theta - lr V^ / (sqrt(S^) + epsilon)",
+      kAdamSettings};
+  return kInfo;
+}
+const OptimizerInfo& info_adamw() {
+  static constexpr OptimizerInfo kInfo{
+      "AdamW: Adam with decoupled weight decay of the weights (biases are not decayed)",
+      kAdamWSettings};
+  return kInfo;
 }
 template <class T>
-std::unique_ptr<Optimizer<T>> make_adamw(const OptimizerOptions& options) {
-  reject_unused(options, {"beta1", "beta2", "eps", "weight_decay"});
-  return std::make_unique<Adam<T>>(resolve(options, true), true);
+std::unique_ptr<Optimizer<T>> make_adam(const OptimizerOptions& resolved) {
+  return std::make_unique<Adam<T>>(resolved, false);
+}
+template <class T>
+std::unique_ptr<Optimizer<T>> make_adamw(const OptimizerOptions& resolved) {
+  return std::make_unique<Adam<T>>(resolved, true);
 }
 template std::unique_ptr<Optimizer<float>> make_adam<float>(const OptimizerOptions&);
 template std::unique_ptr<Optimizer<double>> make_adam<double>(const OptimizerOptions&);

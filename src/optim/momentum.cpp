@@ -30,15 +30,22 @@ class Momentum final : public Optimizer<T> {
   T beta_;
 };
 
+constexpr Setting kSettings[] = {
+    detail::decay_rate_setting("beta", 0.9, "decay rate of the gradient average V"),
+};
+
 }  // namespace
 
 namespace detail {
+const OptimizerInfo& info_momentum() {
+  static constexpr OptimizerInfo kInfo{
+      "momentum, the SPEC's averaged form: V := beta V + (1 - beta) dtheta; theta := theta - lr V",
+      kSettings};
+  return kInfo;
+}
 template <class T>
-std::unique_ptr<Optimizer<T>> make_momentum(const OptimizerOptions& options) {
-  reject_unused(options, {"beta"});
-  OptimizerOptions o = options;
-  o.beta = decay_rate(options, options.beta, 0.9, "beta");
-  return std::make_unique<Momentum<T>>(o);
+std::unique_ptr<Optimizer<T>> make_momentum(const OptimizerOptions& resolved) {
+  return std::make_unique<Momentum<T>>(resolved);
 }
 template std::unique_ptr<Optimizer<float>> make_momentum<float>(const OptimizerOptions&);
 template std::unique_ptr<Optimizer<double>> make_momentum<double>(const OptimizerOptions&);

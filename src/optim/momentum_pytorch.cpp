@@ -36,16 +36,25 @@ class MomentumPytorch final : public Optimizer<T> {
   bool nesterov_;
 };
 
+constexpr Setting kSettings[] = {
+    detail::decay_rate_setting("beta", 0.9, "momentum: weight of V in V := beta V + dtheta"),
+    {"nesterov", Setting::Kind::boolean, 0.0, {},
+     "Nesterov's form: theta := theta - lr (dtheta + beta V)"},
+};
+
 }  // namespace
 
 namespace detail {
+const OptimizerInfo& info_momentum_pytorch() {
+  static constexpr OptimizerInfo kInfo{
+      "momentum, PyTorch's SGD form: V := beta V + dtheta; theta := theta - lr V "
+      "(optionally Nesterov)",
+      kSettings};
+  return kInfo;
+}
 template <class T>
-std::unique_ptr<Optimizer<T>> make_momentum_pytorch(const OptimizerOptions& options) {
-  reject_unused(options, {"beta", "nesterov"});
-  OptimizerOptions o = options;
-  o.beta = decay_rate(options, options.beta, 0.9, "beta");
-  o.nesterov = options.nesterov.value_or(false);
-  return std::make_unique<MomentumPytorch<T>>(o);
+std::unique_ptr<Optimizer<T>> make_momentum_pytorch(const OptimizerOptions& resolved) {
+  return std::make_unique<MomentumPytorch<T>>(resolved);
 }
 template std::unique_ptr<Optimizer<float>> make_momentum_pytorch<float>(const OptimizerOptions&);
 template std::unique_ptr<Optimizer<double>> make_momentum_pytorch<double>(

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "mlp/core/error.hpp"
@@ -112,65 +113,56 @@ void Optimizer<T>::reset() {
 template class Optimizer<float>;
 template class Optimizer<double>;
 
-// ---- option validation ------------------------------------------------------------------
+// ---- settings by key ----------------------------------------------------------------------
 
-namespace detail {
+namespace {
 
-void reject_unused(const OptimizerOptions& o, std::initializer_list<std::string_view> used) {
-  const std::array<std::pair<std::string_view, bool>, 6> fields{{
-      {"beta", o.beta.has_value()},
-      {"beta1", o.beta1.has_value()},
-      {"beta2", o.beta2.has_value()},
-      {"eps", o.eps.has_value()},
-      {"nesterov", o.nesterov.has_value()},
-      {"weight_decay", o.weight_decay.has_value()},
-  }};
-  std::string settings;
-  for (auto u : used) settings += (settings.empty() ? "" : ", ") + std::string(u);
-  for (const auto& [key, set] : fields) {
-    if (!set) continue;
-    bool ok = false;
-    for (auto u : used) ok = ok || u == key;
-    if (!ok) {
-      throw ConfigError(fmt::format(
-          "optimizer.{} is not a setting of optimizer '{}' (its settings: {}); remove it or "
-          "choose an optimizer that uses it",
-          key, o.name, settings.empty() ? std::string("none") : settings));
+// Every field of OptimizerOptions by setting key; nesterov is the one boolean.
+constexpr std::array<std::string_view, 6> kKeys{"beta",    "beta1",    "beta2",
+                                                "epsilon", "nesterov", "weight_decay"};
+
+using RealField = std::optional<double> OptimizerOptions::*;
+
+RealField real_field(std::string_view key) {
+  if (key == "beta") return &OptimizerOptions::beta;
+  if (key == "beta1") return &OptimizerOptions::beta1;
+  if (key == "beta2") return &OptimizerOptions::beta2;
+  if (key == "epsilon") return &OptimizerOptions::epsilon;
+  if (key == "weight_decay") return &OptimizerOptions::weight_decay;
+  return nullptr;
+}
+
+[[noreturn]] void unknown_key(std::string_view key) {
+  std::string list;
+  for (auto k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
+  throw ConfigError(fmt::format("'{}' is not an optimizer setting{}; the settings are {}", key,
+                                did_you_mean(key, kKeys), list));
+}
+
+}  // namespace
+
+void OptimizerOptions::set(std::string_view key, double value) {
+  if (key == "nesterov") {
+    if (value != 0.0 && value != 1.0) {
+      throw ConfigError(fmt::format("optimizer.nesterov must be true or false (got {})", value));
     }
+    nesterov = value == 1.0;
+    return;
   }
+  const auto field = real_field(key);
+  if (field == nullptr) unknown_key(key);
+  this->*field = value;
 }
 
-double decay_rate(const OptimizerOptions& o, std::optional<double> value, double fallback,
-                  std::string_view key) {
-  const double v = value.value_or(fallback);
-  if (!std::isfinite(v) || v < 0.0 || v >= 1.0) {
-    throw ConfigError(fmt::format("optimizer.{} of '{}' must be in [0, 1) (got {})", key, o.name,
-                                  v));
+std::optional<double> OptimizerOptions::get(std::string_view key) const {
+  if (key == "nesterov") {
+    if (!nesterov) return std::nullopt;
+    return *nesterov ? 1.0 : 0.0;
   }
-  return v;
+  const auto field = real_field(key);
+  if (field == nullptr) unknown_key(key);
+  return this->*field;
 }
-
-double positive(const OptimizerOptions& o, std::optional<double> value, double fallback,
-                std::string_view key) {
-  const double v = value.value_or(fallback);
-  if (!std::isfinite(v) || v <= 0.0) {
-    throw ConfigError(fmt::format("optimizer.{} of '{}' must be finite and > 0 (got {})", key,
-                                  o.name, v));
-  }
-  return v;
-}
-
-double non_negative(const OptimizerOptions& o, std::optional<double> value, double fallback,
-                    std::string_view key) {
-  const double v = value.value_or(fallback);
-  if (!std::isfinite(v) || v < 0.0) {
-    throw ConfigError(fmt::format("optimizer.{} of '{}' must be finite and >= 0 (got {})", key,
-                                  o.name, v));
-  }
-  return v;
-}
-
-}  // namespace detail
 
 // ---- registry ---------------------------------------------------------------------------
 
@@ -179,37 +171,80 @@ namespace {
 template <class T>
 using Factory = std::unique_ptr<Optimizer<T>> (*)(const OptimizerOptions&);
 
-template <class T>
 struct Entry {
   std::string_view name;
-  Factory<T> make;
+  const detail::OptimizerInfo& (*info)();
+  Factory<float> make_float;
+  Factory<double> make_double;
 };
 
-template <class T>
-std::vector<Entry<T>> registry() {
-#define MLP_REGISTRY_ENTRY(n) Entry<T>{#n, &detail::make_##n<T>},
-  return {MLP_OPTIMIZERS(MLP_REGISTRY_ENTRY)};
+constexpr std::array kRegistry{
+#define MLP_REGISTRY_ENTRY(n) \
+  Entry{#n, &detail::info_##n, &detail::make_##n<float>, &detail::make_##n<double>},
+    MLP_OPTIMIZERS(MLP_REGISTRY_ENTRY)
 #undef MLP_REGISTRY_ENTRY
+};
+
+const Entry& find(std::string_view name) {
+  for (const auto& e : kRegistry) {
+    if (e.name == name) return e;
+  }
+  const auto names = optimizer_names();
+  throw ConfigError(unknown_name_message("optimizer", name, names));
+}
+
+/// The options of `e` with every published setting filled in (value set or default) and
+/// checked against its range; a field set but not published is a ConfigError.
+OptimizerOptions resolve(const Entry& e, const OptimizerOptions& options) {
+  const auto settings = e.info().settings;
+  std::string published;
+  for (const auto& s : settings) published += (published.empty() ? "" : ", ") + std::string(s.key);
+  for (auto key : kKeys) {
+    if (!options.get(key)) continue;
+    bool ok = false;
+    for (const auto& s : settings) ok = ok || s.key == key;
+    if (!ok) {
+      throw ConfigError(fmt::format(
+          "optimizer.{} is not a setting of optimizer '{}' (its settings: {}); remove it or "
+          "choose an optimizer that uses it",
+          key, e.name, published.empty() ? std::string("none") : published));
+    }
+  }
+  OptimizerOptions resolved{.name = std::string(e.name)};
+  for (const auto& s : settings) {
+    const double v = options.get(s.key).value_or(s.default_value);
+    if (s.kind != Setting::Kind::boolean && !s.range.contains(v)) {
+      throw ConfigError(fmt::format("optimizer.{} of '{}' must be {} (got {})", s.key, e.name,
+                                    s.range.text(s.kind == Setting::Kind::integer), v));
+    }
+    resolved.set(s.key, v);
+  }
+  return resolved;
 }
 
 }  // namespace
 
 std::vector<std::string_view> optimizer_names() {
   std::vector<std::string_view> names;
-  for (const auto& e : registry<double>()) names.push_back(e.name);
+  for (const auto& e : kRegistry) names.push_back(e.name);
   return names;
 }
 
+std::span<const Setting> optimizer_settings(std::string_view optimizer) {
+  return find(optimizer).info().settings;
+}
+
+std::string_view optimizer_doc(std::string_view optimizer) { return find(optimizer).info().doc; }
+
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerOptions& options) {
-  for (const auto& e : registry<T>()) {
-    if (e.name == options.name) return e.make(options);
+  const Entry& e = find(options.name);
+  const OptimizerOptions resolved = resolve(e, options);
+  if constexpr (std::is_same_v<T, float>) {
+    return e.make_float(resolved);
+  } else {
+    return e.make_double(resolved);
   }
-  const auto names = optimizer_names();
-  std::string list;
-  for (auto n : names) list += (list.empty() ? "" : ", ") + std::string(n);
-  throw ConfigError(fmt::format("unknown optimizer '{}'{}; valid names: {}", options.name,
-                                did_you_mean(options.name, names), list));
 }
 
 template std::unique_ptr<Optimizer<float>> make_optimizer<float>(const OptimizerOptions&);

@@ -1,15 +1,17 @@
 // Private helpers shared by the optimizer implementations, and the list of registered
-// optimizers. Adding an optimizer = one file src/optim/<name>.cpp defining
-// detail::make_<name><T> (instantiated for float and double) + one line in MLP_OPTIMIZERS.
+// optimizers. Adding an optimizer = one file src/optim/<name>.cpp defining its class, its
+// settings and description (detail::info_<name>) and its factory detail::make_<name><T>
+// (instantiated for float and double), + one line in MLP_OPTIMIZERS.
 #pragma once
 
 #include <omp.h>
 
 #include <algorithm>
-#include <initializer_list>
 #include <memory>
+#include <span>
 #include <string_view>
 
+#include "mlp/core/setting.hpp"
 #include "mlp/optim/optimizer.hpp"
 
 // X(name) for every optimizer, in the order listed by optimizer_names().
@@ -19,28 +21,36 @@
   X(momentum_pytorch)     \
   X(rmsprop)              \
   X(adam)                 \
-  X(adamw)
+  X(adamw)                \
+  X(adagrad)
 
 namespace mlp::optim::detail {
 
-#define MLP_DECLARE_OPTIMIZER_FACTORY(n) \
-  template <class T>                     \
-  std::unique_ptr<Optimizer<T>> make_##n(const OptimizerOptions& options);
-MLP_OPTIMIZERS(MLP_DECLARE_OPTIMIZER_FACTORY)
-#undef MLP_DECLARE_OPTIMIZER_FACTORY
+/// What an optimizer publishes: a one-line description and its settings.
+struct OptimizerInfo {
+  std::string_view doc;
+  std::span<const Setting> settings;
+};
 
-/// Throws ConfigError when `options` sets a field that optimizer `options.name` does not read.
-void reject_unused(const OptimizerOptions& options, std::initializer_list<std::string_view> used);
+/// make_<name> receives options already resolved by make_optimizer: every published setting
+/// holds its validated value (set or default), every other field is unset.
+#define MLP_DECLARE_OPTIMIZER(n)                                          \
+  const OptimizerInfo& info_##n();                                        \
+  template <class T>                                                      \
+  std::unique_ptr<Optimizer<T>> make_##n(const OptimizerOptions& resolved);
+MLP_OPTIMIZERS(MLP_DECLARE_OPTIMIZER)
+#undef MLP_DECLARE_OPTIMIZER
 
-/// A decay rate β in [0, 1): `value` or `fallback`; ConfigError naming optimizer.<key> otherwise.
-double decay_rate(const OptimizerOptions& options, std::optional<double> value, double fallback,
-                  std::string_view key);
-/// A finite value > 0 (ε).
-double positive(const OptimizerOptions& options, std::optional<double> value, double fallback,
-                std::string_view key);
-/// A finite value >= 0 (weight decay).
-double non_negative(const OptimizerOptions& options, std::optional<double> value,
-                    double fallback, std::string_view key);
+/// A decay rate β of running averages: a real in [0, 1).
+constexpr Setting decay_rate_setting(std::string_view key, double default_value,
+                                     std::string_view doc) {
+  return {key, Setting::Kind::real, default_value, kUnitOpenRight, doc};
+}
+/// ε added to the denominator √S + ε: a real > 0.
+constexpr Setting epsilon_setting(double default_value) {
+  return {"epsilon", Setting::Kind::real, default_value, kPositiveReal,
+          "added to the denominator sqrt(S) + epsilon"};
+}
 
 /// Calls f(start, length) over [0, n) in blocks small enough to stay in L1 cache, so that an
 /// update made of several Eigen array statements reads and writes each element once from

@@ -13,7 +13,7 @@ class RmsProp final : public Optimizer<T> {
   explicit RmsProp(OptimizerOptions o)
       : Optimizer<T>(o, {{"S", true}}),
         beta_(static_cast<T>(*o.beta)),
-        eps_(static_cast<T>(*o.eps)) {}
+        eps_(static_cast<T>(*o.epsilon)) {}
 
  protected:
   // θ, dθ, S: [n]
@@ -32,16 +32,24 @@ class RmsProp final : public Optimizer<T> {
   T eps_;
 };
 
+constexpr Setting kSettings[] = {
+    detail::decay_rate_setting("beta", 0.9, "decay rate of the squared-gradient average S"),
+    detail::epsilon_setting(1e-8),
+};
+
 }  // namespace
 
 namespace detail {
+const OptimizerInfo& info_rmsprop() {
+  static constexpr OptimizerInfo kInfo{
+      "RMSprop: S := beta S + (1 - beta) dtheta^2; "
+      "theta := theta - lr dtheta / (sqrt(S) + epsilon)",
+      kSettings};
+  return kInfo;
+}
 template <class T>
-std::unique_ptr<Optimizer<T>> make_rmsprop(const OptimizerOptions& options) {
-  reject_unused(options, {"beta", "eps"});
-  OptimizerOptions o = options;
-  o.beta = decay_rate(options, options.beta, 0.9, "beta");
-  o.eps = positive(options, options.eps, 1e-8, "eps");
-  return std::make_unique<RmsProp<T>>(o);
+std::unique_ptr<Optimizer<T>> make_rmsprop(const OptimizerOptions& resolved) {
+  return std::make_unique<RmsProp<T>>(resolved);
 }
 template std::unique_ptr<Optimizer<float>> make_rmsprop<float>(const OptimizerOptions&);
 template std::unique_ptr<Optimizer<double>> make_rmsprop<double>(const OptimizerOptions&);

@@ -1,143 +1,183 @@
+// The schedule registry (MLP_SCHEDULES), settings by key, validation driven by the published
+// ranges, and the Schedule object. Each schedule's rule lives in schedules/<name>.cpp.
 #include "mlp/optim/schedule.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
-#include <utility>
 
 #include "mlp/core/error.hpp"
 #include "mlp/core/names.hpp"
+#include "schedule_impl.hpp"
 
 namespace mlp::optim {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, ScheduleKind>, 6> kSchedules{{
-    {"constant", ScheduleKind::constant},
-    {"inverse_time", ScheduleKind::inverse_time},
-    {"exponential", ScheduleKind::exponential},
-    {"inverse_sqrt", ScheduleKind::inverse_sqrt},
-    {"step", ScheduleKind::step},
-    {"plateau", ScheduleKind::plateau},
-}};
+struct Entry {
+  std::string_view name;
+  ScheduleKind kind;
+  const detail::ScheduleRule& (*rule)();
+};
 
-[[noreturn]] void bad(std::string_view key, double value, std::string_view range) {
-  throw ConfigError(fmt::format("schedule.{} must be {} (got {})", key, range, value));
+constexpr std::array kRegistry{
+#define MLP_REGISTRY_ENTRY(n) Entry{#n, ScheduleKind::n, &detail::rule_##n},
+    MLP_SCHEDULES(MLP_REGISTRY_ENTRY)
+#undef MLP_REGISTRY_ENTRY
+};
+
+const Entry& entry(ScheduleKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  if (i >= kRegistry.size()) {
+    throw ConfigError(fmt::format("invalid schedule kind {}", static_cast<int>(kind)));
+  }
+  return kRegistry[i];
+}
+
+const Entry& find(std::string_view name) {
+  for (const auto& e : kRegistry) {
+    if (e.name == name) return e;
+  }
+  const auto names = schedule_names();
+  throw ConfigError(unknown_name_message("schedule", name, names));
+}
+
+// ---- settings by key --------------------------------------------------------------------
+
+constexpr std::array<std::string_view, 8> kKeys{"decay",  "gamma",    "k",         "step",
+                                                "factor", "patience", "threshold", "min_lr"};
+
+using RealField = std::optional<double> ScheduleOptions::*;
+using IntegerField = std::optional<std::uint64_t> ScheduleOptions::*;
+
+RealField real_field(std::string_view key) {
+  if (key == "decay") return &ScheduleOptions::decay;
+  if (key == "gamma") return &ScheduleOptions::gamma;
+  if (key == "k") return &ScheduleOptions::k;
+  if (key == "factor") return &ScheduleOptions::factor;
+  if (key == "threshold") return &ScheduleOptions::threshold;
+  if (key == "min_lr") return &ScheduleOptions::min_lr;
+  return nullptr;
+}
+
+IntegerField integer_field(std::string_view key) {
+  if (key == "step") return &ScheduleOptions::step;
+  if (key == "patience") return &ScheduleOptions::patience;
+  return nullptr;
+}
+
+[[noreturn]] void unknown_key(std::string_view key) {
+  std::string list;
+  for (auto k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
+  throw ConfigError(fmt::format("'{}' is not a schedule setting{}; the settings are {}", key,
+                                did_you_mean(key, kKeys), list));
+}
+
+/// `options` with every setting of its schedule filled in (value set or default) and checked
+/// against the setting's range; min_lr at most `initial_lr`.
+ScheduleOptions resolve(const ScheduleOptions& options, double initial_lr) {
+  if (!std::isfinite(initial_lr) || initial_lr <= 0.0) {
+    throw ConfigError(fmt::format("optimizer.lr must be > 0 and finite (got {})", initial_lr));
+  }
+  const auto& rule = entry(options.kind).rule();
+  ScheduleOptions resolved{.kind = options.kind, .cooldown = options.cooldown};
+  for (const auto& s : rule.settings) {
+    const double v = options.get(s.key).value_or(s.default_value);
+    if (!s.range.contains(v)) {
+      throw ConfigError(fmt::format("schedule.{} must be {} (got {})", s.key,
+                                    s.range.text(s.kind == Setting::Kind::integer), v));
+    }
+    if (s.key == "min_lr" && v > initial_lr) {
+      throw ConfigError(fmt::format(
+          "schedule.min_lr must be <= the initial learning rate {} (got {})", initial_lr, v));
+    }
+    resolved.set(s.key, v);
+  }
+  return resolved;
+}
+
+/// α at epoch e of a pure schedule from resolved options: the rule, floored by min_lr.
+double pure_lr(const ScheduleOptions& resolved, double initial_lr, std::uint64_t epoch) {
+  const auto& rule = entry(resolved.kind).rule();
+  if (rule.lr == nullptr) {
+    throw ConfigError(fmt::format(
+        "schedule '{}' depends on the dev costs, not on the epoch alone; use "
+        "mlp::optim::Schedule",
+        to_string(resolved.kind)));
+  }
+  const double alpha = rule.lr(resolved, initial_lr, epoch);
+  return resolved.min_lr ? std::max(alpha, *resolved.min_lr) : alpha;
 }
 
 }  // namespace
 
-std::string_view to_string(ScheduleKind kind) {
-  for (const auto& [n, k] : kSchedules) {
-    if (k == kind) return n;
+void ScheduleOptions::set(std::string_view key, double value) {
+  if (const auto field = integer_field(key)) {
+    // Exactly representable integers only (up to 2^53).
+    if (!(value >= 0.0 && value <= 9007199254740992.0) || std::floor(value) != value) {
+      throw ConfigError(
+          fmt::format("schedule.{} must be a non-negative integer (got {})", key, value));
+    }
+    this->*field = static_cast<std::uint64_t>(value);
+    return;
   }
-  return "?";
+  const auto field = real_field(key);
+  if (field == nullptr) unknown_key(key);
+  this->*field = value;
+}
+
+std::optional<double> ScheduleOptions::get(std::string_view key) const {
+  if (const auto field = integer_field(key)) {
+    if (!(this->*field)) return std::nullopt;
+    return static_cast<double>(*(this->*field));
+  }
+  const auto field = real_field(key);
+  if (field == nullptr) unknown_key(key);
+  return this->*field;
+}
+
+std::string_view to_string(ScheduleKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < kRegistry.size() ? kRegistry[i].name : "?";
 }
 
 std::vector<std::string_view> schedule_names() {
   std::vector<std::string_view> names;
-  for (const auto& [n, k] : kSchedules) names.push_back(n);
+  for (const auto& e : kRegistry) names.push_back(e.name);
   return names;
 }
 
-ScheduleKind parse_schedule(std::string_view name) {
-  for (const auto& [n, k] : kSchedules) {
-    if (n == name) return k;
-  }
-  const auto names = schedule_names();
-  std::string list;
-  for (auto n : names) list += (list.empty() ? "" : ", ") + std::string(n);
-  throw ConfigError(fmt::format("unknown schedule '{}'{}; valid names: {}", name,
-                                did_you_mean(name, names), list));
+ScheduleKind parse_schedule(std::string_view name) { return find(name).kind; }
+
+std::span<const Setting> schedule_settings(std::string_view schedule) {
+  return find(schedule).rule().settings;
 }
 
-void validate(const ScheduleOptions& o, double initial_lr) {
-  if (!std::isfinite(initial_lr) || initial_lr <= 0.0) {
-    throw ConfigError(fmt::format("optimizer.lr must be > 0 and finite (got {})", initial_lr));
-  }
-  switch (o.kind) {
-    case ScheduleKind::constant:
-      break;
-    case ScheduleKind::inverse_time:
-      if (!std::isfinite(o.decay) || o.decay < 0.0) bad("decay", o.decay, "finite and >= 0");
-      break;
-    case ScheduleKind::exponential:
-      if (!(o.gamma > 0.0 && o.gamma <= 1.0)) bad("gamma", o.gamma, "in (0, 1]");
-      break;
-    case ScheduleKind::inverse_sqrt:
-      if (!std::isfinite(o.k) || o.k <= 0.0) bad("k", o.k, "finite and > 0");
-      break;
-    case ScheduleKind::step:
-      if (!(o.gamma > 0.0 && o.gamma <= 1.0)) bad("gamma", o.gamma, "in (0, 1]");
-      if (o.step_size < 1) bad("step_size", static_cast<double>(o.step_size), ">= 1 (epochs)");
-      break;
-    case ScheduleKind::plateau:
-      if (!(o.factor > 0.0 && o.factor < 1.0)) bad("factor", o.factor, "in (0, 1)");
-      if (!(o.threshold >= 0.0 && o.threshold < 1.0)) bad("threshold", o.threshold, "in [0, 1)");
-      if (!std::isfinite(o.min_lr) || o.min_lr < 0.0) bad("min_lr", o.min_lr, "finite and >= 0");
-      if (o.min_lr > initial_lr) bad("min_lr", o.min_lr, "<= the initial learning rate");
-      break;
-  }
+std::string_view schedule_doc(std::string_view schedule) { return find(schedule).rule().doc; }
+
+void validate(const ScheduleOptions& options, double initial_lr) {
+  (void)resolve(options, initial_lr);
 }
 
-double scheduled_lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
-  const double e = static_cast<double>(epoch);
-  switch (o.kind) {
-    case ScheduleKind::constant:
-      return alpha0;
-    case ScheduleKind::inverse_time:  // α0 / (1 + d·e)
-      return alpha0 / (1.0 + o.decay * e);
-    case ScheduleKind::exponential:  // γ^e · α0
-      return std::pow(o.gamma, e) * alpha0;
-    case ScheduleKind::inverse_sqrt:  // α0 · k / sqrt(e + 1)
-      return alpha0 * o.k / std::sqrt(e + 1.0);
-    case ScheduleKind::step:  // α0 · γ^floor(e / step_size)
-      return alpha0 * std::pow(o.gamma, static_cast<double>(epoch / o.step_size));
-    case ScheduleKind::plateau:
-      break;
-  }
-  throw ConfigError(
-      "schedule 'plateau' depends on the dev costs, not on the epoch alone; use mlp::optim::Schedule");
+double scheduled_lr(const ScheduleOptions& options, double initial_lr, std::uint64_t epoch) {
+  return pure_lr(resolve(options, initial_lr), initial_lr, epoch);
 }
 
 Schedule::Schedule(const ScheduleOptions& options, double initial_lr)
-    : options_(options), initial_lr_(initial_lr) {
-  validate(options_, initial_lr_);
+    : options_(resolve(options, initial_lr)), initial_lr_(initial_lr) {
   plateau_.lr = initial_lr_;
 }
 
 double Schedule::lr(std::uint64_t epoch) const {
-  if (options_.kind == ScheduleKind::plateau) return plateau_.lr;
-  return scheduled_lr(options_, initial_lr_, epoch);
+  if (entry(options_.kind).rule().lr == nullptr) return plateau_.lr;
+  return pure_lr(options_, initial_lr_, epoch);
 }
 
 bool Schedule::end_epoch(double dev_cost) {
-  if (options_.kind != ScheduleKind::plateau) return false;
-  // Improvement (mode "min", threshold_mode "rel"): cost < best·(1 − threshold).
-  const bool improved = std::isfinite(dev_cost) &&
-                        (!plateau_.best || dev_cost < *plateau_.best * (1.0 - options_.threshold));
-  if (improved) {
-    plateau_.best = dev_cost;
-    plateau_.bad_epochs = 0;
-  } else {
-    ++plateau_.bad_epochs;
-  }
-  if (plateau_.cooldown_left > 0) {
-    --plateau_.cooldown_left;
-    plateau_.bad_epochs = 0;  // bad epochs during the cooldown do not count
-  }
-  if (plateau_.bad_epochs > options_.patience) {
-    const double reduced = std::max(plateau_.lr * options_.factor, options_.min_lr);
-    plateau_.cooldown_left = options_.cooldown;
-    plateau_.bad_epochs = 0;
-    // As PyTorch: a change smaller than 1e-8 is not made.
-    if (plateau_.lr - reduced > 1e-8) {
-      plateau_.lr = reduced;
-      return true;
-    }
-  }
-  return false;
+  const auto& rule = entry(options_.kind).rule();
+  return rule.end_epoch != nullptr && rule.end_epoch(options_, plateau_, dev_cost);
 }
 
 void Schedule::load_plateau_state(const PlateauState& s) {

@@ -7,11 +7,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdlib>
+#include <functional>
 #include <new>
 #include <vector>
 
 #include "mlp/nn/network.hpp"
 #include "mlp/optim/optimizer.hpp"
+#include "mlp/optim/line_search.hpp"
 #include "mlp/train/trainer.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -160,11 +162,12 @@ TEST(Alloc, DropoutAndOtherActivationsAllocateNothingAfterTheFirstStep) {
                         .hidden(16, mlp::Activation::tanh, 0.8)
                         .hidden(12, mlp::Activation::leaky_relu, 0.9)
                         .hidden(8, mlp::Activation::sigmoid)
+                        .hidden(6, mlp::Activation::gelu)
                         .output(1, mlp::Activation::sigmoid)
                         .loss(mlp::Loss::binary_cross_entropy)
                         .build();
-  for (const char* opt : {"gd", "momentum", "momentum_pytorch", "rmsprop", "adam", "adamw"}) {
-    EXPECT_EQ(allocations_after_first_step(spec, 16, opt, 1), 0) << opt;
+  for (auto opt : mlp::optim::optimizer_names()) {
+    EXPECT_EQ(allocations_after_first_step(spec, 16, std::string(opt).c_str(), 1), 0) << opt;
   }
   const auto mse = mlp::ModelBuilder(5).hidden(7, mlp::Activation::relu)
                        .output(3, mlp::Activation::identity).loss(mlp::Loss::mse).build();
@@ -207,6 +210,28 @@ TEST(Alloc, TrainerBatchesAllocateNothingAfterTheFirst) {
     }
   }
   mlp::set_threads(1);
+}
+
+TEST(Alloc, LineSearchStepsWithDropoutAllocateNothingAfterTheFirst) {
+  MLP_SKIP_UNDER_ASAN();
+  const auto spec = mlp::ModelBuilder(20).hidden(32, mlp::Activation::relu, 0.8)
+                        .output(4, mlp::Activation::softmax).loss(mlp::Loss::cross_entropy).build();
+  mlp::Network<float> net(spec);
+  Data d(20, 4, 50);
+  mlp::Rng rng(3);
+  mlp::optim::BacktrackingLineSearch<float> search;
+  const std::function<double()> cost = [&] {  // trial J on the gradient's dropout masks
+    net.forward_with_masks(d.X);
+    return static_cast<double>(net.loss(d.Y, false));
+  };
+  auto step = [&] {
+    const double J = net.forward_backward(d.X, d.Y, true, &rng);
+    return search.search(net.params(), J, 100.0, cost).trials;  // t0 = 100 backtracks
+  };
+  EXPECT_GT(step(), 1);
+  const long before = allocations();
+  for (int i = 0; i < 5; ++i) step();
+  EXPECT_EQ(allocations() - before, 0);
 }
 
 }  // namespace

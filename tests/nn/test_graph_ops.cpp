@@ -22,13 +22,25 @@ const Shape kShapes[] = {{1, 1}, {3, 1}, {1, 4}, {3, 5}, {5, 2}};
 TEST(GraphOps, GradcheckActivations) {
   Rng rng(13);
   const Activation acts[] = {Activation::identity, Activation::relu, Activation::leaky_relu,
-                             Activation::sigmoid,  Activation::tanh, Activation::softmax};
+                             Activation::sigmoid,  Activation::tanh, Activation::softmax,
+                             Activation::gelu};
   for (auto s : kShapes) {
     const MatrixD z = away_from_zero(rng, s.r, s.c);
     for (auto psi : acts) {
       const auto r = check_op({z}, [psi](auto& g, auto& v) { return activation(g, v[0], psi, 0.1); });
       EXPECT_LT(r.relative_error, 1e-7) << to_string(psi) << " " << s.r << "x" << s.c;
     }
+  }
+}
+
+TEST(GraphOps, GradcheckGeluAcrossItsCurvedRange) {
+  // gelu has no kink: check it over [-5, 5], through 0 and where Φ and φ change fastest.
+  Rng rng(15);
+  for (auto s : kShapes) {
+    const MatrixD z = random_matrix(rng, s.r, s.c, -5.0, 5.0);
+    const auto r =
+        check_op({z}, [](auto& g, auto& v) { return activation(g, v[0], Activation::gelu, 0.1); });
+    EXPECT_LT(r.relative_error, 1e-7) << s.r << "x" << s.c;
   }
 }
 

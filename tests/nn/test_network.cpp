@@ -70,7 +70,7 @@ struct Combo {
 std::vector<Combo> all_combos() {
   std::vector<Combo> out;
   for (Activation h : {Activation::identity, Activation::relu, Activation::leaky_relu,
-                       Activation::sigmoid, Activation::tanh}) {
+                       Activation::sigmoid, Activation::tanh, Activation::gelu}) {
     out.push_back({h, Activation::identity, Loss::mse});
     out.push_back({h, Activation::sigmoid, Loss::mse});
     out.push_back({h, Activation::tanh, Loss::mse});

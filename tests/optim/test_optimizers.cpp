@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "mlp/core/error.hpp"
 #include "mlp/optim/optimizer.hpp"
 #include "mlp/core/random.hpp"
@@ -105,6 +107,32 @@ TEST(HandComputed, RmsProp) {
   expect_three_steps({.name = "rmsprop", .beta = 0.5}, 0.1, expected);
 }
 
+TEST(HandComputed, Adagrad) {
+  // ε = 1e-10 (the default), α = 0.1:  S := S + g²;  θ := θ − 0.1 g / (√S + ε)
+  //   S1 = (1, 4, 0.25)      u1 = g1/(√S1 + ε) ≈ (1, −1, 1)
+  //   S2 = (1.25, 5, 1.25)   u2 = (0.5/√1.25, 1/√5, −1/√1.25)
+  //   S3 = (2.25, 5, 5.25)   u3 = (−1/1.5, 0, 2/√5.25)
+  constexpr double e = 1e-10;
+  const Vec3 u1{1.0 / (1.0 + e), -2.0 / (2.0 + e), 0.5 / (0.5 + e)};
+  const Vec3 u2{0.5 / (std::sqrt(1.25) + e), 1.0 / (std::sqrt(5.0) + e),
+                -1.0 / (std::sqrt(1.25) + e)};
+  const Vec3 u3{-1.0 / (1.5 + e), 0.0, 2.0 / (std::sqrt(5.25) + e)};
+  std::array<Vec3, 3> expected{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    expected[0][i] = kTheta0[i] - 0.1 * u1[i];
+    expected[1][i] = expected[0][i] - 0.1 * u2[i];
+    expected[2][i] = expected[1][i] - 0.1 * u3[i];
+  }
+  // Step 1 moves every element by ≈ α·sign(g); later steps shrink as S only grows.
+  EXPECT_NEAR(expected[0][1], 2.1, 1e-9);
+  expect_three_steps({.name = "adagrad"}, 0.1, expected);
+  // A larger ε damps the first step: g/(|g| + ε) with ε = 1 halves a unit gradient.
+  auto p = tiny();
+  p.dtheta() << 1.0, 1.0, 1.0;
+  make_optimizer<double>({.name = "adagrad", .epsilon = 1.0})->step(p, 0.1);
+  EXPECT_NEAR(p.theta()(0), 1.0 - 0.1 * 0.5, 1e-15);
+}
+
 // Adam with β1 = 0.9, β2 = 0.999, ε = 1e-8:
 //   k = 1: V̂ = g1, Ŝ = g1² (bias correction undoes the 0.1 and 0.001), so u1 = g1/(|g1| + ε)
 //   k = 2: V2 = 0.09 g1 + 0.1 g2 = (0.14, −0.08, −0.055),  1 − β1² = 0.19
@@ -181,22 +209,26 @@ TEST(Optimizers, DefaultsAreFilledIn) {
   auto adam = make_optimizer<double>({.name = "adam"});
   EXPECT_EQ(adam->options().beta1, 0.9);
   EXPECT_EQ(adam->options().beta2, 0.999);
-  EXPECT_EQ(adam->options().eps, 1e-8);
+  EXPECT_EQ(adam->options().epsilon, 1e-8);
   auto rms = make_optimizer<double>({.name = "rmsprop"});
   EXPECT_EQ(rms->options().beta, 0.9);
-  EXPECT_EQ(rms->options().eps, 1e-8);
+  EXPECT_EQ(rms->options().epsilon, 1e-8);
   EXPECT_EQ(make_optimizer<double>({.name = "momentum"})->options().beta, 0.9);
   auto mp = make_optimizer<double>({.name = "momentum_pytorch"});
   EXPECT_EQ(mp->options().beta, 0.9);
   EXPECT_EQ(mp->options().nesterov, false);
   EXPECT_EQ(make_optimizer<double>({.name = "adamw"})->options().weight_decay, 0.01);
+  EXPECT_EQ(make_optimizer<double>({.name = "adagrad"})->options().epsilon, 1e-10);
+  // Settings the optimizer does not publish stay unset.
+  EXPECT_FALSE(adam->options().beta.has_value());
+  EXPECT_FALSE(adam->options().weight_decay.has_value());
   EXPECT_EQ(make_optimizer<float>({.name = "gd"})->name(), "gd");
 }
 
 TEST(Optimizers, RegistryListsEveryName) {
   const auto names = optimizer_names();
-  const std::vector<std::string_view> expected{"gd",      "momentum", "momentum_pytorch",
-                                               "rmsprop", "adam",     "adamw"};
+  const std::vector<std::string_view> expected{"gd",   "momentum", "momentum_pytorch", "rmsprop",
+                                               "adam", "adamw",    "adagrad"};
   EXPECT_EQ(names, expected);
   for (auto n : names) {
     EXPECT_EQ(make_optimizer<float>({.name = std::string(n)})->name(), n);
@@ -231,9 +263,108 @@ TEST(Optimizers, BadOptionsAreConfigErrors) {
             std::string::npos);
   EXPECT_NE(config_error({.name = "rmsprop", .beta = -0.1}).find("optimizer.beta"),
             std::string::npos);
-  EXPECT_NE(config_error({.name = "adam", .eps = 0.0}).find("optimizer.eps"), std::string::npos);
+  EXPECT_NE(config_error({.name = "adam", .epsilon = 0.0}).find("optimizer.epsilon"),
+            std::string::npos);
+  EXPECT_NE(config_error({.name = "adagrad", .beta = 0.9}).find("its settings: epsilon"),
+            std::string::npos);
   EXPECT_NE(config_error({.name = "adamw", .weight_decay = -1.0}).find("optimizer.weight_decay"),
             std::string::npos);
+}
+
+// ---- published settings -----------------------------------------------------------------
+
+TEST(Settings, EveryOptimizerPublishesItsKeysAndDefaults) {
+  struct Expected {
+    std::string_view name;
+    std::vector<std::pair<std::string_view, double>> settings;
+  };
+  const std::vector<Expected> table{
+      {"gd", {}},
+      {"momentum", {{"beta", 0.9}}},
+      {"momentum_pytorch", {{"beta", 0.9}, {"nesterov", 0.0}}},
+      {"rmsprop", {{"beta", 0.9}, {"epsilon", 1e-8}}},
+      {"adam", {{"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-8}}},
+      {"adamw", {{"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-8}, {"weight_decay", 0.01}}},
+      {"adagrad", {{"epsilon", 1e-10}}},
+  };
+  ASSERT_EQ(table.size(), optimizer_names().size());
+  for (const auto& [name, settings] : table) {
+    SCOPED_TRACE(std::string(name));
+    const auto published = optimizer_settings(name);
+    ASSERT_EQ(published.size(), settings.size());
+    auto opt = make_optimizer<double>({.name = std::string(name)});
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      EXPECT_EQ(published[i].key, settings[i].first);
+      EXPECT_EQ(published[i].default_value, settings[i].second);
+      EXPECT_FALSE(published[i].doc.empty());
+      if (published[i].kind != Setting::Kind::boolean) {
+        EXPECT_TRUE(published[i].range.contains(published[i].default_value));
+      }
+      // The optimizer's filled-in options are the published defaults.
+      EXPECT_EQ(opt->options().get(settings[i].first), settings[i].second);
+    }
+    EXPECT_FALSE(optimizer_doc(name).empty());
+  }
+  EXPECT_EQ(optimizer_settings("momentum_pytorch")[1].kind, Setting::Kind::boolean);
+  EXPECT_THROW((void)optimizer_settings("adma"), ConfigError);
+  EXPECT_THROW((void)optimizer_doc("sgd"), ConfigError);
+}
+
+TEST(Settings, OptionsByKey) {
+  OptimizerOptions o{.name = "momentum_pytorch"};
+  EXPECT_EQ(o.get("beta"), std::nullopt);
+  o.set("beta", 0.7);
+  o.set("nesterov", 1.0);
+  EXPECT_EQ(o.beta, 0.7);
+  EXPECT_EQ(o.nesterov, true);
+  EXPECT_EQ(o.get("nesterov"), 1.0);
+  o.set("nesterov", 0.0);
+  EXPECT_EQ(o.get("nesterov"), 0.0);
+  o.set("epsilon", 1e-6);
+  EXPECT_EQ(o.epsilon, 1e-6);
+  o.set("beta1", 0.5);
+  o.set("beta2", 0.6);
+  o.set("weight_decay", 0.2);
+  EXPECT_EQ(o.get("beta1"), 0.5);
+  EXPECT_EQ(o.get("beta2"), 0.6);
+  EXPECT_EQ(o.get("weight_decay"), 0.2);
+  EXPECT_THROW(o.set("nesterov", 0.5), ConfigError);
+  try {
+    o.set("betaa", 0.9);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'beta"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)o.get("lr"), ConfigError);
+}
+
+TEST(Settings, RangesComeFromThePublishedSettings) {
+  // For every real setting, a value just outside its interval is rejected with the key and the
+  // interval's text, and the bound itself is accepted exactly when the interval is closed.
+  for (auto name : optimizer_names()) {
+    for (const auto& s : optimizer_settings(name)) {
+      if (s.kind == Setting::Kind::boolean) continue;
+      SCOPED_TRACE(fmt::format("{}.{}", name, s.key));
+      const auto error_for = [&](double v) {
+        OptimizerOptions o{.name = std::string(name)};
+        o.set(s.key, v);
+        return config_error(o);
+      };
+      const std::string expected =
+          fmt::format("optimizer.{} of '{}' must be {}", s.key, name, s.range.text());
+      EXPECT_NE(error_for(s.range.lo - 0.5).find(expected), std::string::npos)
+          << error_for(s.range.lo - 0.5);
+      EXPECT_EQ(error_for(s.range.lo) == "no error", !s.range.lo_open);
+      EXPECT_NE(error_for(std::numeric_limits<double>::quiet_NaN()).find(expected),
+                std::string::npos);
+      if (std::isfinite(s.range.hi)) {
+        EXPECT_EQ(error_for(s.range.hi) == "no error", !s.range.hi_open);
+      } else {
+        EXPECT_NE(error_for(std::numeric_limits<double>::infinity()).find(expected),
+                  std::string::npos);
+      }
+    }
+  }
 }
 
 TEST(Optimizers, LearningRateIsValidatedAndZeroIsANoOp) {

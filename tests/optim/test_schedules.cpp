@@ -1,9 +1,12 @@
 // Learning-rate schedules: every sequence follows its formula with e counted from 0.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mlp/core/error.hpp"
 #include "mlp/optim/schedule.hpp"
@@ -15,6 +18,15 @@ ScheduleOptions of(ScheduleKind kind) {
   ScheduleOptions o;
   o.kind = kind;
   return o;
+}
+
+std::string config_error(ScheduleOptions o, double lr0 = 0.1) {
+  try {
+    validate(o, lr0);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 TEST(Schedules, FirstEpochTrainsWithInitialRate) {
@@ -72,7 +84,7 @@ TEST(Schedules, InverseSqrt) {
 TEST(Schedules, StepDecay) {
   auto o = of(ScheduleKind::step);
   o.gamma = 0.5;
-  o.step_size = 3;
+  o.step = 3;
   // epochs 0-2: α0, 3-5: α0/2, 6-8: α0/4
   const double expected[] = {1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125};
   for (std::uint64_t e = 0; e < 10; ++e) EXPECT_DOUBLE_EQ(scheduled_lr(o, 1.0, e), expected[e]);
@@ -81,12 +93,152 @@ TEST(Schedules, StepDecay) {
   }
 }
 
+TEST(Schedules, MinLrFloorsEveryDecayingSchedule) {
+  // Exponential with γ = 0.5, α0 = 0.8, min_lr = 0.1·α0: 0.8, 0.4, 0.2, 0.1, then floored at
+  // 0.08 from epoch 4 on (0.05, 0.025, ... without the floor).
+  auto o = of(ScheduleKind::exponential);
+  o.gamma = 0.5;
+  o.min_lr = 0.08;
+  const double expected[] = {0.8, 0.4, 0.2, 0.1, 0.08, 0.08, 0.08};
+  for (std::uint64_t e = 0; e < 7; ++e) EXPECT_DOUBLE_EQ(scheduled_lr(o, 0.8, e), expected[e]);
+  for (std::uint64_t e = 4; e < 100; ++e) EXPECT_EQ(scheduled_lr(o, 0.8, e), 0.08) << e;
+  o.min_lr = 0.9;  // above α0
+  EXPECT_NE(config_error(o, 0.8).find("schedule.min_lr must be <= the initial learning rate"),
+            std::string::npos);
+
+  // Every pure decaying schedule: α(e) = max(formula, min_lr), the formula being the same
+  // schedule with min_lr = 0.
+  for (auto name : schedule_names()) {
+    const auto settings = schedule_settings(name);
+    const bool has_floor = std::any_of(settings.begin(), settings.end(),
+                                       [](const Setting& s) { return s.key == "min_lr"; });
+    EXPECT_EQ(has_floor, name != "constant") << name;
+    if (name == "plateau" || name == "constant") continue;
+    auto floored = of(parse_schedule(name));
+    floored.decay = 0.5;
+    floored.gamma = 0.7;
+    floored.k = 0.9;
+    floored.step = 2;
+    floored.min_lr = 0.02;
+    auto plain = floored;
+    plain.min_lr = 0.0;
+    bool reached = false;
+    for (std::uint64_t e = 0; e < 200; ++e) {
+      const double formula = scheduled_lr(plain, 0.1, e);
+      EXPECT_EQ(scheduled_lr(floored, 0.1, e), std::max(formula, 0.02)) << name << " " << e;
+      reached = reached || formula < 0.02;
+    }
+    EXPECT_TRUE(reached) << name << ": the formula never went below min_lr";
+  }
+}
+
+TEST(Schedules, EverySchedulePublishesItsKeysAndDefaults) {
+  struct Expected {
+    std::string_view name;
+    std::vector<std::pair<std::string_view, double>> settings;
+  };
+  const std::vector<Expected> table{
+      {"constant", {}},
+      {"inverse_time", {{"decay", 0.1}, {"min_lr", 0.0}}},
+      {"exponential", {{"gamma", 0.95}, {"min_lr", 0.0}}},
+      {"inverse_sqrt", {{"k", 1.0}, {"min_lr", 0.0}}},
+      {"step", {{"gamma", 0.5}, {"step", 10.0}, {"min_lr", 0.0}}},
+      {"plateau", {{"factor", 0.1}, {"patience", 3.0}, {"threshold", 1e-4}, {"min_lr", 0.0}}},
+  };
+  ASSERT_EQ(table.size(), schedule_names().size());
+  for (const auto& [name, settings] : table) {
+    SCOPED_TRACE(std::string(name));
+    const auto published = schedule_settings(name);
+    ASSERT_EQ(published.size(), settings.size());
+    const Schedule s(of(parse_schedule(name)), 0.1);
+    for (std::size_t i = 0; i < settings.size(); ++i) {
+      EXPECT_EQ(published[i].key, settings[i].first);
+      EXPECT_EQ(published[i].default_value, settings[i].second);
+      EXPECT_TRUE(published[i].range.contains(published[i].default_value));
+      EXPECT_FALSE(published[i].doc.empty());
+      EXPECT_EQ(s.options().get(settings[i].first), settings[i].second);
+    }
+    EXPECT_FALSE(schedule_doc(name).empty());
+  }
+  EXPECT_EQ(schedule_settings("step")[1].kind, Setting::Kind::integer);
+  EXPECT_EQ(schedule_settings("plateau")[1].kind, Setting::Kind::integer);
+  EXPECT_THROW((void)schedule_settings("cosine"), ConfigError);
+  EXPECT_THROW((void)schedule_doc("stepp"), ConfigError);
+
+  // Unset values take these defaults.
+  EXPECT_DOUBLE_EQ(scheduled_lr(of(ScheduleKind::inverse_time), 1.0, 1), 1.0 / 1.1);
+  EXPECT_DOUBLE_EQ(scheduled_lr(of(ScheduleKind::exponential), 1.0, 2), 0.95 * 0.95);
+  EXPECT_EQ(scheduled_lr(of(ScheduleKind::step), 1.0, 9), 1.0);
+  EXPECT_EQ(scheduled_lr(of(ScheduleKind::step), 1.0, 10), 0.5);
+  EXPECT_DOUBLE_EQ(scheduled_lr(of(ScheduleKind::inverse_sqrt), 1.0, 3), 0.5);
+  Schedule plateau(of(ScheduleKind::plateau), 1.0);
+  EXPECT_FALSE(plateau.end_epoch(1.0));
+  for (int e = 0; e < 3; ++e) EXPECT_FALSE(plateau.end_epoch(1.0));  // patience 3
+  EXPECT_TRUE(plateau.end_epoch(1.0));
+  EXPECT_DOUBLE_EQ(plateau.lr(5), 0.1);  // factor 0.1
+}
+
+TEST(Schedules, OptionsByKey) {
+  ScheduleOptions o;
+  EXPECT_EQ(o.get("gamma"), std::nullopt);
+  for (auto key : {"decay", "gamma", "k", "factor", "threshold", "min_lr"}) {
+    o.set(key, 0.25);
+    EXPECT_EQ(o.get(key), 0.25) << key;
+  }
+  EXPECT_EQ(o.gamma, 0.25);
+  o.set("step", 7.0);
+  o.set("patience", 0.0);
+  EXPECT_EQ(o.step, 7u);
+  EXPECT_EQ(o.patience, 0u);
+  EXPECT_EQ(o.get("step"), 7.0);
+  for (double bad : {2.5, -1.0, std::numeric_limits<double>::quiet_NaN(), 1e300}) {
+    EXPECT_THROW(o.set("step", bad), ConfigError) << bad;
+  }
+  EXPECT_EQ(o.step, 7u);
+  try {
+    o.set("gama", 0.9);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'gamma'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)o.get("step_size"), ConfigError);
+}
+
+TEST(Schedules, RangesComeFromThePublishedSettings) {
+  // For every setting, a value just outside its interval is rejected with the key and the
+  // interval's text; a closed bound is accepted, an open one rejected.
+  for (auto name : schedule_names()) {
+    for (const auto& s : schedule_settings(name)) {
+      SCOPED_TRACE(std::string(name) + "." + std::string(s.key));
+      const bool integer = s.kind == Setting::Kind::integer;
+      const auto error_for = [&](double v) {
+        auto o = of(parse_schedule(name));
+        o.set(s.key, v);
+        return config_error(o, 1e9);  // α0 large enough for every min_lr tried
+      };
+      const std::string expected = "schedule." + std::string(s.key) + " must be " +
+                                   s.range.text(integer);
+      if (s.range.lo > 0.0 || !integer) {
+        const double below = integer ? s.range.lo - 1.0 : s.range.lo - 0.5;
+        EXPECT_NE(error_for(below).find(expected), std::string::npos) << error_for(below);
+      }
+      EXPECT_EQ(error_for(s.range.lo) == "no error", !s.range.lo_open);
+      if (std::isfinite(s.range.hi)) {
+        EXPECT_EQ(error_for(s.range.hi) == "no error", !s.range.hi_open);
+        const double above = integer ? s.range.hi + 1.0 : s.range.hi + 0.5;
+        EXPECT_NE(error_for(above).find(expected), std::string::npos);
+      }
+    }
+  }
+}
+
 TEST(Schedules, ScheduleObjectAgreesWithThePureFunction) {
   for (auto name : schedule_names()) {
     if (name == "plateau") continue;
     auto o = of(parse_schedule(name));
     o.decay = 0.1;
-    o.step_size = 4;
+    o.step = 4;
+    o.min_lr = 0.01;
     Schedule s(o, 0.05);
     for (std::uint64_t e = 0; e < 30; ++e) {
       EXPECT_FALSE(s.end_epoch(1.0));  // dev costs do not affect the pure schedules
@@ -134,15 +286,6 @@ TEST(Schedules, PlateauStateRoundTrips) {
   EXPECT_THROW(b.load_plateau_state(bad), DataError);
 }
 
-std::string config_error(ScheduleOptions o, double lr0 = 0.1) {
-  try {
-    validate(o, lr0);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(Schedules, NamesAndValidation) {
   EXPECT_EQ(parse_schedule("inverse_sqrt"), ScheduleKind::inverse_sqrt);
   EXPECT_EQ(to_string(ScheduleKind::step), "step");
@@ -167,8 +310,10 @@ TEST(Schedules, NamesAndValidation) {
   o.gamma = 1.0;
   EXPECT_EQ(config_error(o), "no error");
   o = of(ScheduleKind::step);
-  o.step_size = 0;
-  EXPECT_NE(config_error(o).find("schedule.step_size"), std::string::npos);
+  o.step = 0;
+  EXPECT_NE(config_error(o).find("schedule.step must be an integer in [1, 10000000] (got 0)"),
+            std::string::npos)
+      << config_error(o);
   o = of(ScheduleKind::inverse_sqrt);
   o.k = 0.0;
   EXPECT_NE(config_error(o).find("schedule.k"), std::string::npos);

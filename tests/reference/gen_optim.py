@@ -14,15 +14,21 @@ b (2x1, not penalized), examples as columns as in the library:
 Gradients come from torch autograd. theta is flattened as the library does: W column-major,
 then b.
 
-Every case runs 50 steps with torch.optim, except the seed-form momentum, which torch does not
+Optimizer settings are written under the library's setting keys (beta, beta1, beta2, epsilon,
+nesterov, weight_decay). Every case runs 50 steps with torch.optim, except the seed-form momentum, which torch does not
 have: it is computed with NumPy from the SPEC formula, and the script checks that it equals
 torch SGD with lr*(1-beta) (the two forms differ only by that scale of V).
 """
 import json
 import os
 
-import numpy as np
-import torch
+# The same bits on every machine: OpenBLAS otherwise picks its kernels by CPU, and the kernels
+# round the 3-term dot products of W_true @ X differently (last bit of Y). Set before numpy loads.
+os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 STEPS = 50
@@ -117,15 +123,22 @@ add("momentum_pytorch", {"name": "momentum_pytorch", "beta": 0.9}, 0.05,
     torch_run(lambda p: SGD(p, lr=0.05, momentum=0.9))[0])
 add("momentum_pytorch_nesterov", {"name": "momentum_pytorch", "beta": 0.8, "nesterov": True},
     0.05, torch_run(lambda p: SGD(p, lr=0.05, momentum=0.8, nesterov=True))[0])
-add("rmsprop", {"name": "rmsprop", "beta": 0.9, "eps": 1e-8}, 0.01,
+add("rmsprop", {"name": "rmsprop", "beta": 0.9, "epsilon": 1e-8}, 0.01,
     torch_run(lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-8))[0])
 add("adam", {"name": "adam"}, 0.05,
     torch_run(lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.9, 0.999), eps=1e-8))[0])
-add("adam_betas", {"name": "adam", "beta1": 0.8, "beta2": 0.99, "eps": 1e-6}, 0.02,
+add("adam_betas", {"name": "adam", "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6}, 0.02,
     torch_run(lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.8, 0.99), eps=1e-6))[0])
 add("adamw", {"name": "adamw", "weight_decay": 0.5}, 0.05,
     torch_run(lambda p: torch.optim.AdamW(p, lr=0.05, betas=(0.9, 0.999), eps=1e-8),
               weight_decay_groups=0.5)[0])
+
+# Adagrad: torch.optim.Adagrad with lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0;
+# its eps default (1e-10) is the library's.
+add("adagrad", {"name": "adagrad"}, 0.5,
+    torch_run(lambda p: torch.optim.Adagrad(p, lr=0.5))[0])
+add("adagrad_epsilon", {"name": "adagrad", "epsilon": 0.1}, 0.3,
+    torch_run(lambda p: torch.optim.Adagrad(p, lr=0.3, eps=0.1))[0])
 
 thetas, norms = torch_run(lambda p: SGD(p, lr=0.1), clip=0.5)
 assert min(norms[:3]) > 0.5, "clipping case must actually clip"

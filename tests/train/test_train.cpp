@@ -172,6 +172,129 @@ TEST(Train, LineSearchNeedsFullBatchGd) {
   EXPECT_THROW(t.fit(blobs(50, 1), nullptr), ConfigError);
 }
 
+/// m copies of one example of class 1 (of 3): every shuffle of the training set is the same batch.
+data::Dataset copies(Index m) {
+  data::Dataset d;
+  d.task = data::Task::classification;
+  d.X.resize(3, m);
+  for (Index j = 0; j < m; ++j) d.X.col(j) << 0.5f, -1.0f, 2.0f;
+  d.labels.assign(static_cast<std::size_t>(m), 1);
+  d.class_names = {"a", "b", "c"};
+  d.feature_names = {"f0", "f1", "f2"};
+  d.source = "copies";
+  return d;
+}
+
+TEST(Train, LineSearchWithDropoutComparesCostsOfTheGradientsMasks) {
+  const Index m = 30;
+  const auto d = copies(m);
+  const auto spec = ModelBuilder(3).hidden(10, Activation::relu, 0.5).output(3, Activation::softmax)
+                        .loss(Loss::cross_entropy).seed(2).build();
+  TrainOptions o;
+  o.optimizer.name = "gd";
+  o.batch_size = m;
+  o.learning_rate = 0.01;
+  o.epochs = 1;
+  Network<float> net(spec);
+  Trainer first(net, o);  // one plain step: a generator state to draw epoch 2's masks from
+  first.fit(d, nullptr);
+  const TrainerState after_one = first.state();
+  const Vector<float> theta1 = net.params().theta();
+  // Epoch 2's step, from θ1, with the masks drawn from the generator state after epoch 1.
+  o.line_search = true;
+  o.learning_rate = 1e6;  // far too long (J0 − c·t·‖g‖² < 0): the search backtracks
+  o.epochs = 2;
+  Trainer second(net, o);
+  second.restore(after_one);
+  Recorder rec;
+  second.fit(d, nullptr, {&rec});
+  ASSERT_EQ(rec.costs.size(), 1u);
+
+  // Independently: J0 and g at θ1 with those masks, then the costs the search compared.
+  std::vector<Index> all(static_cast<std::size_t>(m));
+  for (Index i = 0; i < m; ++i) all[static_cast<std::size_t>(i)] = i;
+  Matrix<float> Y;
+  fill_targets(spec, d, all, Y);
+  const auto cost_with_masks = [&](const Vector<float>& theta, bool gradient, Vector<float>* g) {
+    Network<float> ref(spec);
+    ref.params().theta() = theta;
+    Rng rng(0);
+    rng.set_state(after_one.dropout_rng);
+    ref.forward(d.X, true, &rng);
+    const double J = ref.loss(Y, gradient);
+    if (g) *g = ref.params().dtheta();
+    return J;
+  };
+  Vector<float> g;
+  const double J0 = cost_with_masks(theta1, true, &g);
+  EXPECT_NEAR(rec.costs[0], J0, 1e-6 * std::abs(J0));
+  const double g2 = g.squaredNorm();
+  const Vector<float> step = theta1 - net.params().theta();
+  ASSERT_GT(step.norm(), 0.0f);
+  // t = t0·2^-k after k >= 1 backtracking steps
+  const double k = std::round(std::log2(o.learning_rate * g2 / step.dot(g)));
+  ASSERT_GE(k, 1.0);
+  const double t = o.learning_rate * std::exp2(-k);
+  EXPECT_LT((step - static_cast<float>(t) * g).norm(), 1e-5f * step.norm());
+  // Armijo holds at the accepted t and failed at 2t, on the gradient's masks.
+  EXPECT_LE(cost_with_masks(net.params().theta(), false, nullptr), J0 - 1e-4 * t * g2 + 1e-6);
+  const Vector<float> rejected = theta1 - static_cast<float>(2 * t) * g;
+  const double J_rejected = cost_with_masks(rejected, false, nullptr);
+  if (std::isfinite(J_rejected)) EXPECT_GT(J_rejected, J0 - 1e-4 * 2 * t * g2);
+}
+
+TEST(Train, LineSearchDrawsOneSetOfDropoutMasksPerStep) {
+  // The trial steps reuse the gradient's masks: the generator advances as without a line search.
+  const auto d = blobs(60, 8);
+  const auto spec = ModelBuilder(4).hidden(8, Activation::relu, 0.7).output(3, Activation::softmax)
+                        .loss(Loss::cross_entropy).seed(3).build();
+  TrainOptions o;
+  o.optimizer.name = "gd";
+  o.batch_size = 60;
+  o.learning_rate = 8.0;
+  o.epochs = 3;
+  Network<float> plain(spec), searched(spec);
+  Trainer without(plain, o);
+  without.fit(d, nullptr);
+  o.line_search = true;
+  Trainer with(searched, o);
+  with.fit(d, nullptr);
+  EXPECT_NE(plain.params().theta(), searched.params().theta());  // the search did change the steps
+  EXPECT_EQ(with.state().dropout_rng.s, without.state().dropout_rng.s);
+}
+
+TEST(Metrics, EncodeTargetsOneHotBinaryAndRegression) {
+  const auto softmax = ModelBuilder(2).output(3, Activation::softmax).loss(Loss::cross_entropy).build();
+  const auto sigmoid = ModelBuilder(2).output(1, Activation::sigmoid).loss(Loss::binary_cross_entropy).build();
+  const auto linear = ModelBuilder(2).output(2, Activation::identity).loss(Loss::mse).build();
+  const std::vector<std::int32_t> labels = {2, 0, 1, 0};
+  Matrix<float> Y;
+  encode_targets(softmax, data::Task::classification, labels, nullptr, 4, Y);
+  Matrix<float> expected(3, 4);
+  expected << 0, 1, 0, 1,
+              0, 0, 1, 0,
+              1, 0, 0, 0;
+  EXPECT_EQ(Y, expected);
+  encode_targets(sigmoid, data::Task::classification, labels, nullptr, 4, Y);
+  EXPECT_EQ(Y, (Matrix<float>(1, 4) << 1, 0, 1, 0).finished());
+  const Matrix<float> R = (Matrix<float>(2, 4) << 1, 2, 3, 4, 5, 6, 7, 8).finished();
+  const ConstMatrixMap<float> view(R.data(), 2, 4);
+  encode_targets(linear, data::Task::regression, {}, &view, 4, Y);
+  EXPECT_EQ(Y, R);
+}
+
+TEST(Metrics, CheckDataFitsNamesTheRoleAndTheMismatch) {
+  Network<float> net(ModelBuilder(4).output(3, Activation::softmax).loss(Loss::cross_entropy).build());
+  EXPECT_NO_THROW(check_data_fits(net, blobs(10, 1), "dev"));
+  try {
+    check_data_fits(net, xor_data(), "dev");
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("dev data xor: 2 features, but the model expects 4"),
+              std::string::npos) << e.what();
+  }
+}
+
 TEST(EarlyStopping, ScriptedDevCostsStopAtTheRightEpochAndKeepTheBest) {
   EarlyStoppingOptions o;
   o.enabled = true;

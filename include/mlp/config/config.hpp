@@ -22,7 +22,10 @@
 #include <string_view>
 #include <vector>
 
-#include "mlp/nn/names.hpp"
+#include "mlp/data/csv.hpp"
+#include "mlp/nn/network.hpp"
+#include "mlp/optim/schedule.hpp"
+#include "mlp/train/trainer.hpp"
 
 namespace mlp {
 namespace config {
@@ -36,18 +39,11 @@ enum class Task { automatic, classification, regression };
 /// data.missing: what an empty (or nan/inf) CSV feature value does: error, drop the row, or
 /// take the feature's mean over the training split (kept in the model for prediction).
 enum class Missing { error, drop_row, mean };
-/// train.optimizer (SPEC §4). momentum = the exponentially weighted form V := βV + (1−β)dθ;
-/// momentum_pytorch = V := βV + dθ, optionally Nesterov.
-enum class Optimizer { gd, momentum, momentum_pytorch, rmsprop, adam, adamw };
-/// train.schedule.type
-enum class ScheduleType { constant, inverse_time, exponential, inverse_sqrt, step, plateau };
 
 std::string_view to_string(DataFormat v);
 std::string_view to_string(Normalize v);
 std::string_view to_string(Task v);
 std::string_view to_string(Missing v);
-std::string_view to_string(Optimizer v);
-std::string_view to_string(ScheduleType v);
 
 /// [data]
 struct Data {
@@ -66,7 +62,7 @@ struct Data {
   bool normalize_target = true;              ///< regression only
   Task task = Task::automatic;
   Missing missing = Missing::error;          ///< CSV only
-  std::int64_t max_field_bytes = 1048576;    ///< CSV only
+  std::int64_t max_field_bytes = static_cast<std::int64_t>(data::CsvOptions{}.max_field_bytes);
   bool operator==(const Data&) const = default;
 };
 
@@ -74,60 +70,51 @@ struct Data {
 struct Model {
   std::vector<std::int64_t> hidden;          ///< widths of the hidden layers; empty = regression
   std::vector<Activation> activation;        ///< one per hidden layer (never softmax)
-  double leaky_slope = 0.01;
+  double leaky_slope = ModelSpec{}.leaky_slope;
   std::optional<Activation> output;          ///< softmax | sigmoid | identity; nullopt = auto
-  Init init = Init::he_normal;
-  double init_scale = 0.01;                  ///< standard deviation for init = normal
+  Init init = ModelSpec{}.init;
+  double init_scale = ModelSpec{}.init_scale; ///< standard deviation for init = normal
   std::vector<double> keep_prob;             ///< one per hidden layer, each in (0, 1]
   bool operator==(const Model&) const = default;
 };
 
+/// Settings of a registered component (an optimizer, a schedule) by their keys, every key the
+/// component publishes (optim::optimizer_settings / schedule_settings) filled in after parsing.
+using Settings = std::map<std::string, double, std::less<>>;
+
 /// [train.schedule]
 struct Schedule {
-  ScheduleType type = ScheduleType::constant;
-  double decay = 0.1;        ///< inverse_time
-  double gamma = 0.95;       ///< exponential (default 0.95), step (default 0.5)
-  double k = 1.0;            ///< inverse_sqrt
-  std::int64_t step = 10;    ///< step: epochs between decays
-  double factor = 0.1;       ///< plateau
-  std::int64_t patience = 3; ///< plateau
-  double min_lr = 0.0;       ///< every type but constant
-  double threshold = 1e-4;   ///< plateau (relative improvement)
+  std::string type = std::string(optim::to_string(optim::ScheduleOptions{}.kind));  ///< schedule_names()
+  Settings settings;         ///< decay, gamma, k, step, factor, patience, threshold, min_lr
   bool operator==(const Schedule&) const = default;
 };
 
 /// [train.early_stopping]
 struct EarlyStopping {
   bool enabled = false;      ///< true as soon as the table is present (unless enabled = false)
-  std::int64_t patience = 5;
-  double min_delta = 0.0;
-  bool restore_best = true;
+  std::int64_t patience = static_cast<std::int64_t>(EarlyStoppingOptions{}.patience);
+  double min_delta = EarlyStoppingOptions{}.min_delta;
+  bool restore_best = EarlyStoppingOptions{}.restore_best;
   bool operator==(const EarlyStopping&) const = default;
 };
 
-/// [train]
+/// [train]. Defaults are the library's (TrainOptions, the optimizer's registered settings).
 struct Train {
   std::optional<Loss> loss;  ///< nullopt = auto
-  Optimizer optimizer = Optimizer::adam;
-  double learning_rate = 1e-3;
-  std::int64_t batch_size = 64;
-  std::int64_t epochs = 10;
-  double l1 = 0.0;
-  double l2 = 0.0;
-  std::uint64_t seed = 42;
+  std::string optimizer = TrainOptions{}.optimizer.name;  ///< optim::optimizer_names()
+  Settings optimizer_settings;  ///< beta, beta1, beta2, epsilon, nesterov, weight_decay, ...
+  double learning_rate = TrainOptions{}.learning_rate;
+  std::int64_t batch_size = TrainOptions{}.batch_size;
+  std::int64_t epochs = static_cast<std::int64_t>(TrainOptions{}.epochs);
+  double l1 = TrainOptions{}.l1;
+  double l2 = TrainOptions{}.l2;
+  std::uint64_t seed = TrainOptions{}.seed;
   std::int64_t threads = 0;  ///< 0 = all cores
-  double beta = 0.9;         ///< momentum, momentum_pytorch, rmsprop
-  double beta1 = 0.9;        ///< adam, adamw
-  double beta2 = 0.999;      ///< adam, adamw
-  double epsilon = 1e-8;     ///< rmsprop, adam, adamw
-  bool nesterov = false;     ///< momentum_pytorch
-  double weight_decay = 0.01;  ///< adamw
-  double clip_norm = 0.0;    ///< 0 = off
-  bool line_search = false;  ///< gd (with a full batch)
-  bool drop_last = false;
+  double clip_norm = TrainOptions{}.clip_norm;  ///< 0 = off
+  bool line_search = TrainOptions{}.line_search;  ///< gd (with a full batch)
+  bool drop_last = TrainOptions{}.drop_last;
   std::int64_t checkpoint_every = 1;  ///< epochs, 0 = off
   std::int64_t keep_checkpoints = 3;  ///< 0 = keep all
-  std::int64_t eval_every = 1;        ///< epochs
   Schedule schedule;
   EarlyStopping early_stopping;
   bool operator==(const Train&) const = default;
@@ -178,7 +165,8 @@ RunConfig parse_config(std::string_view toml_text, std::string_view source_name,
 /// in, keys a variant does not use left out. parse_config(to_toml(c), ...) == c.
 std::string to_toml(const RunConfig& cfg);
 
-/// Every key of the schema, dotted ("train.schedule.gamma"), in documentation order.
+/// Every key of the schema, dotted ("train.schedule.gamma"), in documentation order
+/// (config_key_table() in keys.hpp describes each).
 const std::vector<std::string_view>& config_keys();
 
 }  // namespace mlp

@@ -52,6 +52,9 @@ class Model {
   const Preprocessing& preprocessing() const { return pre_; }
   std::map<std::string, std::string>& info() { return info_; }
   const std::map<std::string, std::string>& info() const { return info_; }
+  /// The format version of the file the model was read from (io::kFormatVersion for a model
+  /// built in memory; saving always writes io::kFormatVersion).
+  [[nodiscard]] int format_version() const { return format_version_; }
 
   /// Outputs for raw inputs X [n_features x m]: class probabilities [n_classes x m] for
   /// classifiers (a single sigmoid unit gives [P(class 0); P(class 1)]), values in the
@@ -71,6 +74,7 @@ class Model {
   Network<float> network_;
   Preprocessing pre_;
   std::map<std::string, std::string> info_;
+  int format_version_ = io::kFormatVersion;
 };
 
 }  // namespace mlp

@@ -54,6 +54,8 @@ struct TensorData {
 struct Container {
   std::map<std::string, std::string> metadata;
   std::vector<TensorData> tensors;
+  /// The file's format version: set by parse(); serialize() always writes kFormatVersion.
+  int format_version = kFormatVersion;
 
   /// The tensor called `name`, or nullptr.
   [[nodiscard]] const TensorData* find(std::string_view name) const;

@@ -12,6 +12,9 @@
 // Where 1/m enters (docs/conventions.md): in the gradient of the cost with respect to the
 // network output. Layer backward passes then use dW = dZ·A_prevᵀ and db = Σ_cols dZ with no
 // further 1/m; this equals the SPEC's (1/m)·dZ·A_prevᵀ with per-example dZ = A − Y.
+//
+// Each loss is one file src/nn/losses/<name>.cpp (cost and gradient, name, aliases, doc, fused
+// output activation) registered by one X(name) line in MLP_LOSSES (mlp/nn/registry.hpp).
 #pragma once
 
 #include "mlp/nn/names.hpp"

@@ -77,7 +77,8 @@ class ModelBuilder {
   bool has_output_ = false;
 };
 
-/// Fills W of shape [n_out x n_in] by the initializer formula (names.hpp), column-major order.
+/// Fills W of shape [n_out x n_in] by the initializer formula (names.hpp), column-major order:
+/// the fill of src/nn/initializers/<name>.cpp, through the registry.
 template <class T>
 void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W);
 
@@ -106,6 +107,12 @@ class Network {
   /// that loss(Y, true) can run the backward pass later.
   const Matrix<T>& forward(const MatrixCRef<T>& X, bool training = false,
                            Rng* dropout_rng = nullptr);
+
+  /// A training-mode forward pass that reuses the dropout masks D[i] of the last training pass
+  /// (forward(X, true, rng) or forward_backward) instead of drawing new ones, so that costs at
+  /// other θ are those of the same thinned network (a line search along that pass's gradient).
+  /// X [n_in x m] must have the m columns of that pass; X is kept as by forward().
+  const Matrix<T>& forward_with_masks(const MatrixCRef<T>& X);
 
   /// The cost J of the last forward pass against targets Y [n_out x m] (fused, stable forms).
   /// With `gradient`, also runs the backward pass, setting (or, with accumulate, adding to)

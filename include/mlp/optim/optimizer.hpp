@@ -5,7 +5,8 @@
 // same [offset, offset + size) range as in theta. State is indexed by position, never by memory
 // address, and one step counter advances once per call of step(), never once per tensor.
 //
-// Names (make_optimizer):
+// Names (make_optimizer), each publishing its settings with defaults and ranges
+// (optimizer_settings):
 //   gd                θ := θ − α dθ
 //   momentum          V := βV + (1−β)dθ;  θ := θ − αV                    (β = 0.9)
 //   momentum_pytorch  V := βV + dθ;  θ := θ − αV, or with nesterov
@@ -16,31 +17,43 @@
 //                                                         (β1 = 0.9, β2 = 0.999, ε = 1e-8)
 //   adamw             θ := θ − α·wd·θ on penalized slices (weights) only, then adam
 //                                                         (wd = 0.01, as PyTorch's AdamW)
+//   adagrad           S := S + dθ²;  θ := θ − α dθ / (√S + ε)            (ε = 1e-10, PyTorch's)
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mlp/core/parameters.hpp"
+#include "mlp/core/setting.hpp"
 #include "mlp/core/tensor.hpp"
 
 namespace mlp::optim {
 
-/// The configurable hyperparameters of an optimizer. An unset field takes the optimizer's
-/// default; a field set for an optimizer that does not use it is a ConfigError (a misspelled
-/// or misplaced setting is never silently ignored).
+/// The configurable hyperparameters of an optimizer, one field per setting key of
+/// optimizer_settings(). An unset field takes the optimizer's registered default; a field set
+/// for an optimizer that does not publish it is a ConfigError (a misspelled or misplaced
+/// setting is never silently ignored).
 struct OptimizerOptions {
   std::string name = "adam";
   std::optional<double> beta{};         ///< momentum, momentum_pytorch, rmsprop
   std::optional<double> beta1{};        ///< adam, adamw
   std::optional<double> beta2{};        ///< adam, adamw
-  std::optional<double> eps{};          ///< rmsprop, adam, adamw
+  std::optional<double> epsilon{};      ///< rmsprop, adam, adamw, adagrad
   std::optional<bool> nesterov{};       ///< momentum_pytorch
   std::optional<double> weight_decay{}; ///< adamw (decoupled, weights only)
+
+  /// Sets the field of setting `key` ("beta1", "epsilon", ...; booleans as 0 or 1). Throws
+  /// ConfigError for a key that is no optimizer's setting, or a boolean that is not 0 or 1.
+  /// Ranges are checked by make_optimizer, against the chosen optimizer's settings.
+  void set(std::string_view key, double value);
+  /// The field of setting `key` (booleans as 0 or 1), nullopt when unset. ConfigError for a
+  /// key that is no optimizer's setting.
+  [[nodiscard]] std::optional<double> get(std::string_view key) const;
 };
 
 /// Everything an optimizer needs to continue exactly where it stopped (checkpoints).
@@ -109,14 +122,21 @@ class Optimizer {
   std::uint64_t step_ = 0;
 };
 
-/// Builds the optimizer `options.name` with validated options. Unknown name: ConfigError
-/// listing the valid names with a did-you-mean; bad or unused option: ConfigError naming the
-/// key (optimizer.beta, ...), the value and the valid range.
+/// Builds the optimizer `options.name` with validated options: every setting it publishes
+/// takes the value set or its default and must lie in the setting's range. Unknown name:
+/// ConfigError listing the valid names with a did-you-mean; a value out of range, or a setting
+/// the optimizer does not publish: ConfigError naming the key (optimizer.beta, ...), the value
+/// and the valid range.
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(const OptimizerOptions& options);
 
 /// The registered optimizer names, in registration order.
 std::vector<std::string_view> optimizer_names();
+/// The settings optimizer `optimizer` reads, with their defaults and ranges (keys as in a
+/// configuration file). ConfigError (with a did-you-mean) for an unknown name.
+std::span<const Setting> optimizer_settings(std::string_view optimizer);
+/// One line describing optimizer `optimizer` (its update rule), for documentation.
+std::string_view optimizer_doc(std::string_view optimizer);
 
 extern template class Optimizer<float>;
 extern template class Optimizer<double>;

@@ -21,6 +21,7 @@
 #include "mlp/nn/network.hpp"
 #include "mlp/optim/optimizer.hpp"
 #include "mlp/optim/schedule.hpp"
+#include "mlp/train/metrics.hpp"  // Metrics, evaluate, fill_targets
 
 namespace mlp {
 
@@ -43,7 +44,9 @@ struct TrainOptions {
   double l2 = 0.0;         ///< (λ/2m)‖W‖², m = training-set size, weights only
   double clip_norm = 0.0;  ///< global gradient-norm clipping; 0 = off
   /// Full-batch gradient descent with a backtracking (Armijo) line search along −∇J:
-  /// t := learning_rate, then t := ρ·t until J(θ − t∇J) <= J(θ) − c·t·‖∇J‖² (c = 1e-4, ρ = 0.5).
+  /// t := learning_rate, then t := ρ·t until J(θ − t∇J) <= J(θ) − c·t·‖∇J‖² (c = 1e-4, ρ = 0.5;
+  /// optim::BacktrackingLineSearch). Every trial J is evaluated with the dropout masks of the
+  /// gradient's forward pass (Network::forward_with_masks).
   bool line_search = false;
   EarlyStoppingOptions early_stopping;
   std::uint64_t seed = 42;      ///< shuffles and dropout masks
@@ -52,16 +55,6 @@ struct TrainOptions {
   /// weights) and stop at the first non-finite one, naming it. Costs a pass over each tensor.
   bool detect_anomaly = false;
   void validate() const;         ///< ConfigError naming the option
-};
-
-/// Cost and metrics of a model on a data set. Classification: accuracy; regression: RMSE, MAE
-/// and R² in the original units of the targets.
-struct Metrics {
-  double loss = 0.0;  ///< J without penalties
-  std::optional<double> accuracy;
-  std::optional<double> rmse, mae, r2;
-  /// Classification: confusion[true][predicted] counts.
-  std::vector<std::vector<std::int64_t>> confusion;
 };
 
 struct EpochMetrics {
@@ -137,16 +130,6 @@ class EarlyStopping {
   TrainerState& state_;
 };
 
-/// Evaluates `net` on `data` (no dropout), in batches of `batch_size` examples.
-/// `targets` un-standardizes regression outputs and targets for RMSE/MAE/R² (may be null).
-Metrics evaluate(Network<float>& net, const data::Dataset& data,
-                 const data::Standardizer* targets = nullptr, Index batch_size = 1024);
-
-/// Fills Y [n_out x m] from a batch: one-hot labels for softmax outputs, 0/1 labels for a single
-/// sigmoid unit, the regression targets otherwise.
-void fill_targets(const ModelSpec& spec, const data::Dataset& data, std::span<const Index> indices,
-                  Matrix<float>& Y);
-
 class Trainer {
  public:
   Trainer(Network<float>& net, TrainOptions options);
@@ -167,7 +150,7 @@ class Trainer {
   [[nodiscard]] optim::Optimizer<float>& optimizer() { return *optimizer_; }
 
  private:
-  struct Impl;
+  struct FitRun;  // one fit() call as named steps (trainer.cpp)
   Network<float>& net_;
   TrainOptions options_;
   std::unique_ptr<optim::Optimizer<float>> optimizer_;

@@ -1,17 +1,18 @@
-#include "run_dir.hpp"
+#include "mlp/train/run_dir.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <vector>
-#include <fmt/format.h>
 
 #include "mlp/core/error.hpp"
 
-namespace mlp::cli {
+namespace mlp {
 
 namespace fs = std::filesystem;
 
@@ -75,4 +76,4 @@ void remove_stale_temporaries(const fs::path& dir) {
   for (const auto& p : stale) fs::remove(p, ec);
 }
 
-}  // namespace mlp::cli
+}  // namespace mlp

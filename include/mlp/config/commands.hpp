@@ -1,0 +1,116 @@
+// The commands of `mlp` as library functions: each takes what the command line gives (a
+// configuration file and --set overrides, a run directory) and returns a result struct that a
+// caller prints as it likes; nothing here prints. docs/cli.md describes the commands.
+//
+//   config::TrainRunOptions o;
+//   o.config = "examples/iris.toml";
+//   o.out = "runs/iris";
+//   config::TrainRunResult r = config::train_run(o);   // writes the whole run directory
+//   CrossValidationResult cv = config::cross_validate("examples/iris.toml", {}, 5);
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlp/config/config.hpp"
+#include "mlp/report/diagnosis.hpp"
+#include "mlp/train/cross_validation.hpp"
+#include "mlp/train/gradient_check.hpp"
+#include "mlp/train/trainer.hpp"
+
+namespace mlp::config {
+
+// ---- mlp train -------------------------------------------------------------------------------
+
+/// What a training run is about to do, once data, network and trainer are ready.
+struct TrainRunStart {
+  std::filesystem::path dir;  ///< the run directory
+  Index train_examples = 0, dev_examples = 0, test_examples = 0;
+  Index features = 0;
+  std::optional<Index> classes;  ///< classification: the number of classes
+  std::size_t parameters = 0;
+  std::uint64_t epochs = 0;      ///< train.epochs
+  /// With resume: the checkpoint continued from, and the position it holds (epoch from 1,
+  /// batch within it; batch 0 = at an epoch boundary).
+  std::optional<std::filesystem::path> resumed_from;
+  std::uint64_t resume_epoch = 0, resume_batch = 0;
+};
+
+struct TrainRunOptions {
+  /// The run configuration. With `resume` it may be empty; with resume and no `out`, it names
+  /// the run directory; with resume and `out`, it must equal the run's configuration (only
+  /// train.epochs may differ).
+  std::filesystem::path config;
+  /// The run directory; empty = runs/<config file stem>.
+  std::filesystem::path out;
+  bool resume = false;  ///< continue from the newest valid checkpoint of the run directory
+  bool force = false;   ///< overwrite a previous run in the run directory
+  bool detect_anomaly = false;  ///< TrainOptions::detect_anomaly
+  std::vector<std::string> overrides;  ///< "section.key=value" (--set)
+  /// Warnings: a batch size larger than the training set, a checkpoint skipped on resume.
+  std::function<void(const std::string&)> on_warning;
+  /// Called once, just before training starts.
+  std::function<void(const TrainRunStart&)> on_start;
+  /// Trainer callbacks called after the run's own (which records metrics and checkpoints),
+  /// e.g. progress output. Returning false stops training as with Trainer::fit.
+  std::vector<Callback*> callbacks;
+  /// Asked after every batch and epoch; true ends the run after the current batch with a
+  /// checkpoint, the metrics and the report written, and no model (e.g. a signal arrived).
+  std::function<bool()> stop_requested;
+};
+
+struct TrainRunResult {
+  std::filesystem::path dir;    ///< the run directory
+  std::filesystem::path model;  ///< dir/model.mlp (written unless interrupted)
+  std::filesystem::path report; ///< dir/report.html
+  /// stop_requested() ended the run: resume it with TrainRunOptions::resume.
+  bool interrupted = false;
+  std::filesystem::path last_checkpoint;  ///< empty when none was written or loaded
+  TrainResult training;
+  std::optional<Metrics> dev;   ///< of the final model, when there is dev data
+  std::optional<Metrics> test;  ///< of the final model, when there is test data
+  std::string summary_json;     ///< the contents of dir/summary.json (empty when interrupted)
+};
+
+/// `mlp train`: reads and checks the configuration before any data, prepares and locks the run
+/// directory, loads the data, trains with checkpoints, then writes model.mlp, metrics.jsonl,
+/// metrics.csv, report.html and summary.json (docs/cli.md, train/run_dir.hpp). Throws
+/// ConfigError (configuration, an existing run without force, resume problems), InputError,
+/// DataError (data, no usable checkpoint), IoError, NumericError (divergence; the message names
+/// the last good checkpoint).
+TrainRunResult train_run(const TrainRunOptions& options);
+
+// ---- mlp cv, mlp gradcheck, mlp diagnose -------------------------------------------------------
+
+/// `mlp cv`: k-fold cross-validation of the configuration at `path` on all of its labelled data
+/// except a separate test file. Each fold is standardized with its own train part's statistics.
+/// Throws ConfigError when `folds` exceeds the number of examples. `on_fold` reports progress.
+CrossValidationResult cross_validate(const std::filesystem::path& path,
+                                     const std::vector<std::string>& overrides, int folds,
+                                     const FoldDone& on_fold = {});
+
+struct GradientCheckReport {
+  NetworkGradientCheck check;
+  bool l1 = false;  ///< the L1 penalty was part of J
+  bool l2 = false;  ///< the L2 penalty was part of J
+};
+
+/// `mlp gradcheck`: the configured network's gradients against central differences, on the
+/// first `examples` prepared training examples (train/gradient_check.hpp).
+GradientCheckReport gradient_check(const std::filesystem::path& path,
+                                   const std::vector<std::string>& overrides, Index examples,
+                                   double epsilon, double threshold);
+
+/// What a run's configuration already does, for the recommendations of report::diagnose.
+report::RunSettings run_settings(const RunConfig& cfg);
+
+/// `mlp diagnose`: the bias/variance diagnosis of the run in `dir` from its metrics.jsonl, with
+/// recommendations that start from its config.toml when present (options.run is then set from
+/// it). Throws InputError when `dir` has no metrics.jsonl, DataError when it records no epoch.
+report::Diagnosis diagnose_run(const std::filesystem::path& dir, report::DiagnosisOptions options = {});
+
+}  // namespace mlp::config

@@ -1,0 +1,30 @@
+// The configuration keys, described once: name, type, default, what is allowed, what the key
+// does. The parser, the override (--set) handling, the did-you-mean, the writer of a run's
+// config.toml and the key tables of docs/config.md all read this one table; defaults come from
+// the library's option structs, and the names and settings of optimizers, schedules,
+// activations, losses and initializers from their registries — a component registered there is
+// known to the configuration without further change.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlp {
+
+struct ConfigKeyInfo {
+  std::string key;      ///< dotted: "train.learning_rate"
+  std::string type;     ///< "number", "integer", "bool", "string (path)", "name", ...
+  std::string default_text;  ///< as written in TOML ("0.001", "\"adam\""), or a phrase
+  std::string allowed;  ///< the values accepted, and when the key applies
+  std::string doc;      ///< what the key does, one line
+};
+
+/// Every key, in documentation order.
+const std::vector<ConfigKeyInfo>& config_key_table();
+
+/// The key table of one section ("data", "model", "train", "train.schedule",
+/// "train.early_stopping") as the Markdown table of docs/config.md.
+std::string config_keys_markdown(std::string_view section);
+
+}  // namespace mlp

@@ -1,0 +1,66 @@
+// K-fold cross-validation (docs/cli.md, `mlp cv`): the pooled labelled data is dealt into K
+// folds (data::kfold: stratified for classification, sizes differing by at most one); for each
+// fold a fresh network is trained on the other K−1 folds and evaluated on that fold. The
+// result is each fold's dev metrics, the mean dev cost, its variance over K−1, and the mean
+// accuracy for classifiers.
+//
+// What a fold's data and network look like is the caller's: `prepare` receives the raw train
+// and dev parts of a fold and returns them prepared (imputed, standardized with statistics of
+// the train part only) with the network description and the training options.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "mlp/data/dataset.hpp"
+#include "mlp/data/standardizer.hpp"
+#include "mlp/nn/network.hpp"
+#include "mlp/train/trainer.hpp"
+
+namespace mlp {
+
+/// One fold, ready to train.
+struct CrossValidationFold {
+  data::Dataset train, dev;  ///< prepared (e.g. standardized)
+  /// Un-standardizes regression outputs and targets for the dev metrics; none: the targets are
+  /// in their original units.
+  std::optional<data::Standardizer> targets;
+  ModelSpec spec;
+  TrainOptions options;
+};
+
+/// Prepares a fold from its raw train and dev parts.
+using PrepareFold = std::function<CrossValidationFold(data::Dataset train, data::Dataset dev)>;
+
+struct FoldResult {
+  Metrics dev;               ///< of the trained network on the fold's dev part
+  std::uint64_t epochs = 0;  ///< epochs run (early stopping may end a fold early)
+  Index train_examples = 0;
+  Index dev_examples = 0;
+};
+
+struct CrossValidationResult {
+  std::vector<FoldResult> folds;  ///< in fold order
+  Index examples = 0;             ///< size of the pooled data
+  double mean = 0.0;              ///< mean dev cost over the folds
+  double variance = 0.0;          ///< of the dev cost, over K−1 (0 for a single fold)
+  std::optional<double> mean_accuracy;  ///< classifiers: mean dev accuracy
+  [[nodiscard]] double stddev() const { return std::sqrt(variance); }
+};
+
+/// Called after each fold (from 0) with the number of folds, e.g. for progress output.
+using FoldDone = std::function<void(std::size_t fold, std::size_t folds, const FoldResult&)>;
+
+/// K-fold cross-validation of `pool` with `folds` folds dealt with `seed`. Throws ConfigError
+/// unless 2 <= folds <= pool.size(), and whatever `prepare` or training throws.
+CrossValidationResult cross_validate(const data::Dataset& pool, int folds, std::uint64_t seed,
+                                     const PrepareFold& prepare, const FoldDone& on_fold = {});
+
+/// The mean and variance (over K−1) of the fold results, as cross_validate() fills them in.
+void summarize_folds(CrossValidationResult& result);
+
+}  // namespace mlp

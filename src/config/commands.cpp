@@ -1,0 +1,115 @@
+// config::cross_validate, config::gradient_check and config::run_settings: `mlp cv`,
+// `mlp gradcheck` and the run settings `mlp diagnose` starts its recommendations from.
+#include "mlp/config/commands.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "mlp/config/run.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/tensor.hpp"
+#include "mlp/train/metrics_log.hpp"
+
+namespace mlp::config {
+namespace {
+
+/// The configuration at `path` with `overrides`, its data paths resolved against its folder.
+RunConfig read_config(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+  RunConfig cfg = load_config(path, overrides);
+  resolve_data_paths(cfg, path.parent_path());
+  return cfg;
+}
+
+/// The training data and a separate dev file, if any, as one data set.
+data::Dataset pooled(const LoadedData& loaded) {
+  data::Dataset pool = loaded.train;
+  if (!loaded.dev) return pool;
+  const data::Dataset& dev = *loaded.dev;
+  pool.X.conservativeResize(Eigen::NoChange, pool.size() + dev.size());
+  pool.X.rightCols(dev.size()) = dev.X;
+  if (pool.Y.rows()) {
+    pool.Y.conservativeResize(Eigen::NoChange, pool.X.cols());
+    pool.Y.rightCols(dev.size()) = dev.Y;
+  }
+  pool.labels.insert(pool.labels.end(), dev.labels.begin(), dev.labels.end());
+  return pool;
+}
+
+}  // namespace
+
+CrossValidationResult cross_validate(const std::filesystem::path& path,
+                                     const std::vector<std::string>& overrides, int folds,
+                                     const FoldDone& on_fold) {
+  const RunConfig cfg = read_config(path, overrides);
+  set_threads(static_cast<int>(cfg.train.threads));
+  // All labelled data except a separate test file takes part in the folds.
+  const data::Dataset pool = pooled(load_data(cfg));
+  if (folds > pool.size()) {
+    throw ConfigError(fmt::format("--folds {}: only {} examples to share", folds, pool.size()));
+  }
+  const TrainOptions options = train_options(cfg);
+  const PrepareFold prepare = [&](data::Dataset train, data::Dataset dev) {
+    PreparedData d;
+    d.train = std::move(train);
+    d.dev = std::move(dev);
+    standardize(cfg, d);
+    CrossValidationFold fold;
+    fold.spec = model_spec(cfg, d.train);
+    fold.options = options;
+    fold.targets = d.normalization.targets;
+    fold.train = std::move(d.train);
+    fold.dev = std::move(d.dev);
+    return fold;
+  };
+  return mlp::cross_validate(pool, folds, cfg.train.seed, prepare, on_fold);
+}
+
+GradientCheckReport gradient_check(const std::filesystem::path& path,
+                                   const std::vector<std::string>& overrides, Index examples,
+                                   double epsilon, double threshold) {
+  const RunConfig cfg = read_config(path, overrides);
+  const PreparedData d = prepare_data(cfg);
+  const ModelSpec spec = model_spec(cfg, d.train);
+  const TrainOptions train = train_options(cfg);
+  NetworkGradientCheckOptions o;
+  o.examples = examples;
+  o.l1 = train.l1;
+  o.l2 = train.l2;
+  o.check.epsilon = epsilon;
+  o.check.threshold = threshold;
+  GradientCheckReport r;
+  r.check = check_network_gradients(spec, d.train, o);
+  r.l1 = train.l1 > 0;
+  r.l2 = train.l2 > 0;
+  return r;
+}
+
+report::RunSettings run_settings(const RunConfig& cfg) {
+  report::RunSettings r;
+  r.optimizer = fmt::format("{}", cfg.train.optimizer);
+  r.learning_rate = cfg.train.learning_rate;
+  r.l1 = cfg.train.l1;
+  r.l2 = cfg.train.l2;
+  for (const double p : cfg.model.keep_prob) r.min_keep_prob = std::min(r.min_keep_prob, p);
+  r.early_stopping = cfg.train.early_stopping.enabled;
+  r.patience = cfg.train.early_stopping.patience;
+  r.restore_best = cfg.train.early_stopping.restore_best;
+  r.epochs = cfg.train.epochs;
+  return r;
+}
+
+report::Diagnosis diagnose_run(const std::filesystem::path& dir, report::DiagnosisOptions options) {
+  const std::filesystem::path metrics = dir / "metrics.jsonl";
+  if (!std::filesystem::exists(metrics)) {
+    throw InputError(fmt::format("{}: No such file or directory — is {} a run directory of `mlp train`?",
+                                 metrics.string(), dir.string()));
+  }
+  const MetricsLog log = read_metrics_jsonl(metrics);
+  if (log.history.empty()) throw DataError(fmt::format("{}: no epochs recorded yet", metrics.string()));
+  const std::filesystem::path config = dir / "config.toml";
+  if (std::filesystem::exists(config)) options.run = run_settings(load_config(config));
+  return report::diagnose(log.history, log.slice_names, options);
+}
+
+}  // namespace mlp::config

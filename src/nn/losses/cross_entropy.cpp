@@ -1,0 +1,38 @@
+// cross_entropy, fused with a softmax output (`out` is the logits Z), column by column:
+//   L = logsumexp(z)·Σ_k y_k − Σ_k y_k z_k       (= −Σ_k y_k log softmax(z)_k)
+//   A = softmax(Z) = exp(Z − logsumexp(Z)),  dJ/dZ = (A·Σ_k y_k − Y) / m   (= (A − Y)/m, one-hot)
+//                                                              out, Y, A, dout: [n x m]
+#include <cmath>
+
+#include "loss_def.hpp"
+
+namespace mlp::nn_detail {
+namespace {
+
+template <class T>
+T cost(const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A, MatrixRef<T>* dout,
+       T inv_m) {
+  T total = 0;
+  for (Index j = 0; j < out.cols(); ++j) {
+    const T mx = out.col(j).maxCoeff();
+    const T lse = mx + std::log((out.col(j).array() - mx).exp().sum());
+    const T ysum = Y.col(j).sum();
+    total += lse * ysum - Y.col(j).dot(out.col(j));
+    A.col(j) = (out.col(j).array() - lse).exp();
+    if (dout) dout->col(j) = inv_m * (A.col(j) * ysum - Y.col(j));
+  }
+  return total;
+}
+
+}  // namespace
+
+constinit const LossDef loss_cross_entropy{
+    .name = "cross_entropy",
+    .aliases = {},
+    .doc = "−Σ_k y_k·log a_k on a softmax output, computed fused from the logits (log-sum-exp)",
+    .fused = Activation::softmax,
+    .f32 = {cost<float>},
+    .f64 = {cost<double>},
+};
+
+}  // namespace mlp::nn_detail

@@ -1,0 +1,25 @@
+// Inverse-time decay: α = max(α0 / (1 + d·e), min_lr), e from 0; d = 0.1 by default.
+#include "../schedule_impl.hpp"
+
+namespace mlp::optim::detail {
+namespace {
+
+constexpr Setting kSettings[] = {
+    {"decay", Setting::Kind::real, 0.1, kNonNegativeReal, "d in lr(e) = lr / (1 + d e)"},
+    min_lr_setting(),
+};
+
+// α0 / (1 + d·e)
+double lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
+  return alpha0 / (1.0 + *o.decay * static_cast<double>(epoch));
+}
+
+}  // namespace
+
+const ScheduleRule& rule_inverse_time() {
+  static constexpr ScheduleRule kRule{"inverse time: lr(e) = max(lr / (1 + decay e), min_lr)",
+                                      kSettings, &lr, nullptr};
+  return kRule;
+}
+
+}  // namespace mlp::optim::detail

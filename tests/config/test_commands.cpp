@@ -1,0 +1,181 @@
+// The commands as library functions (config/commands.hpp): a whole training run into a run
+// directory (refusing to overwrite, interrupted and resumed), cross-validation, the gradient
+// check and the diagnosis of a run, each from a configuration file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include "mlp/config/commands.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/train/checkpoint.hpp"
+
+namespace mlp {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// A folder with iris.csv and iris.toml (a small classifier, 6 epochs, checkpoints every 2).
+struct Workspace {
+  fs::path dir;
+  fs::path config;
+  Workspace() {
+    std::string tmpl = (fs::temp_directory_path() / "mlp-commands-XXXXXX").string();
+    dir = ::mkdtemp(tmpl.data());
+    fs::copy_file(fs::path(MLP_SOURCE_DIR) / "examples/data/iris.csv", dir / "iris.csv");
+    config = dir / "iris.toml";
+    std::ofstream(config) << "[data]\ntrain = \"iris.csv\"\ntarget = \"species\"\n[model]\nhidden = [6]\n"
+                             "[train]\nlearning_rate = 0.01\nbatch_size = 16\nepochs = 6\nseed = 3\n"
+                             "checkpoint_every = 2\nkeep_checkpoints = 2\nl2 = 0.01\n";
+  }
+  ~Workspace() { fs::remove_all(dir); }
+  [[nodiscard]] config::TrainRunOptions options(const std::string& run) const {
+    config::TrainRunOptions o;
+    o.config = config;
+    o.out = dir / run;
+    return o;
+  }
+};
+
+TEST(TrainRun, WritesTheWholeRunDirectory) {
+  const Workspace ws;
+  config::TrainRunOptions o = ws.options("run");
+  int starts = 0;
+  o.on_start = [&](const config::TrainRunStart& s) {
+    ++starts;
+    EXPECT_EQ(s.train_examples + s.dev_examples + s.test_examples, 150);
+    EXPECT_EQ(s.features, 4);
+    EXPECT_EQ(s.classes, std::optional<Index>(3));
+    EXPECT_EQ(s.epochs, 6u);
+    EXPECT_FALSE(s.resumed_from.has_value());
+  };
+  const auto r = config::train_run(o);
+  EXPECT_EQ(starts, 1);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_EQ(r.training.epochs_run, 6u);
+  EXPECT_EQ(r.model, ws.dir / "run" / "model.mlp");
+  for (const char* f : {"config.toml", "model.mlp", "metrics.jsonl", "metrics.csv", "report.html", "summary.json"}) {
+    EXPECT_TRUE(fs::exists(ws.dir / "run" / f)) << f;
+  }
+  EXPECT_EQ(read_text(ws.dir / "run" / "summary.json"), r.summary_json);
+  EXPECT_NE(r.summary_json.find("\"epochs_run\": 6"), std::string::npos) << r.summary_json;
+  EXPECT_TRUE(r.dev.has_value());
+  EXPECT_TRUE(r.test.has_value());
+  EXPECT_EQ(list_checkpoints(ws.dir / "run" / "checkpoints").size(), 2u);  // keep_checkpoints
+  EXPECT_EQ(r.last_checkpoint.filename(), list_checkpoints(ws.dir / "run" / "checkpoints").front().filename());
+}
+
+TEST(TrainRun, RefusesAnExistingRunUnlessForced) {
+  const Workspace ws;
+  (void)config::train_run(ws.options("run"));
+  EXPECT_THROW((void)config::train_run(ws.options("run")), ConfigError);
+  config::TrainRunOptions o = ws.options("run");
+  o.force = true;
+  EXPECT_FALSE(config::train_run(o).interrupted);
+}
+
+TEST(TrainRun, WarnsAboutABatchLargerThanTheTrainingSet) {
+  const Workspace ws;
+  config::TrainRunOptions o = ws.options("run");
+  o.overrides = {"train.batch_size=1000", "train.epochs=1"};
+  std::vector<std::string> warnings;
+  o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  (void)config::train_run(o);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("train.batch_size 1000 is larger than"), std::string::npos) << warnings[0];
+}
+
+TEST(TrainRun, StoppedRunResumesToTheUninterruptedResult) {
+  const Workspace ws;
+  (void)config::train_run(ws.options("ref"));
+  config::TrainRunOptions o = ws.options("run");
+  int batches = 0;
+  o.stop_requested = [&] { return ++batches > 20; };  // within epoch 3
+  const auto stopped = config::train_run(o);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_TRUE(stopped.summary_json.empty());
+  EXPECT_FALSE(fs::exists(ws.dir / "run" / "model.mlp"));
+  EXPECT_TRUE(fs::exists(stopped.last_checkpoint));
+  EXPECT_THROW((void)config::train_run(ws.options("run")), ConfigError);  // holds a run now
+
+  config::TrainRunOptions again;
+  again.out = ws.dir / "run";
+  again.resume = true;
+  std::optional<fs::path> resumed;
+  again.on_start = [&](const config::TrainRunStart& s) { resumed = s.resumed_from; };
+  const auto done = config::train_run(again);
+  EXPECT_FALSE(done.interrupted);
+  EXPECT_EQ(resumed, std::optional<fs::path>(stopped.last_checkpoint));
+  EXPECT_EQ(read_text(ws.dir / "run" / "model.mlp"), read_text(ws.dir / "ref" / "model.mlp"));
+}
+
+TEST(TrainRun, ResumeNeedsARun) {
+  const Workspace ws;
+  config::TrainRunOptions o = ws.options("empty");
+  o.resume = true;
+  EXPECT_THROW((void)config::train_run(o), ConfigError);
+}
+
+TEST(CrossValidateCommand, FoldsOverAllLabelledData) {
+  const Workspace ws;
+  std::size_t calls = 0;
+  const auto r = config::cross_validate(ws.config, {"train.epochs=2"}, 3,
+                                        [&](std::size_t, std::size_t, const FoldResult&) { ++calls; });
+  EXPECT_EQ(calls, 3u);
+  ASSERT_EQ(r.folds.size(), 3u);
+  EXPECT_EQ(r.examples, 150);
+  for (const auto& f : r.folds) EXPECT_EQ(f.dev_examples, 50);
+  EXPECT_TRUE(r.mean_accuracy.has_value());
+  try {
+    (void)config::cross_validate(ws.config, {}, 151);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "--folds 151: only 150 examples to share");
+  }
+}
+
+TEST(GradientCheckCommand, ChecksTheConfiguredNetworkWithItsPenalties) {
+  const Workspace ws;
+  const auto r = config::gradient_check(ws.config, {}, 8, 1e-7, 1e-6);
+  EXPECT_TRUE(r.check.result.passed) << r.check.result.relative_error;
+  EXPECT_TRUE(r.l2);
+  EXPECT_FALSE(r.l1);
+  EXPECT_EQ(r.check.examples, 8);
+  EXPECT_EQ(r.check.parameters, std::size_t{4 * 6 + 6 + 6 * 3 + 3});
+  EXPECT_FALSE(config::gradient_check(ws.config, {"train.l2=0"}, 8, 1e-7, 1e-6).l2);
+}
+
+TEST(RunSettings, CopiesWhatTheRunAlreadyDoes) {
+  const RunConfig cfg = parse_config(
+      "[data]\ntrain = \"t.csv\"\ntarget = \"y\"\n[model]\nhidden = [4, 4]\nkeep_prob = [0.8, 0.6]\n"
+      "[train]\nlearning_rate = 0.02\nl2 = 0.5\nepochs = 9\n[train.early_stopping]\npatience = 4\n",
+      "cfg.toml");
+  const report::RunSettings s = config::run_settings(cfg);
+  EXPECT_EQ(s.optimizer, "adam");
+  EXPECT_EQ(s.learning_rate, 0.02);
+  EXPECT_EQ(s.l2, 0.5);
+  EXPECT_EQ(s.min_keep_prob, 0.6);
+  EXPECT_TRUE(s.early_stopping);
+  EXPECT_EQ(s.patience, 4);
+  EXPECT_EQ(s.epochs, 9);
+}
+
+TEST(DiagnoseRun, ReadsTheRunDirectory) {
+  const Workspace ws;
+  (void)config::train_run(ws.options("run"));
+  const report::Diagnosis d = config::diagnose_run(ws.dir / "run");
+  EXPECT_FALSE(report::to_text(d).empty());
+  EXPECT_THROW((void)config::diagnose_run(ws.dir / "nowhere"), InputError);
+}
+
+}  // namespace
+}  // namespace mlp

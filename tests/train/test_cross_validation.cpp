@@ -1,0 +1,121 @@
+// K-fold cross-validation (train/cross_validation.hpp): every example is a dev example exactly
+// once, each fold gets a fresh network from the caller's preparation, and the summary is the
+// mean and the K−1 variance of the fold costs.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <set>
+
+#include "mlp/core/error.hpp"
+#include "mlp/core/random.hpp"
+#include "mlp/train/cross_validation.hpp"
+
+namespace mlp {
+namespace {
+
+/// Two Gaussian classes in features 1 and 2; feature 0 holds the example's index (to trace it)
+/// or, without `ids`, zero.
+data::Dataset two_blobs(Index m, bool ids = true) {
+  Rng rng(7);
+  data::Dataset d;
+  d.task = data::Task::classification;
+  d.X.resize(3, m);
+  d.class_names = {"a", "b"};
+  d.feature_names = {"id", "f1", "f2"};
+  for (Index j = 0; j < m; ++j) {
+    const auto c = static_cast<std::int32_t>(j % 2);
+    d.labels.push_back(c);
+    d.X(0, j) = ids ? static_cast<float>(j) : 0.0f;
+    d.X(1, j) = static_cast<float>(rng.normal() + 3.0 * c);
+    d.X(2, j) = static_cast<float>(rng.normal() - 3.0 * c);
+  }
+  return d;
+}
+
+CrossValidationFold fold_of(data::Dataset train, data::Dataset dev) {
+  CrossValidationFold f;
+  f.spec = ModelBuilder(3).hidden(4, Activation::tanh).output(2, Activation::softmax)
+               .loss(Loss::cross_entropy).seed(1).build();
+  f.options.epochs = 10;
+  f.options.batch_size = 8;
+  f.options.learning_rate = 0.05;
+  f.train = std::move(train);
+  f.dev = std::move(dev);
+  return f;
+}
+
+TEST(CrossValidation, EveryExampleIsInExactlyOneDevPart) {
+  const data::Dataset pool = two_blobs(23);
+  std::multiset<float> dev_ids;
+  std::vector<std::size_t> reported;
+  const PrepareFold prepare = [&](data::Dataset train, data::Dataset dev) {
+    EXPECT_EQ(train.size() + dev.size(), pool.size());
+    for (Index j = 0; j < dev.size(); ++j) dev_ids.insert(dev.X(0, j));
+    return fold_of(std::move(train), std::move(dev));
+  };
+  const auto r = cross_validate(pool, 4, 3, prepare, [&](std::size_t k, std::size_t K, const FoldResult& f) {
+    EXPECT_EQ(K, 4u);
+    EXPECT_EQ(f.train_examples + f.dev_examples, pool.size());
+    reported.push_back(k);
+  });
+  ASSERT_EQ(r.folds.size(), 4u);
+  EXPECT_EQ(reported, (std::vector<std::size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(r.examples, 23);
+  ASSERT_EQ(dev_ids.size(), 23u);
+  for (Index j = 0; j < 23; ++j) EXPECT_EQ(dev_ids.count(static_cast<float>(j)), 1u) << j;
+  Index dev_total = 0;
+  for (const auto& f : r.folds) {
+    dev_total += f.dev_examples;
+    EXPECT_EQ(f.epochs, 10u);
+  }
+  EXPECT_EQ(dev_total, 23);
+}
+
+TEST(CrossValidation, SummaryIsTheMeanAndTheKMinusOneVarianceOfTheFolds) {
+  const auto r = cross_validate(two_blobs(40, false), 5, 11, fold_of);
+  double mean = 0;
+  for (const auto& f : r.folds) mean += f.dev.loss / 5.0;
+  double var = 0;
+  for (const auto& f : r.folds) var += (f.dev.loss - mean) * (f.dev.loss - mean) / 4.0;
+  EXPECT_NEAR(r.mean, mean, 1e-12);
+  EXPECT_NEAR(r.variance, var, 1e-12);
+  EXPECT_GT(r.variance, 0.0);
+  ASSERT_TRUE(r.mean_accuracy.has_value());
+  EXPECT_GT(*r.mean_accuracy, 0.8);  // well separated classes
+}
+
+TEST(CrossValidation, SummarizeFoldsByHand) {
+  CrossValidationResult r;
+  for (const double loss : {1.0, 2.0, 3.0}) {
+    FoldResult f;
+    f.dev.loss = loss;
+    f.dev.accuracy = loss / 10.0;
+    r.folds.push_back(f);
+  }
+  summarize_folds(r);
+  EXPECT_DOUBLE_EQ(r.mean, 2.0);
+  EXPECT_DOUBLE_EQ(r.variance, 1.0);  // ((1)² + 0 + (1)²) / (3 − 1)
+  EXPECT_DOUBLE_EQ(r.stddev(), 1.0);
+  ASSERT_TRUE(r.mean_accuracy.has_value());
+  EXPECT_NEAR(*r.mean_accuracy, 0.2, 1e-15);
+  r.folds.resize(1);
+  for (auto& f : r.folds) f.dev.accuracy.reset();
+  summarize_folds(r);
+  EXPECT_DOUBLE_EQ(r.variance, 0.0);
+  EXPECT_FALSE(r.mean_accuracy.has_value());
+}
+
+TEST(CrossValidation, SameSeedSameResult) {
+  const auto a = cross_validate(two_blobs(30), 3, 5, fold_of);
+  const auto b = cross_validate(two_blobs(30), 3, 5, fold_of);
+  EXPECT_EQ(a.mean, b.mean);
+  EXPECT_EQ(a.variance, b.variance);
+}
+
+TEST(CrossValidation, MoreFoldsThanExamplesIsAConfigError) {
+  EXPECT_THROW((void)cross_validate(two_blobs(3), 4, 1, fold_of), ConfigError);
+  EXPECT_THROW((void)cross_validate(two_blobs(10), 1, 1, fold_of), ConfigError);
+}
+
+}  // namespace
+}  // namespace mlp
