@@ -36,14 +36,7 @@ constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSplitTolerance = 1e-9;
 
-std::string join(const std::vector<std::string_view>& v, std::string_view sep = ", ") {
-  std::string out;
-  for (auto s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
+using sc::join;
 
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();

@@ -22,15 +22,6 @@ constexpr double kMaxWidth = 10'000'000;
 constexpr double kMaxThreads = 4096;
 constexpr double kNoMax = std::numeric_limits<double>::infinity();
 
-std::string join(const std::vector<std::string_view>& v, std::string_view sep = ", ") {
-  std::string out;
-  for (auto s : v) {
-    if (!out.empty()) out += sep;
-    out += s;
-  }
-  return out;
-}
-
 template <class E>
 std::vector<std::string_view> names_of(const NameTable<E>& t) {
   std::vector<std::string_view> v;
@@ -534,6 +525,15 @@ std::string quoted(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+std::string join(const std::vector<std::string_view>& v, std::string_view sep) {
+  std::string out;
+  for (auto s : v) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
 }
 
 std::string real_text(double x) {

@@ -91,6 +91,8 @@ std::string value_text(const Key& key, const RunConfig& cfg);
 /// `s` as a TOML basic string: double quotes, with backslash, quote and control characters
 /// escaped. Used both for messages and for to_toml.
 std::string quoted(std::string_view s);
+/// The names separated by `sep`.
+std::string join(const std::vector<std::string_view>& v, std::string_view sep = ", ");
 /// A finite double in TOML float syntax that reads back to the same value.
 std::string real_text(double x);
 

@@ -25,6 +25,13 @@ check "boston RMSE in k\$" "$(json_get boston_housing.json 'j["test"]["rmse"]') 
 grep -q '"B"' "$WORK/boston_housing/config.toml" && pass || fail "boston drops B"
 run digits
 check "digits test accuracy" "$(json_get digits.json 'j["test"]["accuracy"]') >= 0.93"
+run digits_adagrad_gelu
+check "digits with adagrad and gelu" "$(json_get digits_adagrad_gelu.json 'j["test"]["accuracy"]') >= 0.93"
+# train.schedule.min_lr floors the exponential schedule: 1e-3 halves each epoch down to 1e-4.
+expect_exit 0 "iris with a floored schedule" -- "$MLP" train "$SRC/examples/iris.toml" --out "$WORK/iris_min_lr" -q \
+  --set 'train.schedule.type="exponential"' --set train.schedule.gamma=0.5 \
+  --set train.schedule.min_lr=0.0001 --set train.epochs=8 --set train.learning_rate=0.001
+check "min_lr floors exponential" "$("$PY" -c "import json,sys; print([json.loads(l)['learning_rate'] for l in open(sys.argv[1])])" "$WORK/iris_min_lr/metrics.jsonl") == [0.001, 0.0005, 0.00025, 0.000125, 0.0001, 0.0001, 0.0001, 0.0001]"
 run xor
 check "xor learned" "$(last_metric "$WORK/xor" 'j["train"]["accuracy"]') == 1.0"
 run sin
