@@ -37,7 +37,8 @@ MatrixMap<T> Graph<T>::grad(Var v) {
   check(v);
   Node& n = nodes_[v.id];
   if (!n.needs_grad) {
-    throw ConfigError(fmt::format("graph: node {} '{}' has no gradient (a constant)", v.id, n.name));
+    throw ConfigError(
+        fmt::format("graph: node {} '{}' has no gradient (a constant)", v.id, n.name));
   }
   return MatrixMap<T>(n.is_parameter ? n.grad_ptr : n.own_grad.data(), n.rows, n.cols);
 }
@@ -115,8 +116,30 @@ Var Graph<T>::custom(std::vector<Var> inputs, Index rows, Index cols, Rule fwd, 
             has_parameters);
 }
 
+template <class T>
+Var Graph<T>::unary(Var a, Index rows, Index cols, Rule forward, UnaryBackward backward,
+                    std::string name) {
+  return op(
+      {a}, rows, cols, std::move(forward),
+      [backward = std::move(backward)](OpContext& c) {
+        if (c.input_needs_grad(0)) backward(c, c.input_grad(0));
+      },
+      std::move(name));
+}
+
 namespace {
 std::string shape(Index r, Index c) { return fmt::format("{}x{}", r, c); }
+
+/// The shape {rows, cols} shared by the operands of an elementwise op; a ShapeError otherwise.
+template <class A, class B>
+std::pair<Index, Index> same_shape(std::string_view op, std::string_view symbol, const A& va,
+                                   const B& vb) {
+  if (va.rows() != vb.rows() || va.cols() != vb.cols()) {
+    throw ShapeError(fmt::format("{}: {} {} {} — shapes differ", op, shape(va.rows(), va.cols()),
+                                 symbol, shape(vb.rows(), vb.cols())));
+  }
+  return {va.rows(), va.cols()};
+}
 }  // namespace
 
 // C = A·B                  A [n x k], B [k x m], C [n x m]
@@ -125,15 +148,19 @@ template <class T>
 Var Graph<T>::matmul(Var a, Var b) {
   const auto va = value(a), vb = value(b);
   if (va.cols() != vb.rows()) {
-    throw ShapeError(fmt::format("matmul: {} · {} — inner sizes differ", shape(va.rows(), va.cols()),
-                                 shape(vb.rows(), vb.cols())));
+    throw ShapeError(fmt::format("matmul: {} · {} — inner sizes differ",
+                                 shape(va.rows(), va.cols()), shape(vb.rows(), vb.cols())));
   }
   return op(
       {a, b}, va.rows(), vb.cols(),
-      [](OpContext& c) { gemm<T>(T(1), c.input_value(0), false, c.input_value(1), false, T(0), c.value()); },
       [](OpContext& c) {
-        if (c.input_needs_grad(0)) gemm<T>(T(1), c.grad(), false, c.input_value(1), true, T(1), c.input_grad(0));
-        if (c.input_needs_grad(1)) gemm<T>(T(1), c.input_value(0), true, c.grad(), false, T(1), c.input_grad(1));
+        gemm<T>(T(1), c.input_value(0), false, c.input_value(1), false, T(0), c.value());
+      },
+      [](OpContext& c) {
+        if (c.input_needs_grad(0))
+          gemm<T>(T(1), c.grad(), false, c.input_value(1), true, T(1), c.input_grad(0));
+        if (c.input_needs_grad(1))
+          gemm<T>(T(1), c.input_value(0), true, c.grad(), false, T(1), c.input_grad(1));
       },
       "matmul");
 }
@@ -173,14 +200,9 @@ Var Graph<T>::add(Var a, Var b) {
 // C = A − B                dA += dC     dB −= dC
 template <class T>
 Var Graph<T>::sub(Var a, Var b) {
-  const auto va = value(a), vb = value(b);
-  if (va.rows() != vb.rows() || va.cols() != vb.cols()) {
-    throw ShapeError(fmt::format("sub: {} − {} — shapes differ", shape(va.rows(), va.cols()),
-                                 shape(vb.rows(), vb.cols())));
-  }
+  const auto [rows, cols] = same_shape("sub", "−", value(a), value(b));
   return op(
-      {a, b}, va.rows(), va.cols(),
-      [](OpContext& c) { c.value() = c.input_value(0) - c.input_value(1); },
+      {a, b}, rows, cols, [](OpContext& c) { c.value() = c.input_value(0) - c.input_value(1); },
       [](OpContext& c) {
         if (c.input_needs_grad(0)) c.input_grad(0) += c.grad();
         if (c.input_needs_grad(1)) c.input_grad(1) -= c.grad();
@@ -191,13 +213,9 @@ Var Graph<T>::sub(Var a, Var b) {
 // C = A ⊙ B                dA += dC ⊙ B     dB += dC ⊙ A
 template <class T>
 Var Graph<T>::mul(Var a, Var b) {
-  const auto va = value(a), vb = value(b);
-  if (va.rows() != vb.rows() || va.cols() != vb.cols()) {
-    throw ShapeError(fmt::format("mul: {} ⊙ {} — shapes differ", shape(va.rows(), va.cols()),
-                                 shape(vb.rows(), vb.cols())));
-  }
+  const auto [rows, cols] = same_shape("mul", "⊙", value(a), value(b));
   return op(
-      {a, b}, va.rows(), va.cols(),
+      {a, b}, rows, cols,
       [](OpContext& c) { c.value() = c.input_value(0).cwiseProduct(c.input_value(1)); },
       [](OpContext& c) {
         if (c.input_needs_grad(0)) c.input_grad(0) += c.grad().cwiseProduct(c.input_value(1));
@@ -209,38 +227,28 @@ Var Graph<T>::mul(Var a, Var b) {
 // C = s·A                  dA += s·dC
 template <class T>
 Var Graph<T>::scale(Var a, T s) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), va.cols(), [s](OpContext& c) { c.value() = s * c.input_value(0); },
-      [s](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0) += s * c.grad();
-      },
-      "scale");
+  return unary(
+      a, value(a).rows(), value(a).cols(), [s](OpContext& c) { c.value() = s * c.input_value(0); },
+      [s](OpContext& c, MatrixMap<T> dA) { dA += s * c.grad(); }, "scale");
 }
 
 // c = Σ A                  dA += dc·1
 template <class T>
 Var Graph<T>::sum(Var a) {
   check(a);
-  return op(
-      {a}, 1, 1, [](OpContext& c) { c.value()(0, 0) = c.input_value(0).sum(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0).array() += c.grad()(0, 0);
-      },
-      "sum");
+  return unary(
+      a, 1, 1, [](OpContext& c) { c.value()(0, 0) = c.input_value(0).sum(); },
+      [](OpContext& c, MatrixMap<T> dA) { dA.array() += c.grad()(0, 0); }, "sum");
 }
 
 // c = (1/N) Σ A            dA += dc/N
 template <class T>
 Var Graph<T>::mean(Var a) {
   check(a);
-  return op(
-      {a}, 1, 1, [](OpContext& c) { c.value()(0, 0) = c.input_value(0).mean(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) {
-          auto g = c.input_grad(0);
-          g.array() += c.grad()(0, 0) / static_cast<T>(g.size());
-        }
+  return unary(
+      a, 1, 1, [](OpContext& c) { c.value()(0, 0) = c.input_value(0).mean(); },
+      [](OpContext& c, MatrixMap<T> dA) {
+        dA.array() += c.grad()(0, 0) / static_cast<T>(dA.size());
       },
       "mean");
 }
@@ -248,59 +256,47 @@ Var Graph<T>::mean(Var a) {
 // c = Σ_cols A  [n x 1]    dA += dc·1ᵀ
 template <class T>
 Var Graph<T>::sum_cols(Var a) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), 1, [](OpContext& c) { c.value() = c.input_value(0).rowwise().sum(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0).colwise() += c.grad().col(0);
-      },
-      "sum_cols");
+  return unary(
+      a, value(a).rows(), 1, [](OpContext& c) { c.value() = c.input_value(0).rowwise().sum(); },
+      [](OpContext& c, MatrixMap<T> dA) { dA.colwise() += c.grad().col(0); }, "sum_cols");
 }
 
 // C = e^A                  dA += dC ⊙ C
 template <class T>
 Var Graph<T>::exp(Var a) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), va.cols(), [](OpContext& c) { c.value() = c.input_value(0).array().exp().matrix(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0) += c.grad().cwiseProduct(c.value());
-      },
-      "exp");
+  return unary(
+      a, value(a).rows(), value(a).cols(),
+      [](OpContext& c) { c.value() = c.input_value(0).array().exp().matrix(); },
+      [](OpContext& c, MatrixMap<T> dA) { dA += c.grad().cwiseProduct(c.value()); }, "exp");
 }
 
 // C = ln A                 dA += dC ⊘ A
 template <class T>
 Var Graph<T>::log(Var a) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), va.cols(), [](OpContext& c) { c.value() = c.input_value(0).array().log().matrix(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0) += c.grad().cwiseQuotient(c.input_value(0));
-      },
-      "log");
+  return unary(
+      a, value(a).rows(), value(a).cols(),
+      [](OpContext& c) { c.value() = c.input_value(0).array().log().matrix(); },
+      [](OpContext& c, MatrixMap<T> dA) { dA += c.grad().cwiseQuotient(c.input_value(0)); }, "log");
 }
 
 // C = A²                   dA += 2·dC ⊙ A
 template <class T>
 Var Graph<T>::square(Var a) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), va.cols(), [](OpContext& c) { c.value() = c.input_value(0).array().square().matrix(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0) += T(2) * c.grad().cwiseProduct(c.input_value(0));
-      },
+  return unary(
+      a, value(a).rows(), value(a).cols(),
+      [](OpContext& c) { c.value() = c.input_value(0).array().square().matrix(); },
+      [](OpContext& c, MatrixMap<T> dA) { dA += T(2) * c.grad().cwiseProduct(c.input_value(0)); },
       "square");
 }
 
 // C = |A|                  dA += dC ⊙ sign(A)
 template <class T>
 Var Graph<T>::abs(Var a) {
-  const auto va = value(a);
-  return op(
-      {a}, va.rows(), va.cols(), [](OpContext& c) { c.value() = c.input_value(0).cwiseAbs(); },
-      [](OpContext& c) {
-        if (c.input_needs_grad(0)) c.input_grad(0) += c.grad().cwiseProduct(c.input_value(0).cwiseSign());
+  return unary(
+      a, value(a).rows(), value(a).cols(),
+      [](OpContext& c) { c.value() = c.input_value(0).cwiseAbs(); },
+      [](OpContext& c, MatrixMap<T> dA) {
+        dA += c.grad().cwiseProduct(c.input_value(0).cwiseSign());
       },
       "abs");
 }

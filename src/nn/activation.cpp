@@ -8,13 +8,13 @@ namespace mlp {
 
 template <class T>
 void activation_forward(Activation psi, T slope, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  nn_detail::activation_def(psi).kernels<T>().forward(slope, Z, A);
+  nn_detail::activation_def(psi).kernels.get<T>().forward(slope, Z, A);
 }
 
 template <class T>
 void activation_backward(Activation psi, T slope, const MatrixCRef<T>& Z, const MatrixCRef<T>& A,
                          const MatrixCRef<T>& dA, MatrixRef<T> dZ) {
-  nn_detail::activation_def(psi).kernels<T>().backward(slope, Z, A, dA, dZ);
+  nn_detail::activation_def(psi).kernels.get<T>().backward(slope, Z, A, dA, dZ);
 }
 
 template void activation_forward<float>(Activation, float, const MatrixCRef<float>&,

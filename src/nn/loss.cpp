@@ -19,7 +19,7 @@ T loss_forward_backward(Loss loss, const MatrixCRef<T>& out, const MatrixCRef<T>
   }
   const Index m = out.cols();
   const T inv_m = T(1) / static_cast<T>(m_total > 0 ? m_total : m);
-  const T total = nn_detail::loss_def(loss).kernels<T>().cost(out, Y, A, dout, inv_m);
+  const T total = nn_detail::loss_def(loss).kernels.get<T>().cost(out, Y, A, dout, inv_m);
   return total * inv_m;
 }
 

@@ -160,7 +160,7 @@ ModelSpec ModelBuilder::build() const {
 template <class T>
 void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W) {
   // The initializer's own file, src/nn/initializers/<name>.cpp, through the registry.
-  nn_detail::init_def(init).kernels<T>().fill(scale, rng, W);
+  nn_detail::init_def(init).fill<T>(scale, rng, W);
 }
 
 template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>);
@@ -462,6 +462,11 @@ T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool d
 template <class T>
 const Matrix<T>& Network<T>::forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng) {
   prepare_forward(X, training, dropout_rng);
+  return forward_kept_input(X);
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward_kept_input(const MatrixCRef<T>& X) {
   // Keep the input for dW of layer 0 (the caller's X may be a temporary).
   x_.resize(X.rows(), X.cols());
   x_ = X;
@@ -483,11 +488,7 @@ const Matrix<T>& Network<T>::forward_with_masks(const MatrixCRef<T>& X) {
                                  spec_.inputs, m));
   }
   // Z, A and the masks D[i] keep their shapes and values from that pass (prepare_forward not run).
-  x_.resize(X.rows(), X.cols());
-  x_ = X;
-  has_input_ = true;
-  run_columns(x_, nullptr, true, false, false);
-  return layers_.back().out();
+  return forward_kept_input(X);
 }
 
 template <class T>

@@ -18,13 +18,13 @@ class Adagrad final : public Optimizer<T> {
  protected:
   // θ, dθ, S: [n]
   void update(Parameters<T>& p, T alpha, std::uint64_t /*k*/) override {
-    auto& S = this->buffers()[0];
-    detail::for_each_block(S.size(), [&](Index i, Index len) {
-      auto s = S.segment(i, len).array();
-      const auto g = p.dtheta().segment(i, len).array();
-      s += g.square();
-      p.theta().segment(i, len).array() -= alpha * g / (s.sqrt() + eps_);
-    });
+    detail::update_elementwise(
+        p,
+        [&](auto theta, auto g, auto s) {
+          s += g.square();
+          theta -= alpha * g / (s.sqrt() + eps_);
+        },
+        this->buffers()[0]);
   }
 
  private:
@@ -34,19 +34,8 @@ class Adagrad final : public Optimizer<T> {
 constexpr Setting kSettings[] = {detail::epsilon_setting(1e-10)};
 
 }  // namespace
-
-namespace detail {
-const OptimizerInfo& info_adagrad() {
-  static constexpr OptimizerInfo kInfo{
-      "Adagrad: S := S + dtheta^2; theta := theta - lr dtheta / (sqrt(S) + epsilon)", kSettings};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_adagrad(const OptimizerOptions& resolved) {
-  return std::make_unique<Adagrad<T>>(resolved);
-}
-template std::unique_ptr<Optimizer<float>> make_adagrad<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_adagrad<double>(const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(adagrad, Adagrad,
+                     "Adagrad: S := S + dtheta^2; theta := theta - lr dtheta / (sqrt(S) + epsilon)",
+                     kSettings)

@@ -12,22 +12,19 @@
 namespace mlp::optim {
 namespace {
 
-template <class T>
-class Adam final : public Optimizer<T> {
+template <class T, bool kDecoupled>
+class AdamForm final : public Optimizer<T> {
  public:
-  Adam(OptimizerOptions o, bool decoupled_decay)
-      : Optimizer<T>(o, {{"V", false}, {"S", true}}, decoupled_decay),
+  explicit AdamForm(OptimizerOptions o)
+      : Optimizer<T>(o, {{"V", false}, {"S", true}}, kDecoupled),
         beta1_(*o.beta1),
         beta2_(*o.beta2),
         eps_(static_cast<T>(*o.epsilon)),
-        weight_decay_(static_cast<T>(o.weight_decay.value_or(0.0))),
-        decoupled_(decoupled_decay) {}
+        weight_decay_(static_cast<T>(o.weight_decay.value_or(0.0))) {}
 
  protected:
   // θ, dθ, V, S, mask: [n]
   void update(Parameters<T>& p, T alpha, std::uint64_t k) override {
-    auto& V = this->buffers()[0];
-    auto& S = this->buffers()[1];
     const double kd = static_cast<double>(k);
     const T bias1 = static_cast<T>(1.0 - std::pow(beta1_, kd));  // 1 − β1^k
     const T bias2 = static_cast<T>(1.0 - std::pow(beta2_, kd));  // 1 − β2^k
@@ -36,20 +33,27 @@ class Adam final : public Optimizer<T> {
     const T decay = alpha * weight_decay_;
     const T step_size = alpha / bias1;
     const T inv_sqrt_bias2 = T(1) / std::sqrt(bias2);
-    detail::for_each_block(V.size(), [&](Index i, Index len) {
-      auto v = V.segment(i, len).array();
-      auto s = S.segment(i, len).array();
-      const auto g = p.dtheta().segment(i, len).array();
-      auto theta = p.theta().segment(i, len).array();
+    auto& V = this->buffers()[0];
+    auto& S = this->buffers()[1];
+    const auto adam = [&](auto theta, auto g, auto v, auto s) {
       v = b1 * v + (T(1) - b1) * g;
       s = b2 * s + (T(1) - b2) * g.square();
-      if (decoupled_) {
-        theta *= T(1) - decay * this->penalized_mask().segment(i, len).array();
-      }
       // α·V̂/(√Ŝ + ε) = (α/(1−β1^k))·V / (√S/√(1−β2^k) + ε): no division by the bias
       // corrections per element (one sqrt and one division per element).
       theta -= step_size * v / (s.sqrt() * inv_sqrt_bias2 + eps_);
-    });
+    };
+    if constexpr (kDecoupled) {
+      // weight: the penalized mask, 1 for a weight and 0 for a bias.
+      detail::update_elementwise(
+          p,
+          [&](auto theta, auto g, auto v, auto s, auto weight) {
+            theta *= T(1) - decay * weight;
+            adam(theta, g, v, s);
+          },
+          V, S, this->penalized_mask());
+    } else {
+      detail::update_elementwise(p, adam, V, S);
+    }
   }
 
  private:
@@ -57,8 +61,12 @@ class Adam final : public Optimizer<T> {
   double beta2_;
   T eps_;
   T weight_decay_;
-  bool decoupled_;
 };
+
+template <class T>
+using Adam = AdamForm<T, false>;
+template <class T>
+using AdamW = AdamForm<T, true>;
 
 constexpr Setting kAdamSettings[] = {
     detail::decay_rate_setting("beta1", 0.9, "decay rate of the gradient average V"),
@@ -75,32 +83,12 @@ constexpr Setting kAdamWSettings[] = {
 
 }  // namespace
 
-namespace detail {
-const OptimizerInfo& info_adam() {
-  static constexpr OptimizerInfo kInfo{
-      "Adam: bias-corrected averages V of dtheta and S of dtheta^2; "
-      "theta := theta - lr V^ / (sqrt(S^) + epsilon)",
-      kAdamSettings};
-  return kInfo;
-}
-const OptimizerInfo& info_adamw() {
-  static constexpr OptimizerInfo kInfo{
-      "AdamW: Adam with decoupled weight decay of the weights (biases are not decayed)",
-      kAdamWSettings};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_adam(const OptimizerOptions& resolved) {
-  return std::make_unique<Adam<T>>(resolved, false);
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_adamw(const OptimizerOptions& resolved) {
-  return std::make_unique<Adam<T>>(resolved, true);
-}
-template std::unique_ptr<Optimizer<float>> make_adam<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_adam<double>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<float>> make_adamw<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_adamw<double>(const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(adam, Adam,
+                     "Adam: bias-corrected averages V of dtheta and S of dtheta^2; "
+                     "theta := theta - lr V^ / (sqrt(S^) + epsilon)",
+                     kAdamSettings)
+MLP_DEFINE_OPTIMIZER(
+    adamw, AdamW, "AdamW: Adam with decoupled weight decay of the weights (biases are not decayed)",
+    kAdamWSettings)

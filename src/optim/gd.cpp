@@ -17,18 +17,7 @@ class GradientDescent final : public Optimizer<T> {
 };
 
 }  // namespace
-
-namespace detail {
-const OptimizerInfo& info_gd() {
-  static constexpr OptimizerInfo kInfo{"gradient descent: theta := theta - lr * dtheta", {}};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_gd(const OptimizerOptions& resolved) {
-  return std::make_unique<GradientDescent<T>>(resolved);
-}
-template std::unique_ptr<Optimizer<float>> make_gd<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_gd<double>(const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(gd, GradientDescent, "gradient descent: theta := theta - lr * dtheta",
+                     std::span<const Setting>{})

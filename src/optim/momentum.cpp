@@ -17,13 +17,13 @@ class Momentum final : public Optimizer<T> {
  protected:
   // θ, dθ, V: [n]
   void update(Parameters<T>& p, T alpha, std::uint64_t /*k*/) override {
-    auto& V = this->buffers()[0];
-    detail::for_each_block(V.size(), [&](Index i, Index len) {
-      auto v = V.segment(i, len).array();
-      const auto g = p.dtheta().segment(i, len).array();
-      v = beta_ * v + (T(1) - beta_) * g;
-      p.theta().segment(i, len).array() -= alpha * v;
-    });
+    detail::update_elementwise(
+        p,
+        [&](auto theta, auto g, auto v) {
+          v = beta_ * v + (T(1) - beta_) * g;
+          theta -= alpha * v;
+        },
+        this->buffers()[0]);
   }
 
  private:
@@ -35,20 +35,9 @@ constexpr Setting kSettings[] = {
 };
 
 }  // namespace
-
-namespace detail {
-const OptimizerInfo& info_momentum() {
-  static constexpr OptimizerInfo kInfo{
-      "momentum, the SPEC's averaged form: V := beta V + (1 - beta) dtheta; theta := theta - lr V",
-      kSettings};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_momentum(const OptimizerOptions& resolved) {
-  return std::make_unique<Momentum<T>>(resolved);
-}
-template std::unique_ptr<Optimizer<float>> make_momentum<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_momentum<double>(const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(
+    momentum, Momentum,
+    "momentum, the SPEC's averaged form: V := beta V + (1 - beta) dtheta; theta := theta - lr V",
+    kSettings)

@@ -17,18 +17,17 @@ class MomentumPytorch final : public Optimizer<T> {
  protected:
   // θ, dθ, V: [n]
   void update(Parameters<T>& p, T alpha, std::uint64_t /*k*/) override {
-    auto& V = this->buffers()[0];
-    detail::for_each_block(V.size(), [&](Index i, Index len) {
-      auto v = V.segment(i, len).array();
-      const auto g = p.dtheta().segment(i, len).array();
-      auto theta = p.theta().segment(i, len).array();
-      v = beta_ * v + g;
-      if (nesterov_) {
-        theta -= alpha * (g + beta_ * v);
-      } else {
-        theta -= alpha * v;
-      }
-    });
+    detail::update_elementwise(
+        p,
+        [&](auto theta, auto g, auto v) {
+          v = beta_ * v + g;
+          if (nesterov_) {
+            theta -= alpha * (g + beta_ * v);
+          } else {
+            theta -= alpha * v;
+          }
+        },
+        this->buffers()[0]);
   }
 
  private:
@@ -38,27 +37,17 @@ class MomentumPytorch final : public Optimizer<T> {
 
 constexpr Setting kSettings[] = {
     detail::decay_rate_setting("beta", 0.9, "momentum: weight of V in V := beta V + dtheta"),
-    {"nesterov", Setting::Kind::boolean, 0.0, {},
+    {"nesterov",
+     Setting::Kind::boolean,
+     0.0,
+     {},
      "Nesterov's form: theta := theta - lr (dtheta + beta V)"},
 };
 
 }  // namespace
-
-namespace detail {
-const OptimizerInfo& info_momentum_pytorch() {
-  static constexpr OptimizerInfo kInfo{
-      "momentum, PyTorch's SGD form: V := beta V + dtheta; theta := theta - lr V "
-      "(optionally Nesterov)",
-      kSettings};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_momentum_pytorch(const OptimizerOptions& resolved) {
-  return std::make_unique<MomentumPytorch<T>>(resolved);
-}
-template std::unique_ptr<Optimizer<float>> make_momentum_pytorch<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_momentum_pytorch<double>(
-    const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(momentum_pytorch, MomentumPytorch,
+                     "momentum, PyTorch's SGD form: V := beta V + dtheta; theta := theta - lr V "
+                     "(optionally Nesterov)",
+                     kSettings)

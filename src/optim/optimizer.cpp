@@ -133,10 +133,7 @@ RealField real_field(std::string_view key) {
 }
 
 [[noreturn]] void unknown_key(std::string_view key) {
-  std::string list;
-  for (auto k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
-  throw ConfigError(fmt::format("'{}' is not an optimizer setting{}; the settings are {}", key,
-                                did_you_mean(key, kKeys), list));
+  throw ConfigError(unknown_name_message("optimizer setting", key, kKeys));
 }
 
 }  // namespace

@@ -84,4 +84,31 @@ void for_each_block(Index n, F&& f) {
   }
 }
 
+/// The elementwise update of θ, run block by block (for_each_block) over θ, dθ and the state
+/// buffers: f(theta, g, buffer...) receives the blocks as Eigen arrays of one length.
+template <class T, class F, class... Buffers>
+void update_elementwise(Parameters<T>& p, F&& f, Buffers&... buffers) {
+  detail::for_each_block(p.theta().size(), [&](Index i, Index len) {
+    f(p.theta().segment(i, len).array(), p.dtheta().segment(i, len).array(),
+      buffers.segment(i, len).array()...);
+  });
+}
+
 }  // namespace mlp::optim::detail
+
+/// Defines what MLP_OPTIMIZERS declares for `name`: detail::info_<name>() (doc, settings) and
+/// detail::make_<name><T>() constructing Class<T> from the resolved options, for float and
+/// double. Used once at the end of each src/optim/<name>.cpp.
+#define MLP_DEFINE_OPTIMIZER(name, Class, doc, settings)                               \
+  namespace mlp::optim::detail {                                                       \
+  const OptimizerInfo& info_##name() {                                                 \
+    static constexpr OptimizerInfo kInfo{doc, settings};                               \
+    return kInfo;                                                                      \
+  }                                                                                    \
+  template <class T>                                                                   \
+  std::unique_ptr<Optimizer<T>> make_##name(const OptimizerOptions& resolved) {        \
+    return std::make_unique<Class<T>>(resolved);                                       \
+  }                                                                                    \
+  template std::unique_ptr<Optimizer<float>> make_##name<float>(const OptimizerOptions&); \
+  template std::unique_ptr<Optimizer<double>> make_##name<double>(const OptimizerOptions&); \
+  }

@@ -18,13 +18,13 @@ class RmsProp final : public Optimizer<T> {
  protected:
   // θ, dθ, S: [n]
   void update(Parameters<T>& p, T alpha, std::uint64_t /*k*/) override {
-    auto& S = this->buffers()[0];
-    detail::for_each_block(S.size(), [&](Index i, Index len) {
-      auto s = S.segment(i, len).array();
-      const auto g = p.dtheta().segment(i, len).array();
-      s = beta_ * s + (T(1) - beta_) * g.square();
-      p.theta().segment(i, len).array() -= alpha * g / (s.sqrt() + eps_);
-    });
+    detail::update_elementwise(
+        p,
+        [&](auto theta, auto g, auto s) {
+          s = beta_ * s + (T(1) - beta_) * g.square();
+          theta -= alpha * g / (s.sqrt() + eps_);
+        },
+        this->buffers()[0]);
   }
 
  private:
@@ -38,21 +38,9 @@ constexpr Setting kSettings[] = {
 };
 
 }  // namespace
-
-namespace detail {
-const OptimizerInfo& info_rmsprop() {
-  static constexpr OptimizerInfo kInfo{
-      "RMSprop: S := beta S + (1 - beta) dtheta^2; "
-      "theta := theta - lr dtheta / (sqrt(S) + epsilon)",
-      kSettings};
-  return kInfo;
-}
-template <class T>
-std::unique_ptr<Optimizer<T>> make_rmsprop(const OptimizerOptions& resolved) {
-  return std::make_unique<RmsProp<T>>(resolved);
-}
-template std::unique_ptr<Optimizer<float>> make_rmsprop<float>(const OptimizerOptions&);
-template std::unique_ptr<Optimizer<double>> make_rmsprop<double>(const OptimizerOptions&);
-}  // namespace detail
-
 }  // namespace mlp::optim
+
+MLP_DEFINE_OPTIMIZER(rmsprop, RmsProp,
+                     "RMSprop: S := beta S + (1 - beta) dtheta^2; "
+                     "theta := theta - lr dtheta / (sqrt(S) + epsilon)",
+                     kSettings)

@@ -19,7 +19,7 @@ namespace {
 struct Entry {
   std::string_view name;
   ScheduleKind kind;
-  const detail::ScheduleRule& (*rule)();
+  const detail::ScheduleRule* rule;
 };
 
 constexpr std::array kRegistry{
@@ -69,10 +69,7 @@ IntegerField integer_field(std::string_view key) {
 }
 
 [[noreturn]] void unknown_key(std::string_view key) {
-  std::string list;
-  for (auto k : kKeys) list += (list.empty() ? "" : ", ") + std::string(k);
-  throw ConfigError(fmt::format("'{}' is not a schedule setting{}; the settings are {}", key,
-                                did_you_mean(key, kKeys), list));
+  throw ConfigError(unknown_name_message("schedule setting", key, kKeys));
 }
 
 /// `options` with every setting of its schedule filled in (value set or default) and checked
@@ -81,7 +78,7 @@ ScheduleOptions resolve(const ScheduleOptions& options, double initial_lr) {
   if (!std::isfinite(initial_lr) || initial_lr <= 0.0) {
     throw ConfigError(fmt::format("optimizer.lr must be > 0 and finite (got {})", initial_lr));
   }
-  const auto& rule = entry(options.kind).rule();
+  const auto& rule = *entry(options.kind).rule;
   ScheduleOptions resolved{.kind = options.kind, .cooldown = options.cooldown};
   for (const auto& s : rule.settings) {
     const double v = options.get(s.key).value_or(s.default_value);
@@ -100,7 +97,7 @@ ScheduleOptions resolve(const ScheduleOptions& options, double initial_lr) {
 
 /// α at epoch e of a pure schedule from resolved options: the rule, floored by min_lr.
 double pure_lr(const ScheduleOptions& resolved, double initial_lr, std::uint64_t epoch) {
-  const auto& rule = entry(resolved.kind).rule();
+  const auto& rule = *entry(resolved.kind).rule;
   if (rule.lr == nullptr) {
     throw ConfigError(fmt::format(
         "schedule '{}' depends on the dev costs, not on the epoch alone; use "
@@ -152,10 +149,10 @@ std::vector<std::string_view> schedule_names() {
 ScheduleKind parse_schedule(std::string_view name) { return find(name).kind; }
 
 std::span<const Setting> schedule_settings(std::string_view schedule) {
-  return find(schedule).rule().settings;
+  return find(schedule).rule->settings;
 }
 
-std::string_view schedule_doc(std::string_view schedule) { return find(schedule).rule().doc; }
+std::string_view schedule_doc(std::string_view schedule) { return find(schedule).rule->doc; }
 
 void validate(const ScheduleOptions& options, double initial_lr) {
   (void)resolve(options, initial_lr);
@@ -171,12 +168,12 @@ Schedule::Schedule(const ScheduleOptions& options, double initial_lr)
 }
 
 double Schedule::lr(std::uint64_t epoch) const {
-  if (entry(options_.kind).rule().lr == nullptr) return plateau_.lr;
+  if (entry(options_.kind).rule->lr == nullptr) return plateau_.lr;
   return pure_lr(options_, initial_lr_, epoch);
 }
 
 bool Schedule::end_epoch(double dev_cost) {
-  const auto& rule = entry(options_.kind).rule();
+  const auto& rule = *entry(options_.kind).rule;
   return rule.end_epoch != nullptr && rule.end_epoch(options_, plateau_, dev_cost);
 }
 

@@ -1,5 +1,5 @@
 // Private parts of the schedule registry: what each schedule file defines. Adding a schedule =
-// one file src/optim/schedules/<name>.cpp defining detail::rule_<name>() + one line in
+// one file src/optim/schedules/<name>.cpp defining the constant detail::rule_<name> + one line in
 // MLP_SCHEDULES (include/mlp/optim/schedule.hpp).
 #pragma once
 
@@ -25,7 +25,7 @@ struct ScheduleRule {
   bool (*end_epoch)(const ScheduleOptions& resolved, PlateauState& state, double dev_cost);
 };
 
-#define MLP_DECLARE_SCHEDULE(n) const ScheduleRule& rule_##n();
+#define MLP_DECLARE_SCHEDULE(n) extern const ScheduleRule rule_##n;
 MLP_SCHEDULES(MLP_DECLARE_SCHEDULE)
 #undef MLP_DECLARE_SCHEDULE
 

@@ -300,6 +300,141 @@ const char* remedy(GradientStatus s) {
   return "";
 }
 
+/// The epochs that recorded gradient norms, one per slice name (ShapeError otherwise).
+std::vector<const EpochMetrics*> epochs_with_gradients(const std::vector<EpochMetrics>& history,
+                                                       const std::vector<std::string>& names) {
+  std::vector<const EpochMetrics*> epochs;
+  for (const auto& e : history) {
+    if (e.grad_norms.empty()) continue;
+    if (e.grad_norms.size() != names.size()) {
+      throw ShapeError(
+          fmt::format("gradient health: epoch {} has {} gradient norms for {} slice names", e.epoch,
+                      e.grad_norms.size(), names.size()));
+    }
+    epochs.push_back(&e);
+  }
+  return epochs;
+}
+
+/// kind (W, b) → (layer, slot) of the last layer's slice of that kind: the reference of the
+/// cross-layer rules.
+using LastLayerSlices = std::map<std::string, std::pair<long, std::size_t>>;
+
+LastLayerSlices last_layer_slices(const std::vector<std::string>& names) {
+  LastLayerSlices reference;
+  for (std::size_t s = 0; s < names.size(); ++s) {
+    if (const auto lk = layer_of(names[s])) {
+      auto it = reference.find(lk->second);
+      if (it == reference.end() || lk->first > it->second.first) {
+        reference[lk->second] = {lk->first, s};
+      }
+    }
+  }
+  return reference;
+}
+
+/// The last layer's (name, norm at the last epoch) of the same kind as slice `s`; none for a
+/// slice of the last layer and for names not of the form "layers.K.X".
+using NamedNorm = std::pair<std::string, double>;  ///< (slice name, norm)
+
+std::optional<NamedNorm> reference_norm(const std::vector<std::string>& names, std::size_t s,
+                                        const LastLayerSlices& reference,
+                                        const EpochMetrics& last) {
+  const auto lk = layer_of(names[s]);
+  if (!lk) return std::nullopt;
+  const std::size_t ref_slot = reference.at(lk->second).second;
+  if (ref_slot == s) return std::nullopt;
+  return std::make_pair(names[ref_slot], last.grad_norms[ref_slot]);
+}
+
+/// What one slice's norms did over the epochs.
+struct SliceHistory {
+  double max_norm = 0.0;  ///< of the finite norms
+  std::uint64_t max_epoch = 0;
+  std::optional<std::uint64_t> non_finite_epoch;  ///< the first
+  std::optional<std::uint64_t> zero_since;        ///< exactly 0 from this epoch to the last
+};
+
+SliceHistory slice_history(const std::vector<const EpochMetrics*>& epochs, std::size_t s) {
+  SliceHistory h;
+  h.max_epoch = epochs.front()->epoch;
+  for (const auto* e : epochs) {
+    const double v = e->grad_norms[s];
+    if (!std::isfinite(v)) {
+      if (!h.non_finite_epoch) h.non_finite_epoch = e->epoch;
+      continue;
+    }
+    if (v > h.max_norm) {
+      h.max_norm = v;
+      h.max_epoch = e->epoch;
+    }
+    if (v == 0.0) {
+      if (!h.zero_since) h.zero_since = e->epoch;
+    } else {
+      h.zero_since.reset();
+    }
+  }
+  return h;
+}
+
+/// Sets g.status and g.note by the first rule that applies: non-finite, zero, growth over the
+/// epochs, large against the last layer, below the absolute floor, small against the last layer.
+void judge_slice(GradientReport& g, const SliceHistory& h, const std::optional<NamedNorm>& ref,
+                 const EpochMetrics& first, const EpochMetrics& last, const GradientThresholds& t) {
+  const double lastv = g.last_epoch_norm;
+  const bool usable_ref = ref && std::isfinite(ref->second);
+  const auto against_ref = [&] {
+    return fmt::format("norm {} at epoch {} is {}× the last layer's ({} {})", num(lastv),
+                       last.epoch, num(lastv / ref->second), ref->first, num(ref->second));
+  };
+  if (h.non_finite_epoch) {
+    g.status = GradientStatus::exploding;
+    g.note = fmt::format("non-finite gradient norm at epoch {}", *h.non_finite_epoch);
+  } else if (h.zero_since) {
+    g.status = GradientStatus::dead;
+    g.note = fmt::format("gradient norm exactly 0 since epoch {}", *h.zero_since);
+  } else if (g.first_epoch_norm > 0 && g.max_norm >= t.exploding_ratio * g.first_epoch_norm) {
+    g.status = GradientStatus::exploding;
+    g.note = fmt::format("norm grew from {} at epoch {} to {} at epoch {} (×{})",
+                         num(g.first_epoch_norm), first.epoch, num(g.max_norm), h.max_epoch,
+                         num(g.max_norm / g.first_epoch_norm));
+  } else if (usable_ref && ref->second > 0 && lastv >= t.exploding_ratio * ref->second) {
+    g.status = GradientStatus::exploding;
+    g.note = against_ref();
+  } else if (lastv < t.vanishing_abs) {
+    g.status = GradientStatus::vanishing;
+    g.note = fmt::format("norm {} at epoch {} is below {}", num(lastv), last.epoch,
+                         num(t.vanishing_abs));
+  } else if (usable_ref && lastv < t.vanishing_ratio * ref->second) {
+    g.status = GradientStatus::vanishing;
+    g.note = against_ref();
+  } else {
+    g.note = fmt::format("norm {} at epoch {} → {} at epoch {}", num(g.first_epoch_norm),
+                         first.epoch, num(lastv), last.epoch);
+  }
+}
+
+/// The report of slice `s`: its norms, its update ratio at the last epoch, its status.
+GradientReport slice_report(const std::vector<const EpochMetrics*>& epochs,
+                            const std::vector<std::string>& names, std::size_t s,
+                            const LastLayerSlices& reference, const GradientThresholds& t) {
+  const EpochMetrics& first = *epochs.front();
+  const EpochMetrics& last = *epochs.back();
+  const SliceHistory h = slice_history(epochs, s);
+  GradientReport g;
+  g.name = names[s];
+  g.first_epoch_norm = first.grad_norms[s];
+  g.last_epoch_norm = last.grad_norms[s];
+  g.max_norm = h.non_finite_epoch ? kNaN : h.max_norm;
+  const double w = s < last.weight_norms.size() ? last.weight_norms[s] : kNaN;
+  g.update_ratio = (std::isfinite(w) && w > 0 && std::isfinite(g.last_epoch_norm))
+                       ? last.learning_rate * g.last_epoch_norm / w
+                       : kNaN;
+  judge_slice(g, h, reference_norm(names, s, reference, last), first, last, t);
+  g.remedy = remedy(g.status);
+  return g;
+}
+
 }  // namespace
 
 const char* to_string(Verdict v) {
@@ -388,98 +523,12 @@ LearningCurve read_learning_curve(const std::vector<EpochMetrics>& history,
 std::vector<GradientReport> gradient_health(const std::vector<EpochMetrics>& history,
                                             const std::vector<std::string>& names,
                                             const GradientThresholds& t) {
-  std::vector<const EpochMetrics*> epochs;
-  for (const auto& e : history) {
-    if (e.grad_norms.empty()) continue;
-    if (e.grad_norms.size() != names.size()) {
-      throw ShapeError(fmt::format("gradient health: epoch {} has {} gradient norms for {} slice "
-                                   "names", e.epoch, e.grad_norms.size(), names.size()));
-    }
-    epochs.push_back(&e);
-  }
+  const auto epochs = epochs_with_gradients(history, names);
   std::vector<GradientReport> out;
   if (epochs.empty()) return out;
-  const EpochMetrics& first = *epochs.front();
-  const EpochMetrics& last = *epochs.back();
-
-  // The reference of each kind (W, b) is the slice of the last layer.
-  std::map<std::string, std::pair<long, std::size_t>> reference;  // kind → (layer, slot)
+  const LastLayerSlices reference = last_layer_slices(names);
   for (std::size_t s = 0; s < names.size(); ++s) {
-    if (const auto lk = layer_of(names[s])) {
-      auto it = reference.find(lk->second);
-      if (it == reference.end() || lk->first > it->second.first) reference[lk->second] = {lk->first, s};
-    }
-  }
-
-  for (std::size_t s = 0; s < names.size(); ++s) {
-    GradientReport g;
-    g.name = names[s];
-    g.first_epoch_norm = first.grad_norms[s];
-    g.last_epoch_norm = last.grad_norms[s];
-    g.max_norm = 0.0;
-    std::optional<std::uint64_t> non_finite_epoch;
-    std::uint64_t max_epoch = first.epoch;
-    std::optional<std::uint64_t> zero_since;
-    for (const auto* e : epochs) {
-      const double v = e->grad_norms[s];
-      if (!std::isfinite(v)) {
-        if (!non_finite_epoch) non_finite_epoch = e->epoch;
-        continue;
-      }
-      if (v > g.max_norm) {
-        g.max_norm = v;
-        max_epoch = e->epoch;
-      }
-      if (v == 0.0) {
-        if (!zero_since) zero_since = e->epoch;
-      } else {
-        zero_since.reset();
-      }
-    }
-    if (non_finite_epoch) g.max_norm = kNaN;
-    const double w = s < last.weight_norms.size() ? last.weight_norms[s] : kNaN;
-    g.update_ratio = (std::isfinite(w) && w > 0 && std::isfinite(g.last_epoch_norm))
-                         ? last.learning_rate * g.last_epoch_norm / w
-                         : kNaN;
-
-    // The last layer's norm of the same kind, for the cross-layer rules.
-    std::optional<std::pair<std::string, double>> ref;
-    if (const auto lk = layer_of(names[s])) {
-      const auto [ref_layer, ref_slot] = reference.at(lk->second);
-      if (ref_slot != s) ref = std::make_pair(names[ref_slot], last.grad_norms[ref_slot]);
-    }
-
-    const double lastv = g.last_epoch_norm;
-    if (non_finite_epoch) {
-      g.status = GradientStatus::exploding;
-      g.note = fmt::format("non-finite gradient norm at epoch {}", *non_finite_epoch);
-    } else if (zero_since) {
-      g.status = GradientStatus::dead;
-      g.note = fmt::format("gradient norm exactly 0 since epoch {}", *zero_since);
-    } else if (g.first_epoch_norm > 0 && g.max_norm >= t.exploding_ratio * g.first_epoch_norm) {
-      g.status = GradientStatus::exploding;
-      g.note = fmt::format("norm grew from {} at epoch {} to {} at epoch {} (×{})",
-                           num(g.first_epoch_norm), first.epoch, num(g.max_norm), max_epoch,
-                           num(g.max_norm / g.first_epoch_norm));
-    } else if (ref && std::isfinite(ref->second) && ref->second > 0 &&
-               lastv >= t.exploding_ratio * ref->second) {
-      g.status = GradientStatus::exploding;
-      g.note = fmt::format("norm {} at epoch {} is {}× the last layer's ({} {})", num(lastv),
-                           last.epoch, num(lastv / ref->second), ref->first, num(ref->second));
-    } else if (lastv < t.vanishing_abs) {
-      g.status = GradientStatus::vanishing;
-      g.note = fmt::format("norm {} at epoch {} is below {}", num(lastv), last.epoch,
-                           num(t.vanishing_abs));
-    } else if (ref && std::isfinite(ref->second) && lastv < t.vanishing_ratio * ref->second) {
-      g.status = GradientStatus::vanishing;
-      g.note = fmt::format("norm {} at epoch {} is {}× the last layer's ({} {})", num(lastv),
-                           last.epoch, num(lastv / ref->second), ref->first, num(ref->second));
-    } else {
-      g.note = fmt::format("norm {} at epoch {} → {} at epoch {}", num(g.first_epoch_norm),
-                           first.epoch, num(lastv), last.epoch);
-    }
-    g.remedy = remedy(g.status);
-    out.push_back(std::move(g));
+    out.push_back(slice_report(epochs, names, s, reference, t));
   }
   return out;
 }

@@ -50,7 +50,8 @@ pre { background: #fff; border: 1px solid #ddd; padding: 8px; overflow-x: auto; 
 ol li { margin: 4px 0; }
 )";
 
-std::vector<double> column(const std::vector<EpochMetrics>& h, double (*get)(const EpochMetrics&)) {
+template <class Get>
+std::vector<double> column(const std::vector<EpochMetrics>& h, Get get) {
   std::vector<double> v;
   v.reserve(h.size());
   for (const auto& e : h) v.push_back(get(e));
@@ -79,25 +80,20 @@ std::string chart_quality(const std::vector<EpochMetrics>& h, const std::vector<
   const MetricsKind kind = h.empty() ? MetricsKind::loss_only : metrics_kind(h.front().train);
   const bool dev = std::any_of(h.begin(), h.end(), [](const EpochMetrics& e) { return e.dev.has_value(); });
   std::vector<Series> s;
-  if (kind == MetricsKind::classification) {
-    s.push_back({"train accuracy", column(h, [](const EpochMetrics& e) { return e.train.accuracy.value_or(kNaN); }),
-                 detail::palette(0), false});
-    if (dev) {
-      s.push_back({"dev accuracy", column(h, [](const EpochMetrics& e) {
-                     return e.dev ? e.dev->accuracy.value_or(kNaN) : kNaN; }), detail::palette(1), false});
-    }
-    return detail::line_chart_svg({"chart-accuracy", "Accuracy per epoch", "epoch", "accuracy"}, x, s);
+  if (kind == MetricsKind::loss_only) {
+    return detail::line_chart_svg({"chart-accuracy", "Accuracy / RMSE (not recorded)", "epoch", "value"}, x, s);
   }
-  if (kind == MetricsKind::regression) {
-    s.push_back({"train RMSE", column(h, [](const EpochMetrics& e) { return e.train.rmse.value_or(kNaN); }),
-                 detail::palette(0), false});
-    if (dev) {
-      s.push_back({"dev RMSE", column(h, [](const EpochMetrics& e) {
-                     return e.dev ? e.dev->rmse.value_or(kNaN) : kNaN; }), detail::palette(1), false});
-    }
-    return detail::line_chart_svg({"chart-accuracy", "RMSE per epoch (original units)", "epoch", "RMSE"}, x, s);
+  const bool cls = kind == MetricsKind::classification;
+  const auto metric = cls ? &Metrics::accuracy : &Metrics::rmse;
+  const std::string name = cls ? "accuracy" : "RMSE";
+  s.push_back({"train " + name, column(h, [metric](const EpochMetrics& e) { return (e.train.*metric).value_or(kNaN); }),
+               detail::palette(0), false});
+  if (dev) {
+    s.push_back({"dev " + name, column(h, [metric](const EpochMetrics& e) {
+                   return e.dev ? ((*e.dev).*metric).value_or(kNaN) : kNaN; }), detail::palette(1), false});
   }
-  return detail::line_chart_svg({"chart-accuracy", "Accuracy / RMSE (not recorded)", "epoch", "value"}, x, s);
+  return detail::line_chart_svg(
+      {"chart-accuracy", cls ? "Accuracy per epoch" : "RMSE per epoch (original units)", "epoch", name}, x, s);
 }
 
 std::string chart_lr(const std::vector<EpochMetrics>& h, const std::vector<double>& x) {

@@ -82,183 +82,294 @@ std::string tick_label(double v, double step) {
   return fmt::format("{:.{}f}", v, decimals);
 }
 
-std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
-                           const std::vector<Series>& series) {
-  const double W = spec.width, H = spec.height;
-  // Legend rows above the plot: about 170 px per entry.
-  const double left = 72, right = 16, bottom = 48;
-  const std::size_t per_row = std::max<std::size_t>(1, static_cast<std::size_t>((W - left - right) / 170));
-  const std::size_t legend_rows = (series.size() + per_row - 1) / per_row;
-  const double top = 48 + 18.0 * static_cast<double>(legend_rows);
-  const double pw = W - left - right, ph = H - top - bottom;
+namespace {
 
-  std::string out = fmt::format(
-      "<svg id=\"{0}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {1} {2}\" "
-      "width=\"{1}\" height=\"{2}\" role=\"img\" aria-labelledby=\"{0}-title\">\n"
-      "<title id=\"{0}-title\">{3}</title>\n"
-      "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"{1}\" height=\"{2}\" fill=\"#fff\"/>\n"
-      "<text class=\"chart-title\" x=\"{4}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{3}</text>\n",
-      html_escape(spec.id), spec.width, spec.height, html_escape(spec.title), coord(left));
+using Tick = std::pair<double, std::string>;  ///< (axis value, label)
 
-  // ---- x axis: epochs -----------------------------------------------------------------------
-  double xlo = INFINITY, xhi = -INFINITY;
+/// A y axis: its range in axis units (log10 of the values on a log scale) and its ticks.
+struct YAxis {
+  Range range;
+  std::vector<Tick> ticks;
+};
+
+/// Where the plot sits in the chart and how values map onto it.
+struct Layout {
+  double W, H;          ///< the chart's size
+  double left, top;     ///< the plot's top-left corner
+  double pw, ph;        ///< the plot's size
+  std::size_t per_row;  ///< legend entries per row
+  Range x;              ///< epochs
+  std::vector<double> xticks;
+  bool log_y;
+  Range y;  ///< in axis units
+  std::vector<Tick> yticks;
+  bool has_data;  ///< some value is drawable
+
+  double px(double v) const { return left + (v - x.lo) / (x.hi - x.lo) * pw; }
+  /// The y pixel of an axis value (log10 of the value on a log scale).
+  double py_axis(double a) const { return top + (1.0 - (a - y.lo) / (y.hi - y.lo)) * ph; }
+  double py(double v) const { return py_axis(log_y ? std::log10(v) : v); }
+};
+
+/// The range of the finite epochs; [0, 1] without any, centred on a single one.
+Range x_range(const std::vector<double>& x) {
+  double lo = INFINITY, hi = -INFINITY;
   for (double v : x) {
     if (std::isfinite(v)) {
-      xlo = std::min(xlo, v);
-      xhi = std::max(xhi, v);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
     }
   }
-  if (xlo > xhi) xlo = 0, xhi = 1;
-  if (xlo == xhi) xlo -= 0.5, xhi += 0.5;  // one epoch: centred
-  // Whole epochs only: a step of 1, 2, 5, 10, 20, ... epochs.
-  std::vector<double> xticks;
-  {
-    const double raw = (xhi - xlo) / 7;
-    double step = 1;
-    for (int i = 0; step < raw; ++i) step *= (i % 3 == 1) ? 2.5 : 2.0;  // 1, 2, 5, 10, 20, 50, ...
-    for (double t = std::ceil(xlo / step) * step; t <= xhi && xticks.size() <= 100; t += step) xticks.push_back(t);
-  }
-  const auto px = [&](double v) { return left + (v - xlo) / (xhi - xlo) * pw; };
+  if (lo > hi) lo = 0, hi = 1;
+  if (lo == hi) lo -= 0.5, hi += 0.5;  // one epoch: centred
+  return {lo, hi};
+}
 
-  // ---- y axis -------------------------------------------------------------------------------
-  const auto range = data_range(series, spec.log_y);
-  double ylo = 0, yhi = 1;
-  std::vector<std::pair<double, std::string>> yticks;  // (axis value, label)
-  if (spec.log_y) {
-    double a = range ? std::log10(range->lo) : -1, b = range ? std::log10(range->hi) : 1;
-    if (b - a < 1e-12) a -= 0.5, b += 0.5;  // constant series
-    ylo = std::floor(a);
-    yhi = std::ceil(b);
-    const int decades = static_cast<int>(yhi - ylo);
-    const int every = std::max(1, (decades + 7) / 8);
-    for (int k = static_cast<int>(ylo); k <= static_cast<int>(yhi); k += every) {
-      const double v = std::pow(10.0, k);
-      yticks.emplace_back(k, (k >= -3 && k <= 4) ? fmt::format("{:g}", v) : fmt::format("1e{}", k));
-      if (decades <= 2 && k < static_cast<int>(yhi)) {  // a narrow range: 2 and 5 as well
-        for (double m : {2.0, 5.0}) yticks.emplace_back(k + std::log10(m), fmt::format("{:g}", m * v));
+/// Whole epochs only: a step of 1, 2, 5, 10, 20, ... epochs.
+std::vector<double> x_ticks(Range x) {
+  std::vector<double> ticks;
+  const double raw = (x.hi - x.lo) / 7;
+  double step = 1;
+  for (int i = 0; step < raw; ++i) step *= (i % 3 == 1) ? 2.5 : 2.0;  // 1, 2, 5, 10, 20, 50, ...
+  for (double t = std::ceil(x.lo / step) * step; t <= x.hi && ticks.size() <= 100; t += step) {
+    ticks.push_back(t);
+  }
+  return ticks;
+}
+
+/// Whole decades around the data (a decade each side without data), a label at every decade
+/// (every few on a wide range) and at 2 and 5 within a narrow one.
+YAxis log_y_axis(const std::optional<Range>& data) {
+  double a = data ? std::log10(data->lo) : -1, b = data ? std::log10(data->hi) : 1;
+  if (b - a < 1e-12) a -= 0.5, b += 0.5;  // constant series
+  YAxis axis{{std::floor(a), std::ceil(b)}, {}};
+  const int lo = static_cast<int>(axis.range.lo), hi = static_cast<int>(axis.range.hi);
+  const int decades = static_cast<int>(axis.range.hi - axis.range.lo);
+  const int every = std::max(1, (decades + 7) / 8);
+  for (int k = lo; k <= hi; k += every) {
+    const double v = std::pow(10.0, k);
+    const bool plain = k >= -3 && k <= 4;  // 0.001 ... 10000, else 1e-4, 1e5
+    axis.ticks.emplace_back(k, plain ? fmt::format("{:g}", v) : fmt::format("1e{}", k));
+    if (decades <= 2 && k < hi) {  // a narrow range: 2 and 5 as well
+      for (double m : {2.0, 5.0}) {
+        axis.ticks.emplace_back(k + std::log10(m), fmt::format("{:g}", m * v));
       }
     }
-  } else {
-    if (range) {
-      ylo = range->lo, yhi = range->hi;
-      if (ylo == yhi) {  // constant series: a band around the value
-        const double pad = ylo != 0 ? std::abs(ylo) * 0.1 : 1.0;
-        ylo -= pad, yhi += pad;
-      }
-    }
-    const auto ticks = nice_ticks(ylo, yhi, 6);
-    const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : std::abs(yhi - ylo);
-    if (ticks.size() > 1) {  // extend the axis to whole ticks
-      ylo = std::min(ylo, std::floor(ylo / step + 1e-9) * step);
-      yhi = std::max(yhi, std::ceil(yhi / step - 1e-9) * step);
-    }
-    for (double t : nice_ticks(ylo, yhi, 6)) yticks.emplace_back(t, tick_label(t, step));
   }
-  const auto axis_value = [&](double v) { return spec.log_y ? std::log10(v) : v; };
-  const auto py = [&](double v) { return top + (1.0 - (axis_value(v) - ylo) / (yhi - ylo)) * ph; };
-  const auto py_axis = [&](double a) { return top + (1.0 - (a - ylo) / (yhi - ylo)) * ph; };
+  return axis;
+}
 
-  // Grid, ticks and labels.
+/// The data's range ([0, 1] without data, a band around a constant) extended to whole "nice"
+/// ticks.
+YAxis linear_y_axis(const std::optional<Range>& data) {
+  double lo = 0, hi = 1;
+  if (data) {
+    lo = data->lo, hi = data->hi;
+    if (lo == hi) {  // constant series: a band around the value
+      const double pad = lo != 0 ? std::abs(lo) * 0.1 : 1.0;
+      lo -= pad, hi += pad;
+    }
+  }
+  const auto ticks = nice_ticks(lo, hi, 6);
+  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : std::abs(hi - lo);
+  if (ticks.size() > 1) {  // extend the axis to whole ticks
+    lo = std::min(lo, std::floor(lo / step + 1e-9) * step);
+    hi = std::max(hi, std::ceil(hi / step - 1e-9) * step);
+  }
+  YAxis axis{{lo, hi}, {}};
+  for (double t : nice_ticks(lo, hi, 6)) axis.ticks.emplace_back(t, tick_label(t, step));
+  return axis;
+}
+
+/// The plot area below the legend rows (about 170 px per entry), and both axes.
+Layout chart_layout(const ChartSpec& spec, const std::vector<double>& x,
+                    const std::vector<Series>& series) {
+  const double W = spec.width, H = spec.height;
+  const double left = 72, right = 16, bottom = 48;
+  const std::size_t per_row =
+      std::max<std::size_t>(1, static_cast<std::size_t>((W - left - right) / 170));
+  const std::size_t legend_rows = (series.size() + per_row - 1) / per_row;
+  const double top = 48 + 18.0 * static_cast<double>(legend_rows);
+  const Range xr = x_range(x);
+  const auto data = data_range(series, spec.log_y);
+  YAxis y = spec.log_y ? log_y_axis(data) : linear_y_axis(data);
+  return Layout{.W = W,
+                .H = H,
+                .left = left,
+                .top = top,
+                .pw = W - left - right,
+                .ph = H - top - bottom,
+                .per_row = per_row,
+                .x = xr,
+                .xticks = x_ticks(xr),
+                .log_y = spec.log_y,
+                .y = y.range,
+                .yticks = std::move(y.ticks),
+                .has_data = data.has_value()};
+}
+
+void write_header(std::string& out, const ChartSpec& spec, const Layout& l) {
+  out += fmt::format(
+      "<svg id=\"{0}\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
+      "viewBox=\"0 0 {1} {2}\" width=\"{1}\" height=\"{2}\" role=\"img\" "
+      "aria-labelledby=\"{0}-title\">\n"
+      "<title id=\"{0}-title\">{3}</title>\n"
+      "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"{1}\" height=\"{2}\" fill=\"#fff\"/>\n"
+      "<text class=\"chart-title\" x=\"{4}\" y=\"22\" font-size=\"16\" font-weight=\"bold\">"
+      "{3}</text>\n",
+      html_escape(spec.id), spec.width, spec.height, html_escape(spec.title), coord(l.left));
+}
+
+/// Horizontal grid lines at the y ticks, both axes and the x tick marks.
+void write_grid_and_axes(std::string& out, const Layout& l) {
   out += "<g class=\"grid\" stroke=\"#e5e5e5\" stroke-width=\"1\">\n";
-  for (const auto& [a, label] : yticks) {
-    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\n", coord(left),
-                       coord(left + pw), coord(py_axis(a)), coord(py_axis(a)));
+  for (const auto& [a, label] : l.yticks) {
+    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\n", coord(l.left),
+                       coord(l.left + l.pw), coord(l.py_axis(a)), coord(l.py_axis(a)));
   }
+  const double bottom = l.top + l.ph;
   out += "</g>\n<g class=\"axis\" stroke=\"#333\" stroke-width=\"1\">\n";
-  out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(left), coord(top), coord(top + ph));
-  out += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>\n", coord(left), coord(left + pw), coord(top + ph));
-  for (double t : xticks) {
-    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(px(t)),
-                       coord(top + ph), coord(top + ph + 5));
-  }
-  out += "</g>\n<g class=\"tick-labels\" font-size=\"12\" fill=\"#333\">\n";
-  for (const auto& [a, label] : yticks) {
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", coord(left - 6),
-                       coord(py_axis(a) + 4), html_escape(label));
-  }
-  for (double t : xticks) {
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", coord(px(t)),
-                       coord(top + ph + 18), fmt::format("{:g}", t));
+  out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(l.left),
+                     coord(l.top), coord(bottom));
+  out += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>\n", coord(l.left),
+                     coord(l.left + l.pw), coord(bottom));
+  for (double t : l.xticks) {
+    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(l.px(t)),
+                       coord(bottom), coord(bottom + 5));
   }
   out += "</g>\n";
-  out += fmt::format("<text class=\"x-label\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n",
-                     coord(left + pw / 2), coord(H - 8), html_escape(spec.x_label));
+}
+
+/// The tick labels of both axes and the axis labels.
+void write_labels(std::string& out, const ChartSpec& spec, const Layout& l) {
+  out += "<g class=\"tick-labels\" font-size=\"12\" fill=\"#333\">\n";
+  for (const auto& [a, label] : l.yticks) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n", coord(l.left - 6),
+                       coord(l.py_axis(a) + 4), html_escape(label));
+  }
+  for (double t : l.xticks) {
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", coord(l.px(t)),
+                       coord(l.top + l.ph + 18), fmt::format("{:g}", t));
+  }
+  out += "</g>\n";
+  out += fmt::format(
+      "<text class=\"x-label\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">"
+      "{}</text>\n",
+      coord(l.left + l.pw / 2), coord(l.H - 8), html_escape(spec.x_label));
   out += fmt::format(
       "<text class=\"y-label\" x=\"{0}\" y=\"{1}\" font-size=\"12\" text-anchor=\"middle\" "
       "transform=\"rotate(-90 {0} {1})\">{2}{3}</text>\n",
-      coord(16), coord(top + ph / 2), html_escape(spec.y_label), spec.log_y ? " (log scale)" : "");
+      coord(16), coord(l.top + l.ph / 2), html_escape(spec.y_label),
+      spec.log_y ? " (log scale)" : "");
+}
 
-  if (std::isfinite(spec.marker_x) && spec.marker_x >= xlo && spec.marker_x <= xhi) {
-    const bool right_half = px(spec.marker_x) > left + pw / 2;  // label on the side with room
-    out += fmt::format(
-        "<g class=\"marker\"><line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#888\" "
-        "stroke-dasharray=\"3 3\"/><text x=\"{3}\" y=\"{4}\" font-size=\"11\" fill=\"#555\" "
-        "text-anchor=\"{5}\">{6}</text></g>\n",
-        coord(px(spec.marker_x)), coord(top), coord(top + ph),
-        coord(px(spec.marker_x) + (right_half ? -4 : 4)), coord(top + 12),
-        right_half ? "end" : "start", html_escape(spec.marker_label));
+/// The vertical reference line with its label on the side with room; none outside the x range.
+void write_marker(std::string& out, const ChartSpec& spec, const Layout& l) {
+  if (!std::isfinite(spec.marker_x) || spec.marker_x < l.x.lo || spec.marker_x > l.x.hi) return;
+  const double mx = l.px(spec.marker_x);
+  const bool right_half = mx > l.left + l.pw / 2;
+  out += fmt::format(
+      "<g class=\"marker\"><line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#888\" "
+      "stroke-dasharray=\"3 3\"/><text x=\"{3}\" y=\"{4}\" font-size=\"11\" fill=\"#555\" "
+      "text-anchor=\"{5}\">{6}</text></g>\n",
+      coord(mx), coord(l.top), coord(l.top + l.ph), coord(mx + (right_half ? -4 : 4)),
+      coord(l.top + 12), right_half ? "end" : "start", html_escape(spec.marker_label));
+}
+
+/// One run of consecutive drawable points (pixels): a polyline, with dots while there are few;
+/// a lone point is a larger dot.
+void write_run(std::string& out, const std::vector<std::pair<double, double>>& run, bool dashed) {
+  if (run.size() == 1) {
+    out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" stroke=\"none\"/>\n",
+                       coord(run[0].first), coord(run[0].second));
+  } else if (run.size() > 1) {
+    std::string pts;
+    for (const auto& [a, b] : run) {
+      pts += fmt::format("{}{},{}", pts.empty() ? "" : " ", coord(a), coord(b));
+    }
+    out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke-width=\"2\"{}/>\n", pts,
+                       dashed ? " stroke-dasharray=\"6 4\"" : "");
+    if (run.size() <= 30) {
+      for (const auto& [a, b] : run) {
+        out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" stroke=\"none\"/>\n", coord(a),
+                           coord(b));
+      }
+    }
   }
+}
 
-  // Series: one polyline per run of drawable points; a lone point gets a marker.
+/// One group per series, its drawable values split into runs at the gaps. Returns how many
+/// values were not drawn.
+std::size_t write_series(std::string& out, const std::vector<double>& x,
+                         const std::vector<Series>& series, const Layout& l) {
   std::size_t skipped = 0;
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const Series& s = series[i];
+  for (const Series& s : series) {
     out += fmt::format("<g class=\"series\" data-name=\"{}\" stroke=\"{}\" fill=\"{}\">\n",
                        html_escape(s.name), html_escape(s.color), html_escape(s.color));
     std::vector<std::pair<double, double>> run;
-    const auto flush = [&] {
-      if (run.size() == 1) {
-        out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"3.5\" stroke=\"none\"/>\n",
-                           coord(run[0].first), coord(run[0].second));
-      } else if (run.size() > 1) {
-        std::string pts;
-        for (const auto& [a, b] : run) pts += fmt::format("{}{},{}", pts.empty() ? "" : " ", coord(a), coord(b));
-        out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke-width=\"2\"{}/>\n", pts,
-                           s.dashed ? " stroke-dasharray=\"6 4\"" : "");
-        if (run.size() <= 30) {
-          for (const auto& [a, b] : run) {
-            out += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" stroke=\"none\"/>\n", coord(a), coord(b));
-          }
-        }
-      }
-      run.clear();
-    };
     for (std::size_t j = 0; j < s.y.size() && j < x.size(); ++j) {
       const double v = s.y[j];
-      if (!std::isfinite(v) || !std::isfinite(x[j]) || (spec.log_y && v <= 0)) {
+      if (!std::isfinite(v) || !std::isfinite(x[j]) || (l.log_y && v <= 0)) {
         ++skipped;
-        flush();
+        write_run(out, run, s.dashed);
+        run.clear();
         continue;
       }
-      run.emplace_back(px(x[j]), py(v));
+      run.emplace_back(l.px(x[j]), l.py(v));
     }
-    flush();
+    write_run(out, run, s.dashed);
     out += "</g>\n";
   }
-  if (!range) {
-    out += fmt::format("<text class=\"no-data\" x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#777\" "
-                       "text-anchor=\"middle\">no finite values to draw</text>\n",
-                       coord(left + pw / 2), coord(top + ph / 2));
-  }
-  if (skipped > 0 && range) {
-    out += fmt::format("<text class=\"gaps\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#a33\" "
-                       "text-anchor=\"end\">{} value{} not drawn ({})</text>\n",
-                       coord(left + pw), coord(H - 8), skipped, skipped == 1 ? "" : "s",
-                       spec.log_y ? "non-finite or &lt;= 0" : "non-finite");
-  }
+  return skipped;
+}
 
-  // Legend.
+/// "No finite values" in the middle of an empty plot, or how many values were not drawn.
+void write_notes(std::string& out, const Layout& l, std::size_t skipped) {
+  if (!l.has_data) {
+    out += fmt::format(
+        "<text class=\"no-data\" x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#777\" "
+        "text-anchor=\"middle\">no finite values to draw</text>\n",
+        coord(l.left + l.pw / 2), coord(l.top + l.ph / 2));
+  }
+  if (skipped > 0 && l.has_data) {
+    out += fmt::format(
+        "<text class=\"gaps\" x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"#a33\" "
+        "text-anchor=\"end\">{} value{} not drawn ({})</text>\n",
+        coord(l.left + l.pw), coord(l.H - 8), skipped, skipped == 1 ? "" : "s",
+        l.log_y ? "non-finite or &lt;= 0" : "non-finite");
+  }
+}
+
+/// A line sample and the name of each series, `per_row` to a row above the plot.
+void write_legend(std::string& out, const std::vector<Series>& series, const Layout& l) {
   out += "<g class=\"legend\" font-size=\"13\">\n";
   for (std::size_t i = 0; i < series.size(); ++i) {
-    const double lx = left + 170.0 * static_cast<double>(i % per_row);
-    const double ly = 44 + 18.0 * static_cast<double>(i / per_row);
-    out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"{}/>\n",
-                       coord(lx), coord(lx + 22), coord(ly - 4), coord(ly - 4),
-                       html_escape(series[i].color), series[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
+    const double lx = l.left + 170.0 * static_cast<double>(i % l.per_row);
+    const double ly = 44 + 18.0 * static_cast<double>(i / l.per_row);
+    out += fmt::format(
+        "<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"3\"{}/>\n",
+        coord(lx), coord(lx + 22), coord(ly - 4), coord(ly - 4), html_escape(series[i].color),
+        series[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
     out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", coord(lx + 28), coord(ly),
                        html_escape(series[i].name));
   }
-  out += "</g>\n</svg>\n";
+  out += "</g>\n";
+}
+
+}  // namespace
+
+std::string line_chart_svg(const ChartSpec& spec, const std::vector<double>& x,
+                           const std::vector<Series>& series) {
+  const Layout layout = chart_layout(spec, x, series);
+  std::string out;
+  write_header(out, spec, layout);
+  write_grid_and_axes(out, layout);
+  write_labels(out, spec, layout);
+  write_marker(out, spec, layout);
+  const std::size_t skipped = write_series(out, x, series, layout);
+  write_notes(out, layout, skipped);
+  write_legend(out, series, layout);
+  out += "</svg>\n";
   return out;
 }
 

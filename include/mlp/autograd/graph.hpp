@@ -113,6 +113,10 @@ class Graph {
   Var push(Node node);
   Var op(std::vector<Var> inputs, Index rows, Index cols, Rule forward, Rule backward,
          std::string name, bool has_parameters = false);
+  /// An op of one input A whose result C is [rows x cols]; `backward(ctx, dA)` runs only when
+  /// A needs its gradient and accumulates into dA.
+  using UnaryBackward = std::function<void(OpContext&, MatrixMap<T> dA)>;
+  Var unary(Var a, Index rows, Index cols, Rule forward, UnaryBackward backward, std::string name);
   void check(Var v) const;
 
   std::vector<Node> nodes_;

@@ -165,6 +165,8 @@ class Network {
   // Shapes the layer buffers for a batch of m and sets the dropout masks (drawn in layer order).
   void prepare_forward(const MatrixCRef<T>& X, bool training, Rng* dropout_rng);
   void prepare_backward(Index m);
+  // Copies X into x_ (kept for dW of layer 0) and runs it through the prepared layers.
+  const Matrix<T>& forward_kept_input(const MatrixCRef<T>& X);
   // Columns [c0, c0 + X.cols()) of the batch through every layer; X holds those columns.
   void forward_columns(const MatrixCRef<T>& X, Index c0);
   // The loss of columns [c0, c0 + mc) (normalized by the batch's m); dZ[L] of those columns.

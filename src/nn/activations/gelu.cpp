@@ -25,27 +25,16 @@ T normal_pdf(T z) {
   return inv_sqrt_2pi * std::exp(T(-0.5) * z * z);
 }
 
-template <class T>
-void forward(T, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  A = Z.unaryExpr([](T z) { return z * normal_cdf(z); });
-}
-
-template <class T>
-void backward(T, const MatrixCRef<T>& Z, const MatrixCRef<T>&, const MatrixCRef<T>& dA,
-              MatrixRef<T> dZ) {
-  dZ = dA.array() * Z.array().unaryExpr([](T z) { return normal_cdf(z) + z * normal_pdf(z); });
-}
-
 }  // namespace
 
-constinit const ActivationDef activation_gelu{
-    .name = "gelu",
-    .aliases = {},
-    .doc = "A = Z·Φ(Z) = ½·Z·(1 + erf(Z/√2)), the exact form (PyTorch's default GELU)",
-    .hidden = true,
-    .output = false,
-    .f32 = {forward<float>, backward<float>},
-    .f64 = {forward<double>, backward<double>},
-};
+constinit const ActivationDef activation_gelu = with_kernels<ActivationDef>(
+    {.name = "gelu",
+     .doc = "A = Z·Φ(Z) = ½·Z·(1 + erf(Z/√2)), the exact form (PyTorch's default GELU)",
+     .hidden = true},
+    [](auto, const auto& Z, auto A) { A = Z.unaryExpr([](auto z) { return z * normal_cdf(z); }); },
+    [](auto, const auto& Z, const auto&, const auto& dA, auto dZ) {
+      dZ = dA.array() *
+           Z.array().unaryExpr([](auto z) { return normal_cdf(z) + z * normal_pdf(z); });
+    });
 
 }  // namespace mlp::nn_detail

@@ -3,30 +3,16 @@
 
 namespace mlp::nn_detail {
 namespace {
-
-template <class T>
-void forward(T, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  A = Z;
-}
-
-template <class T>
-void backward(T, const MatrixCRef<T>&, const MatrixCRef<T>&, const MatrixCRef<T>& dA,
-              MatrixRef<T> dZ) {
-  dZ = dA;
-}
-
 constexpr std::string_view kAliases[] = {"linear"};
-
 }  // namespace
 
-constinit const ActivationDef activation_identity{
-    .name = "identity",
-    .aliases = kAliases,
-    .doc = "A = Z (alias linear): an unbounded output, e.g. regression",
-    .hidden = true,
-    .output = true,
-    .f32 = {forward<float>, backward<float>},
-    .f64 = {forward<double>, backward<double>},
-};
+constinit const ActivationDef activation_identity = with_kernels<ActivationDef>(
+    {.name = "identity",
+     .aliases = kAliases,
+     .doc = "A = Z (alias linear): an unbounded output, e.g. regression",
+     .hidden = true,
+     .output = true},
+    [](auto, const auto& Z, auto A) { A = Z; },
+    [](auto, const auto&, const auto&, const auto& dA, auto dZ) { dZ = dA; });
 
 }  // namespace mlp::nn_detail

@@ -3,29 +3,12 @@
 #include "activation_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
 
-template <class T>
-void forward(T, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  A = Z.array().max(T(0));
-}
-
-template <class T>
-void backward(T, const MatrixCRef<T>& Z, const MatrixCRef<T>&, const MatrixCRef<T>& dA,
-              MatrixRef<T> dZ) {
-  dZ = (Z.array() > T(0)).select(dA.array(), T(0));
-}
-
-}  // namespace
-
-constinit const ActivationDef activation_relu{
-    .name = "relu",
-    .aliases = {},
-    .doc = "A = max(Z, 0); ReLU'(0) = 0",
-    .hidden = true,
-    .output = false,
-    .f32 = {forward<float>, backward<float>},
-    .f64 = {forward<double>, backward<double>},
-};
+constinit const ActivationDef activation_relu = with_kernels<ActivationDef>(
+    {.name = "relu", .doc = "A = max(Z, 0); ReLU'(0) = 0", .hidden = true},
+    [](auto slope, const auto& Z, auto A) { A = Z.array().max(decltype(slope){0}); },
+    [](auto slope, const auto& Z, const auto&, const auto& dA, auto dZ) {
+      dZ = (Z.array() > decltype(slope){0}).select(dA.array(), decltype(slope){0});
+    });
 
 }  // namespace mlp::nn_detail

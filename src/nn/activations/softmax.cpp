@@ -4,37 +4,22 @@
 #include "activation_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
 
-template <class T>
-void forward(T, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  for (Index j = 0; j < Z.cols(); ++j) {
-    const T mx = Z.col(j).maxCoeff();
-    A.col(j) = (Z.col(j).array() - mx).exp();
-    A.col(j) /= A.col(j).sum();
-  }
-}
-
-template <class T>
-void backward(T, const MatrixCRef<T>& Z, const MatrixCRef<T>& A, const MatrixCRef<T>& dA,
-              MatrixRef<T> dZ) {
-  for (Index j = 0; j < Z.cols(); ++j) {
-    const T dot = A.col(j).dot(dA.col(j));
-    dZ.col(j) = A.col(j).array() * (dA.col(j).array() - dot);
-  }
-}
-
-}  // namespace
-
-constinit const ActivationDef activation_softmax{
-    .name = "softmax",
-    .aliases = {},
-    .doc = "A = exp(Z) / Σ exp(Z) per column (max-shifted); output layer only, "
-           "the output of cross_entropy",
-    .hidden = false,
-    .output = true,
-    .f32 = {forward<float>, backward<float>},
-    .f64 = {forward<double>, backward<double>},
-};
+constinit const ActivationDef activation_softmax = with_kernels<ActivationDef>(
+    {.name = "softmax",
+     .doc = "A = exp(Z) / Σ exp(Z) per column (max-shifted); output layer only, "
+            "the output of cross_entropy",
+     .output = true},
+    [](auto, const auto& Z, auto A) {
+      for (Index j = 0; j < Z.cols(); ++j) {
+        A.col(j) = (Z.col(j).array() - Z.col(j).maxCoeff()).exp();
+        A.col(j) /= A.col(j).sum();
+      }
+    },
+    [](auto, const auto& Z, const auto& A, const auto& dA, auto dZ) {
+      for (Index j = 0; j < Z.cols(); ++j) {
+        dZ.col(j) = A.col(j).array() * (dA.col(j).array() - A.col(j).dot(dA.col(j)));
+      }
+    });
 
 }  // namespace mlp::nn_detail

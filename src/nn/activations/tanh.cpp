@@ -2,29 +2,12 @@
 #include "activation_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
 
-template <class T>
-void forward(T, const MatrixCRef<T>& Z, MatrixRef<T> A) {
-  A = Z.array().tanh();
-}
-
-template <class T>
-void backward(T, const MatrixCRef<T>&, const MatrixCRef<T>& A, const MatrixCRef<T>& dA,
-              MatrixRef<T> dZ) {
-  dZ = dA.array() * (T(1) - A.array().square());
-}
-
-}  // namespace
-
-constinit const ActivationDef activation_tanh{
-    .name = "tanh",
-    .aliases = {},
-    .doc = "A = tanh(Z)",
-    .hidden = true,
-    .output = false,
-    .f32 = {forward<float>, backward<float>},
-    .f64 = {forward<double>, backward<double>},
-};
+constinit const ActivationDef activation_tanh = with_kernels<ActivationDef>(
+    {.name = "tanh", .doc = "A = tanh(Z)", .hidden = true},
+    [](auto, const auto& Z, auto A) { A = Z.array().tanh(); },
+    [](auto slope, const auto&, const auto& A, const auto& dA, auto dZ) {
+      dZ = dA.array() * (decltype(slope){1} - A.array().square());
+    });
 
 }  // namespace mlp::nn_detail

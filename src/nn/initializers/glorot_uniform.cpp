@@ -6,22 +6,15 @@
 
 namespace mlp::nn_detail {
 namespace {
-
-template <class T>
-void fill(double, Rng& rng, MatrixMap<T> W) {
-  fill_uniform<T>(std::sqrt(6.0 / (fan_in(W) + fan_out(W))), rng, W);
-}
-
 constexpr std::string_view kAliases[] = {"xavier_uniform"};
-
 }  // namespace
 
 constinit const InitDef init_glorot_uniform{
     .name = "glorot_uniform",
     .aliases = kAliases,
     .doc = "W ~ U(−√(6/(n_in + n_out)), √(6/(n_in + n_out))) (alias xavier_uniform)",
-    .f32 = {fill<float>},
-    .f64 = {fill<double>},
+    .draw = Draw::uniform,
+    .spread = [](double n_in, double n_out, double) { return std::sqrt(6.0 / (n_in + n_out)); },
 };
 
 }  // namespace mlp::nn_detail

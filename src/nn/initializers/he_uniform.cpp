@@ -4,21 +4,12 @@
 #include "init_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
-
-template <class T>
-void fill(double, Rng& rng, MatrixMap<T> W) {
-  fill_uniform<T>(std::sqrt(6.0 / fan_in(W)), rng, W);
-}
-
-}  // namespace
 
 constinit const InitDef init_he_uniform{
     .name = "he_uniform",
-    .aliases = {},
     .doc = "W ~ U(−√(6/n_in), √(6/n_in)), variance 2/n_in",
-    .f32 = {fill<float>},
-    .f64 = {fill<double>},
+    .draw = Draw::uniform,
+    .spread = [](double n_in, double, double) { return std::sqrt(6.0 / n_in); },
 };
 
 }  // namespace mlp::nn_detail

@@ -7,32 +7,22 @@
 #include "loss_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
 
-template <class T>
-T cost(const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A, MatrixRef<T>* dout,
-       T inv_m) {
-  T total = 0;
-  for (Index j = 0; j < out.cols(); ++j) {
-    const T mx = out.col(j).maxCoeff();
-    const T lse = mx + std::log((out.col(j).array() - mx).exp().sum());
-    const T ysum = Y.col(j).sum();
-    total += lse * ysum - Y.col(j).dot(out.col(j));
-    A.col(j) = (out.col(j).array() - lse).exp();
-    if (dout) dout->col(j) = inv_m * (A.col(j) * ysum - Y.col(j));
-  }
-  return total;
-}
-
-}  // namespace
-
-constinit const LossDef loss_cross_entropy{
-    .name = "cross_entropy",
-    .aliases = {},
-    .doc = "−Σ_k y_k·log a_k on a softmax output, computed fused from the logits (log-sum-exp)",
-    .fused = Activation::softmax,
-    .f32 = {cost<float>},
-    .f64 = {cost<double>},
-};
+constinit const LossDef loss_cross_entropy = with_kernels<LossDef>(
+    {.name = "cross_entropy",
+     .doc = "−Σ_k y_k·log a_k on a softmax output, computed fused from the logits (log-sum-exp)",
+     .fused = Activation::softmax},
+    [](const auto& out, const auto& Y, auto A, auto* dout, auto inv_m) {
+      decltype(inv_m) total = 0;
+      for (Index j = 0; j < out.cols(); ++j) {
+        const auto mx = out.col(j).maxCoeff();
+        const auto lse = mx + std::log((out.col(j).array() - mx).exp().sum());
+        const auto ysum = Y.col(j).sum();
+        total += lse * ysum - Y.col(j).dot(out.col(j));
+        A.col(j) = (out.col(j).array() - lse).exp();
+        if (dout) dout->col(j) = inv_m * (A.col(j) * ysum - Y.col(j));
+      }
+      return total;
+    });
 
 }  // namespace mlp::nn_detail

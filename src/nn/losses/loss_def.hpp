@@ -1,6 +1,7 @@
-// What one loss file defines (src/nn/losses/<name>.cpp): its cost and gradient for float and
-// double and its metadata, as a constant `loss_<name>` declared here for every X(name) of
-// MLP_LOSSES (mlp/nn/registry.hpp). The registry (src/nn/names.cpp) indexes them by enum.
+// What one loss file defines (src/nn/losses/<name>.cpp): its cost and gradient (a generic
+// lambda, instantiated for float and double by with_kernels) and its metadata, as a constant
+// `loss_<name>` declared here for every X(name) of MLP_LOSSES (mlp/nn/registry.hpp). The
+// registry (src/nn/names.cpp) indexes them by enum.
 //
 //   Σ_examples L(out, Y), A = the activated output, dout = dJ/dout with J = (1/m) Σ L
 //   out, Y, A, dout: [n x m]; `out` is A for an unfused loss, the logits Z for a fused one.
@@ -8,9 +9,9 @@
 
 #include <span>
 #include <string_view>
-#include <type_traits>
 
 #include "mlp/core/tensor.hpp"
+#include "../per_scalar.hpp"
 #include "mlp/nn/names.hpp"
 
 namespace mlp::nn_detail {
@@ -20,27 +21,17 @@ struct LossKernels {
   /// Returns Σ L over the columns (the caller multiplies by 1/m); writes the activated output
   /// into A and, when `dout` is non-null, dJ/dout = (1/m)·dL/dout with 1/m = inv_m.
   T (*cost)(const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A, MatrixRef<T>* dout,
-            T inv_m);
+            T inv_m) = nullptr;
 };
 
 struct LossDef {
   std::string_view name;                      // canonical name, stored in model files
-  std::span<const std::string_view> aliases;  // also accepted by parse_loss
-  std::string_view doc;                       // one line
+  std::span<const std::string_view> aliases{};  // also accepted by parse_loss
+  std::string_view doc;                         // one line
   /// The output activation the loss is computed fused with (it takes the logits Z and gives
   /// dJ/dZ); identity: not fused, it takes A and gives dJ/dA.
-  Activation fused;
-  LossKernels<float> f32;
-  LossKernels<double> f64;
-
-  template <class T>
-  const LossKernels<T>& kernels() const {
-    if constexpr (std::is_same_v<T, float>) {
-      return f32;
-    } else {
-      return f64;
-    }
-  }
+  Activation fused = Activation::identity;
+  PerScalar<LossKernels> kernels{};
 };
 
 #define MLP_DECLARE_LOSS(n) extern const LossDef loss_##n;

@@ -4,26 +4,15 @@
 #include "loss_def.hpp"
 
 namespace mlp::nn_detail {
-namespace {
 
-template <class T>
-T cost(const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A, MatrixRef<T>* dout,
-       T inv_m) {
-  const T inv_n = T(1) / static_cast<T>(out.rows());
-  A = out;
-  if (dout) *dout = (T(2) * inv_n * inv_m) * (out - Y);
-  return (out - Y).squaredNorm() * inv_n;
-}
-
-}  // namespace
-
-constinit const LossDef loss_mse{
-    .name = "mse",
-    .aliases = {},
-    .doc = "mean squared error (1/n) Σ_k (a_k − y_k)², any output activation",
-    .fused = Activation::identity,
-    .f32 = {cost<float>},
-    .f64 = {cost<double>},
-};
+constinit const LossDef loss_mse = with_kernels<LossDef>(
+    {.name = "mse", .doc = "mean squared error (1/n) Σ_k (a_k − y_k)², any output activation"},
+    [](const auto& out, const auto& Y, auto A, auto* dout, auto inv_m) {
+      using T = decltype(inv_m);
+      const T inv_n = T(1) / static_cast<T>(out.rows());
+      A = out;
+      if (dout) *dout = (T(2) * inv_n * inv_m) * (out - Y);
+      return (out - Y).squaredNorm() * inv_n;
+    });
 
 }  // namespace mlp::nn_detail

@@ -3,11 +3,10 @@
 
 namespace mlp::optim::detail {
 
-const ScheduleRule& rule_constant() {
-  static constexpr ScheduleRule kRule{
-      "constant: lr(e) = lr", {},
-      [](const ScheduleOptions&, double alpha0, std::uint64_t) { return alpha0; }, nullptr};
-  return kRule;
-}
+constinit const ScheduleRule rule_constant{
+    "constant: lr(e) = lr",
+    {},
+    [](const ScheduleOptions&, double alpha0, std::uint64_t) { return alpha0; },
+    nullptr};
 
 }  // namespace mlp::optim::detail

@@ -11,17 +11,14 @@ constexpr Setting kSettings[] = {
     min_lr_setting(),
 };
 
-// γ^e · α0
-double lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
-  return std::pow(*o.gamma, static_cast<double>(epoch)) * alpha0;
-}
-
 }  // namespace
 
-const ScheduleRule& rule_exponential() {
-  static constexpr ScheduleRule kRule{"exponential: lr(e) = max(gamma^e lr, min_lr)", kSettings,
-                                      &lr, nullptr};
-  return kRule;
-}
+constinit const ScheduleRule rule_exponential{
+    "exponential: lr(e) = max(gamma^e lr, min_lr)", kSettings,
+    // γ^e · α0
+    [](const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
+      return std::pow(*o.gamma, static_cast<double>(epoch)) * alpha0;
+    },
+    nullptr};
 
 }  // namespace mlp::optim::detail

@@ -12,17 +12,14 @@ constexpr Setting kSettings[] = {
     min_lr_setting(),
 };
 
-// α0 · k / √(e + 1)
-double lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
-  return alpha0 * *o.k / std::sqrt(static_cast<double>(epoch) + 1.0);
-}
-
 }  // namespace
 
-const ScheduleRule& rule_inverse_sqrt() {
-  static constexpr ScheduleRule kRule{
-      "inverse square root: lr(e) = max(lr k / sqrt(e + 1), min_lr)", kSettings, &lr, nullptr};
-  return kRule;
-}
+constinit const ScheduleRule rule_inverse_sqrt{
+    "inverse square root: lr(e) = max(lr k / sqrt(e + 1), min_lr)", kSettings,
+    // α0 · k / √(e + 1)
+    [](const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
+      return alpha0 * *o.k / std::sqrt(static_cast<double>(epoch) + 1.0);
+    },
+    nullptr};
 
 }  // namespace mlp::optim::detail

@@ -9,17 +9,14 @@ constexpr Setting kSettings[] = {
     min_lr_setting(),
 };
 
-// α0 / (1 + d·e)
-double lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
-  return alpha0 / (1.0 + *o.decay * static_cast<double>(epoch));
-}
-
 }  // namespace
 
-const ScheduleRule& rule_inverse_time() {
-  static constexpr ScheduleRule kRule{"inverse time: lr(e) = max(lr / (1 + decay e), min_lr)",
-                                      kSettings, &lr, nullptr};
-  return kRule;
-}
+constinit const ScheduleRule rule_inverse_time{
+    "inverse time: lr(e) = max(lr / (1 + decay e), min_lr)", kSettings,
+    // α0 / (1 + d·e)
+    [](const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
+      return alpha0 / (1.0 + *o.decay * static_cast<double>(epoch));
+    },
+    nullptr};
 
 }  // namespace mlp::optim::detail

@@ -49,12 +49,9 @@ bool end_epoch(const ScheduleOptions& o, PlateauState& st, double dev_cost) {
 
 }  // namespace
 
-const ScheduleRule& rule_plateau() {
-  static constexpr ScheduleRule kRule{
-      "reduce on plateau: lr := max(factor lr, min_lr) after more than `patience` epochs "
-      "without improvement of the dev cost",
-      kSettings, nullptr, &end_epoch};
-  return kRule;
-}
+constinit const ScheduleRule rule_plateau{
+    "reduce on plateau: lr := max(factor lr, min_lr) after more than `patience` epochs "
+    "without improvement of the dev cost",
+    kSettings, nullptr, &end_epoch};
 
 }  // namespace mlp::optim::detail

@@ -14,17 +14,14 @@ constexpr Setting kSettings[] = {
     min_lr_setting(),
 };
 
-// α0 · γ^⌊e / step⌋
-double lr(const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
-  return alpha0 * std::pow(*o.gamma, static_cast<double>(epoch / *o.step));
-}
-
 }  // namespace
 
-const ScheduleRule& rule_step() {
-  static constexpr ScheduleRule kRule{"step: lr(e) = max(lr gamma^floor(e / step), min_lr)",
-                                      kSettings, &lr, nullptr};
-  return kRule;
-}
+constinit const ScheduleRule rule_step{
+    "step: lr(e) = max(lr gamma^floor(e / step), min_lr)", kSettings,
+    // α0 · γ^⌊e / step⌋
+    [](const ScheduleOptions& o, double alpha0, std::uint64_t epoch) {
+      return alpha0 * std::pow(*o.gamma, static_cast<double>(epoch / *o.step));
+    },
+    nullptr};
 
 }  // namespace mlp::optim::detail
