@@ -5,20 +5,17 @@
 namespace mlp::cli {
 namespace {
 
-struct Args {
-  std::string config;
-  std::vector<std::string> sets;
+struct Args : ConfigArgs {
   int folds = 5;
-  bool json = false;
   bool quiet = false;
 };
 
 void print_text(const Args& a, const CrossValidationResult& r) {
-  fmt::print("{}-fold cross-validation of {} ({} examples)\n", r.folds.size(), a.config, r.examples);
+  print_out("{}-fold cross-validation of {} ({} examples)\n", r.folds.size(), a.config, r.examples);
   for (std::size_t k = 0; k < r.folds.size(); ++k) {
-    fmt::print("  fold {:>2}: dev {}\n", k + 1, metrics_text(r.folds[k].dev));
+    print_out("  fold {:>2}: dev {}\n", k + 1, metrics_text(r.folds[k].dev));
   }
-  fmt::print("  dev cost: mean {:.4f}, variance {:.4g} (std {:.4f}, over K−1){}\n", r.mean, r.variance, r.stddev(),
+  print_out("  dev cost: mean {:.4f}, variance {:.4g} (std {:.4f}, over K−1){}\n", r.mean, r.variance, r.stddev(),
              r.mean_accuracy ? fmt::format("; mean accuracy {:.4f}", *r.mean_accuracy) : "");
 }
 
@@ -29,6 +26,8 @@ void print_json_result(const CrossValidationResult& r) {
     auto f = metrics_json(r.folds[k].dev);
     f["fold"] = k + 1;
     f["epochs"] = r.folds[k].epochs;
+    f["train_examples"] = r.folds[k].train_examples;
+    f["stopping_examples"] = r.folds[k].stopping_examples;
     f["dev_examples"] = r.folds[k].dev_examples;
     j["folds"].push_back(f);
   }
@@ -42,8 +41,10 @@ void print_json_result(const CrossValidationResult& r) {
 int run(const Args& a) {
   const FoldDone progress = [&](std::size_t k, std::size_t folds, const FoldResult& f) {
     if (a.quiet) return;
-    fmt::print(stderr, "fold {}/{}: {} train / {} dev examples, {} epochs, dev {}\n", k + 1, folds,
-               f.train_examples, f.dev_examples, f.epochs, metrics_text(f.dev));
+    const std::string stopping =
+        f.stopping_examples ? fmt::format(" (+{} held back for early stopping)", f.stopping_examples) : "";
+    fmt::print(stderr, "fold {}/{}: {} train{} / {} dev examples, {} epochs, dev {}\n", k + 1, folds,
+               f.train_examples, stopping, f.dev_examples, f.epochs, metrics_text(f.dev));
   };
   const CrossValidationResult r = config::cross_validate(a.config, a.sets, a.folds, progress);
   if (a.json) {
@@ -57,10 +58,8 @@ int run(const Args& a) {
 void setup(CLI::App& app, Action& action) {
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("cv", "K-fold cross-validation of a configuration");
-  cmd->add_option("config", a->config, "Run configuration (TOML)")->required()->type_name("CONFIG");
-  cmd->add_option("-k,--folds", a->folds, "Number of folds")->check(CLI::Range(2, 1000))->capture_default_str();
-  cmd->add_option("--set", a->sets, "Override a configuration key (repeatable)")->type_name("KEY=VALUE");
-  cmd->add_flag("--json", a->json, "Print the result as one JSON object on stdout");
+  add_config_args(cmd, *a, "Print the result as one JSON object on stdout");
+  add_number(cmd, "-k,--folds", a->folds, "Number of folds", config::parameter_range::folds)->capture_default_str();
   cmd->add_flag("-q,--quiet", a->quiet, "No per-fold progress on stderr");
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

@@ -22,7 +22,7 @@ int run(const Args& a) {
   if (a.json) {
     print_json(nlohmann::json::parse(report::to_json(d)));
   } else {
-    fmt::print("{}", report::to_text(d));
+    print_out("{}", report::to_text(d));
   }
   return 0;
 }
@@ -31,7 +31,8 @@ void setup(CLI::App& app, Action& action) {
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("diagnose", "Bias/variance verdict with next steps, and gradient health, of a training run");
   cmd->add_option("run_dir", a->dir, "Run directory written by `mlp train`")->required()->type_name("RUN_DIR");
-  cmd->add_option("--baseline-error", a->baseline, "Human-level (or Bayes) error, e.g. 0.05")->check(CLI::Range(0.0, 1e300));
+  add_number(cmd, "--baseline-error", a->baseline, "Human-level (or Bayes) error, e.g. 0.05",
+             config::parameter_range::baseline_error);
   cmd->add_flag("--best-epoch", a->best, "Diagnose the epoch with the lowest dev cost instead of the last");
   cmd->add_flag("--json", a->json, "Print the diagnosis as one JSON object on stdout");
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });

@@ -135,8 +135,7 @@ int run_eval(const EvalArgs& args) {
   out += fmt::format("data: {} ({} examples)\n", ds.source, ds.size());
   out += metrics_text(m) + "\n";
   if (classify) out += confusion_text(m, pre.class_names);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  write_stdout(out);
   return 0;
 }
 

@@ -7,13 +7,10 @@
 namespace mlp::cli {
 namespace {
 
-struct Args {
-  std::string config;
-  std::vector<std::string> sets;
+struct Args : ConfigArgs {
   Index examples = 16;
   double epsilon = 1e-7;
   double threshold = 1e-6;
-  bool json = false;
 };
 
 void print_json_result(const Args& a, const config::GradientCheckReport& report) {
@@ -37,17 +34,17 @@ void print_json_result(const Args& a, const config::GradientCheckReport& report)
 
 void print_text(const Args& a, const config::GradientCheckReport& report) {
   const GradCheckResult& r = report.check.result;
-  fmt::print("gradient check of {} ({} parameters, {} examples, double precision, dropout off{}{})\n",
+  print_out("gradient check of {} ({} parameters, {} examples, double precision, dropout off{}{})\n",
              a.config, report.check.parameters, report.check.examples, report.l2 ? ", L2 included" : "",
              report.l1 ? ", L1 included" : "");
-  fmt::print("  dθ_approx[i] = (J(θ+εe_i) − J(θ−εe_i)) / 2ε with ε = {:g}; J = {:.6g}\n", a.epsilon, r.cost);
-  fmt::print("  relative error ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖):\n");
+  print_out("  dθ_approx[i] = (J(θ+εe_i) − J(θ−εe_i)) / 2ε with ε = {:g}; J = {:.6g}\n", a.epsilon, r.cost);
+  print_out("  relative error ‖dθ_approx − dθ‖ / (‖dθ_approx‖ + ‖dθ‖):\n");
   for (const auto& l : report.check.layers) {
-    fmt::print("    {:<12} {:.3e}   (W {:.3e}, b {:.3e})\n", l.name, l.relative_error, l.weights, l.bias);
+    print_out("    {:<12} {:.3e}   (W {:.3e}, b {:.3e})\n", l.name, l.relative_error, l.weights, l.bias);
   }
-  fmt::print("    {:<12} {:.3e}\n", "overall", r.relative_error);
-  fmt::print("  thresholds: pass < {:g} (healthy ≈ 1e-7 or below); ≈ 1e-3 or more means a bug\n", a.threshold);
-  fmt::print("{}\n", r.passed ? "PASSED" : "FAILED");
+  print_out("    {:<12} {:.3e}\n", "overall", r.relative_error);
+  print_out("  thresholds: pass < {:g} (healthy ≈ 1e-7 or below); ≈ 1e-3 or more means a bug\n", a.threshold);
+  print_out("{}\n", r.passed ? "PASSED" : "FAILED");
 }
 
 int run(const Args& a) {
@@ -63,12 +60,13 @@ int run(const Args& a) {
 void setup(CLI::App& app, Action& action) {
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("gradcheck", "Check the configured model's gradients against finite differences");
-  cmd->add_option("config", a->config, "Run configuration (TOML)")->required()->type_name("CONFIG");
-  cmd->add_option("--set", a->sets, "Override a configuration key (repeatable)")->type_name("KEY=VALUE");
-  cmd->add_option("--examples", a->examples, "Training examples in the checked batch")->check(CLI::Range(1, 100000))->capture_default_str();
-  cmd->add_option("--epsilon", a->epsilon, "Finite-difference step ε")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--threshold", a->threshold, "Pass below this relative error")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_flag("--json", a->json, "Print the result as one JSON object on stdout");
+  add_config_args(cmd, *a, "Print the result as one JSON object on stdout");
+  add_number(cmd, "--examples", a->examples, "Training examples in the checked batch", config::parameter_range::examples)
+      ->capture_default_str();
+  add_number(cmd, "--epsilon", a->epsilon, "Finite-difference step ε", config::parameter_range::epsilon)
+      ->capture_default_str();
+  add_number(cmd, "--threshold", a->threshold, "Pass below this relative error", config::parameter_range::threshold)
+      ->capture_default_str();
   cmd->footer("Exit codes: 0 passed, 1 failed, 2 usage/configuration error, 65/66 data errors.");
   cmd->callback([a, &action] { action = [a] { return run(*a); }; });
 }

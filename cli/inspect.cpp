@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "common.hpp"
+#include "mlp/core/error.hpp"
+#include "mlp/core/json.hpp"
 #include "mlp/io/model.hpp"
 
 namespace mlp::cli {
@@ -44,11 +46,14 @@ std::vector<ParamShape> layer_params(const Parameters<float>& p, const std::stri
   return out;
 }
 
-/// An info value: JSON objects/arrays stored as text come back as JSON, the rest as strings.
+/// An info value: JSON objects/arrays stored as text come back as JSON, the rest (and text
+/// that parse_json refuses: invalid, nested too deeply) as strings.
 nlohmann::json info_value(const std::string& v) {
   if (!v.empty() && (v.front() == '{' || v.front() == '[')) {
-    auto j = nlohmann::json::parse(v, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_discarded()) return j;
+    try {
+      return parse_json(v, "info");
+    } catch (const DataError&) {
+    }
   }
   return v;
 }
@@ -247,8 +252,7 @@ void print_inspect_text(const InspectArgs& args, const Model& model) {
   out += fmt::format("initializer: {}, seed {}\n", init, spec.seed);
   if (uses_leaky_relu(spec)) out += fmt::format("leaky_relu slope: {}\n", spec.leaky_slope);
   out += preprocessing_text(model);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  std::fflush(stdout);
+  write_stdout(out);
 }
 
 int run_inspect(const InspectArgs& args) {

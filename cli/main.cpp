@@ -5,14 +5,30 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
+#include <sstream>
 
 #include "common.hpp"
 #include "mlp/core/error.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+/// --help and --version: CLI11's text, written on stdout like any command's output (so that a
+/// failed write is reported the same way).
+mlp::cli::Action show(const CLI::App& app, const CLI::Error& e) {
+  std::ostringstream out;
+  const int code = app.exit(e, out);
+  return [text = out.str(), code] {
+    mlp::cli::write_stdout(text);
+    return code;
+  };
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"mlp — multi-layer perceptrons: train, evaluate, predict, check gradients, "
                "diagnose bias/variance, cross-validate.\nSee docs/cli.md and docs/config.md.",
                "mlp"};
@@ -26,17 +42,19 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    action = show(app, e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    action = show(app, e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    action = show(app, e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);  // prints the message and the usage hint
     return static_cast<int>(mlp::ExitCode::usage);
   }
   try {
     return action ? action() : 0;
+  } catch (const mlp::cli::BrokenPipe&) {
+    return 141;  // the reader has what it wanted: end as SIGPIPE would (128 + 13), quietly
   } catch (const mlp::Error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "{}{}\n", std::string_view(e.what()).find("error: ") == std::string_view::npos ? "error: " : "", e.what());
@@ -48,4 +66,16 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     return static_cast<int>(mlp::ExitCode::runtime);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = run(argc, argv);
+  // Whatever a command printed must have reached standard output: a full disk or a closed
+  // descriptor (`mlp eval ... > /dev/full`) is an output error, not a success.
+  const int error = mlp::cli::close_stdout();
+  if (error == 0 || error == EPIPE || code != 0) return code == 0 && error == EPIPE ? 141 : code;
+  fmt::print(stderr, "error: standard output: {}\n", error > 0 ? std::strerror(error) : "write error");
+  return static_cast<int>(mlp::ExitCode::io);
 }

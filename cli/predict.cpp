@@ -9,9 +9,15 @@
 //   regression  <target names>                      predictions in the original units
 // Numbers are printed as the shortest decimal that reads back as the same float32.
 // "-" is standard input (INPUT) / standard output (OUT, the default). A file OUT is written
-// atomically. --json prints a JSON array of objects (the CSV columns as keys) instead of the
+// atomically; a FIFO, a device or /dev/fd/N is written in place and a symlink's target is
+// replaced (io::AtomicWriter). --json prints a JSON array of objects (the CSV columns as keys) instead of the
 // CSV; with -o FILE, the CSV goes to FILE and {"rows": N, "output": FILE} to standard output.
 // A reader that closes the pipe early (`mlp predict ... | head -1`) ends the command quietly.
+// The input is read and predicted in blocks of kPredictBlockRows rows (Model::predict_csv):
+// memory stays bounded and each block's rows are written (to stdout: flushed) before the next
+// block is read, so an endless stdin gets answers as it goes. A bad row fails the command
+// (exit 65) after the rows before its block were written to stdout (a file -o is left alone).
+// A row whose output is not finite (inputs near +-FLT_MAX) is such an error, naming the row.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -35,6 +41,10 @@
 namespace mlp::cli {
 namespace {
 
+/// Rows read and predicted at a time: the memory bound of a prediction, and the most input
+/// rows read before the first output.
+constexpr std::size_t kPredictBlockRows = 4096;
+
 struct PredictArgs {
   std::string model;
   std::string input;
@@ -42,10 +52,8 @@ struct PredictArgs {
   bool json = false;
 };
 
-/// The reader of standard output went away (EPIPE with SIGPIPE ignored): stop quietly.
-struct BrokenPipe {};
-
-/// Standard output or an atomically written file.
+/// Standard output, or the file -o names (atomically replaced, or streamed into a FIFO, a device
+/// or /dev/fd/N: io::AtomicWriter).
 class Output {
  public:
   explicit Output(const std::string& path) {
@@ -56,22 +64,17 @@ class Output {
       file_->write(text);
       return;
     }
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) stdout_failed();
+    write_stdout(text);  // flushed: a reader gets each block as soon as it is predicted
   }
   void commit() {
     if (file_) {
       file_->commit();
       return;
     }
-    if (std::fflush(stdout) != 0) stdout_failed();
+    if (std::fflush(stdout) != 0) stdout_failed(errno);
   }
 
  private:
-  [[noreturn]] static void stdout_failed() {
-    const int error = errno;
-    if (error == EPIPE) throw BrokenPipe{};
-    throw IoError(fmt::format("<stdout>: {}", std::strerror(error)));
-  }
   std::optional<io::AtomicWriter> file_;
 };
 
@@ -84,9 +87,16 @@ nlohmann::ordered_json number_json(float v) {
   return std::stod(number_text(v));
 }
 
-/// Column names of the output: "label", "p_<class>"... or the target names.
-std::vector<std::string> output_columns(const Preprocessing& pre) {
-  if (pre.task == data::Task::regression) return pre.target_names;
+/// Column names of the output: "label", "p_<class>"... or the target names (output0,
+/// output1, ... for a model saved without names). Model's constructor guarantees one class
+/// name per class and one target name per output, or none.
+std::vector<std::string> output_columns(const Preprocessing& pre, Index outputs) {
+  if (pre.task == data::Task::regression) {
+    if (!pre.target_names.empty()) return pre.target_names;
+    std::vector<std::string> cols;
+    for (Index k = 0; k < outputs; ++k) cols.push_back(fmt::format("output{}", k));
+    return cols;
+  }
   std::vector<std::string> cols{"label"};
   for (const auto& c : pre.class_names) cols.push_back("p_" + c);
   return cols;
@@ -101,29 +111,23 @@ int run_predict(const PredictArgs& args) {
   // Create the output before reading the input, so an unwritable -o fails first.
   Output out(args.output);
 
-  data::CsvSchema schema;
-  schema.task = pre.task;
-  schema.feature_names = pre.feature_names;
-  if (classify) schema.target_names = pre.target_names;  // checks the labels if present
-  schema.class_names = pre.class_names;
-  // A model trained with data.missing = "mean" fills in missing features with its training means.
-  const data::Dataset ds = data::load_csv(args.input, schema, pre.csv_options());
-
-  const std::vector<std::string> columns = output_columns(pre);
+  const std::vector<std::string> columns = output_columns(pre, model.network().outputs());
   const bool json_rows = args.json && to_stdout;
   const bool single_sigmoid = classify && model.network().outputs() == 1;
-  const Index m = ds.size();
-  constexpr Index kBatch = 4096;
-
-  if (json_rows) out.write("[");
-  else out.write(data::csv_row(columns));
+  std::size_t m = 0;  // rows written
   std::string text;
-  for (Index start = 0; start < m; start += kBatch) {
-    const Index b = std::min(kBatch, m - start);
+  // The input is read and predicted block by block (memory stays bounded, an endless stdin
+  // included); each block's rows are written before the next is read. A model trained with
+  // data.missing = "mean" fills in missing features with its training means.
+  model.predict_csv(args.input, kPredictBlockRows, [&](const MatrixF& P, std::size_t first) {
     // P [n_out x b]: class probabilities, or predictions in the original units.
-    const MatrixF P = model.predict(ds.X.middleCols(start, b));
     text.clear();
-    for (Index j = 0; j < b; ++j) {
+    if (first == 0) {
+      // The header once the first rows are read, so an input that fails early writes nothing.
+      if (json_rows) text += "[";
+      else text += data::csv_row(columns);
+    }
+    for (Index j = 0; j < P.cols(); ++j) {
       nlohmann::ordered_json row;
       std::vector<std::string> fields;
       if (classify) {
@@ -145,30 +149,21 @@ int run_predict(const PredictArgs& args) {
         else fields.push_back(number_text(P(k, j)));
       }
       if (json_rows) {
-        text += (start + j == 0) ? "\n  " : ",\n  ";
+        text += (first + static_cast<std::size_t>(j) == 0) ? "\n  " : ",\n  ";
         text += row.dump();
       } else {
         text += data::csv_row(fields);
       }
     }
+    m = first + static_cast<std::size_t>(P.cols());
     out.write(text);
-  }
+  });
   if (json_rows) out.write(m > 0 ? "\n]\n" : "]\n");
   out.commit();
   if (args.json && !to_stdout) {
     print_json(nlohmann::json{{"rows", m}, {"output", args.output}});
   }
   return 0;
-}
-
-int run_predict_quiet_on_broken_pipe(const PredictArgs& args) {
-  try {
-    return run_predict(args);
-  } catch (const BrokenPipe&) {
-    // The reader has what it wanted; end as a program killed by SIGPIPE would, without a
-    // message (128 + 13).
-    return 141;
-  }
 }
 
 void setup(CLI::App& app, Action& action) {
@@ -181,12 +176,13 @@ void setup(CLI::App& app, Action& action) {
                   "CSV file with the model's feature columns, any order ('-' = stdin)")
       ->required();
   sub->add_option("-o,--output", args->output,
-                  "output CSV file, written atomically ('-' = stdout, the default)");
+                  "output CSV file, written atomically; a FIFO, device or /dev/fd/N is written "
+                  "in place ('-' = stdout, the default)");
   sub->add_flag("--json", args->json,
                 "print a JSON array of objects instead of the CSV; with -o FILE, write the CSV "
                 "to FILE and print {\"rows\": N, \"output\": FILE}");
   sub->callback([args, &action] {
-    action = [args] { return run_predict_quiet_on_broken_pipe(*args); };
+    action = [args] { return run_predict(*args); };  // a closed pipe: BrokenPipe, exit 141 (main)
   });
 }
 

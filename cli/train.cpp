@@ -126,18 +126,17 @@ void print_start(const config::TrainRunStart& s) {
 
 void print_result(const config::TrainRunResult& r, bool json) {
   if (json) {
-    std::fwrite(r.summary_json.data(), 1, r.summary_json.size(), stdout);
-    std::fflush(stdout);
+    write_stdout(r.summary_json);
     return;
   }
   if (r.training.reason == StopReason::early_stopping) {
-    fmt::print("early stopping after epoch {}: best dev cost at epoch {} (weights restored)\n", r.training.epochs_run,
+    print_out("early stopping after epoch {}: best dev cost at epoch {} (weights restored)\n", r.training.epochs_run,
                r.training.best_epoch);
   }
-  fmt::print("model: {}\n", r.model.string());
-  if (r.dev) fmt::print("dev:   {}\n", metrics_text(*r.dev));
-  if (r.test) fmt::print("test:  {}\n", metrics_text(*r.test));
-  fmt::print("report: {}\n", r.report.string());
+  print_out("model: {}\n", r.model.string());
+  if (r.dev) print_out("dev:   {}\n", metrics_text(*r.dev));
+  if (r.test) print_out("test:  {}\n", metrics_text(*r.test));
+  print_out("report: {}\n", r.report.string());
 }
 
 int run_train(const TrainArgs& a) {
@@ -151,6 +150,7 @@ int run_train(const TrainArgs& a) {
   o.detect_anomaly = a.detect_anomaly;
   o.overrides = a.sets;
   o.on_warning = [](const std::string& w) { fmt::print(stderr, "warning: {}\n", w); };
+  o.on_note = [](const std::string& n) { fmt::print(stderr, "note: {}\n", n); };
   o.on_start = [&](const config::TrainRunStart& s) {
     if (!a.quiet) print_start(s);
     progress.set_epochs(s.epochs);

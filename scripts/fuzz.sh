@@ -18,7 +18,7 @@ src=$(pwd)
 
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv idx model_load config)
+[ ${#targets[@]} -gt 0 ] || targets=(csv idx model_load config onnx_import)  # onnx_import: mlp import (ONNX)
 
 [ -n "${MLP_SKIP_DEPS:-}" ] || bash scripts/install-deps.sh
 dir=build-fuzz

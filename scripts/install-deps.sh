@@ -13,12 +13,36 @@ packages=(
   libcli11-dev libtomlplusplus-dev      # command line, configuration
   libfmt-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev librapidcheck-dev
+  libonnx-dev libprotobuf-dev           # mlp export / mlp import: the ONNX protobuf classes
 )
 optional=(
   dataset-fashion-mnist                 # the main example's data
   python3-numpy python3-torch           # reference values and side-by-side benchmarks
+  pybind11-dev python3-pybind11 python3-dev  # the Python module mlp (python/, MLP_PYTHON)
+  python3-pytest python3-sklearn        # its tests (check_estimator) and benchmarks/compare_sklearn.py
   chromium                              # renders report.html in a test
+  python3-onnx                          # onnx.checker on exported models (deployment test)
 )
+
+# ONNX Runtime for the deployment test (tests/onnx/run_onnx.js): onnxruntime-node from the npm
+# registry into tests/onnx/node_modules (git-ignored). --ignore-scripts: its post-install step
+# would fetch optional GPU parts from a host outside the registry; the CPU library ships in the
+# package. Best effort, after the packages (also when all were present): without it the test
+# skips, saying so.
+install_onnxruntime() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/onnx"
+  [ -z "${MLP_DEPS_MINIMAL:-}" ] || return 0
+  [ -d "$dir/node_modules/onnxruntime-node" ] && return 0
+  if ! command -v npm >/dev/null; then  # Debian's nodejs + npm, unless a Node.js is installed already
+    ${SUDO:-} apt-get install -y -q --no-install-recommends nodejs npm >/dev/null ||
+      { echo "install-deps: no npm, ONNX Runtime tests will skip"; return 0; }
+  fi
+  echo "install-deps: npm install onnxruntime-node into $dir/node_modules"
+  (cd "$dir" && npm install --ignore-scripts --no-audit --no-fund --no-save --no-package-lock \
+     onnxruntime-node@1.30.0 >/dev/null) || echo "install-deps: npm install failed, ONNX Runtime tests will skip"
+}
+trap 'status=$?; [ "$status" -ne 0 ] || install_onnxruntime; exit "$status"' EXIT
 
 missing=()
 wanted=("${packages[@]}")

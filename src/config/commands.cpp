@@ -9,6 +9,7 @@
 #include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/tensor.hpp"
+#include "mlp/data/split.hpp"
 #include "mlp/train/metrics_log.hpp"
 
 namespace mlp::config {
@@ -36,12 +37,23 @@ data::Dataset pooled(const LoadedData& loaded) {
   return pool;
 }
 
+/// Throws ConfigError unless `value` lies in `range`: "gradient check: epsilon must be > 0 and
+/// finite (got nan)".
+void require(std::string_view what, std::string_view name, double value, const Interval& range,
+             bool integer = false) {
+  if (!range.contains(value)) {
+    throw ConfigError(fmt::format("{}: {} must be {} (got {})", what, name, range.text(integer), value));
+  }
+}
+
 }  // namespace
 
 CrossValidationResult cross_validate(const std::filesystem::path& path,
                                      const std::vector<std::string>& overrides, int folds,
                                      const FoldDone& on_fold) {
+  require("cross-validation", "folds", folds, parameter_range::folds, true);
   const RunConfig cfg = read_config(path, overrides);
+  check_training_memory(cfg, 1, 1, 0);
   set_threads(static_cast<int>(cfg.train.threads));
   // All labelled data except a separate test file takes part in the folds.
   const data::Dataset pool = pooled(load_data(cfg));
@@ -57,6 +69,9 @@ CrossValidationResult cross_validate(const std::filesystem::path& path,
     CrossValidationFold fold;
     fold.spec = model_spec(cfg, d.train);
     fold.options = options;
+    // Early stopping / the plateau schedule watch a stopping set carved from this fold's
+    // training part, of the dev fraction the split rule gives for its size.
+    fold.stopping_fraction = data::default_split(d.train.size()).dev;
     fold.targets = d.normalization.targets;
     fold.train = std::move(d.train);
     fold.dev = std::move(d.dev);
@@ -68,6 +83,9 @@ CrossValidationResult cross_validate(const std::filesystem::path& path,
 GradientCheckReport gradient_check(const std::filesystem::path& path,
                                    const std::vector<std::string>& overrides, Index examples,
                                    double epsilon, double threshold) {
+  require("gradient check", "examples", static_cast<double>(examples), parameter_range::examples, true);
+  require("gradient check", "epsilon", epsilon, parameter_range::epsilon);
+  require("gradient check", "threshold", threshold, parameter_range::threshold);
   const RunConfig cfg = read_config(path, overrides);
   const PreparedData d = prepare_data(cfg);
   const ModelSpec spec = model_spec(cfg, d.train);
@@ -100,6 +118,9 @@ report::RunSettings run_settings(const RunConfig& cfg) {
 }
 
 report::Diagnosis diagnose_run(const std::filesystem::path& dir, report::DiagnosisOptions options) {
+  if (options.baseline_error) {
+    require("diagnosis", "baseline error", *options.baseline_error, parameter_range::baseline_error);
+  }
   const std::filesystem::path metrics = dir / "metrics.jsonl";
   if (!std::filesystem::exists(metrics)) {
     throw InputError(fmt::format("{}: No such file or directory — is {} a run directory of `mlp train`?",

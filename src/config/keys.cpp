@@ -62,7 +62,7 @@ std::string setting_default(const Key& k, std::vector<std::string_view>& users) 
 }
 
 ConfigKeyInfo describe(const Key& k, const RunConfig& defaults) {
-  ConfigKeyInfo info{k.name, k.type, {}, k.allowed, k.doc};
+  ConfigKeyInfo info{k.name, k.type, {}, k.allowed, k.doc, k.resume_safe};
   if (auto it = default_phrases().find(k.name); it != default_phrases().end()) {
     info.default_text = it->second;
   } else if (k.kind == Kind::optimizer_setting || k.kind == Kind::schedule_setting) {
@@ -114,8 +114,19 @@ std::string config_keys_markdown(std::string_view section) {
   for (const auto& k : config_key_table()) {
     const auto dot = k.key.rfind('.');
     if (std::string_view(k.key).substr(0, dot) != section) continue;
-    out += fmt::format("| `{}` | {} | {} | {} | {} |\n", k.key.substr(dot + 1), cell(k.type),
-                       cell(k.default_text), cell(k.allowed), cell(k.doc));
+    out += fmt::format("| `{}` | {} | {} | {} | {}{} |\n", k.key.substr(dot + 1), cell(k.type),
+                       cell(k.default_text), cell(k.allowed), cell(k.doc),
+                       k.resume_safe ? "; **may change on `--resume`**" : "");
+  }
+  return out;
+}
+
+std::vector<ConfigChange> config_changes(const RunConfig& before, const RunConfig& after) {
+  std::vector<ConfigChange> out;
+  for (const auto& k : keys()) {
+    std::string a = applied_value_text(k, before);
+    std::string b = applied_value_text(k, after);
+    if (a != b) out.push_back({k.name, std::move(a), std::move(b), k.resume_safe});
   }
   return out;
 }

@@ -12,14 +12,18 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 #include <toml++/toml.h>
 
 #include "schema.hpp"
 #include "mlp/core/setting.hpp"
 #include "mlp/nn/names.hpp"
 #include "mlp/config/config.hpp"
+#include "mlp/config/keys.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/names.hpp"
 
@@ -29,9 +33,6 @@ namespace {
 using namespace config;
 namespace sc = config::schema;
 
-constexpr std::int64_t kMaxEpochs = 10'000'000;
-constexpr std::int64_t kMaxWidth = 10'000'000;
-constexpr std::int64_t kMaxThreads = 4096;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kSplitTolerance = 1e-9;
@@ -50,6 +51,16 @@ std::string quote(std::string_view s) {
   std::string q = sc::quoted(s.substr(0, std::min(s.size(), kMax)));
   if (s.size() > kMax) q += "...";
   return q;
+}
+
+/// Text for a message location: at most 100 bytes (cut at a UTF-8 character boundary), "..."
+/// after a cut, so that a huge --set value does not become a huge message.
+std::string shortened(std::string_view s) {
+  constexpr std::size_t kMax = 100;
+  if (s.size() <= kMax) return std::string(s);
+  std::size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "...";
 }
 
 /// A number as the message shows it: shortest round-trip form ("0.1", "-inf", "nan").
@@ -77,20 +88,155 @@ std::optional<double> as_real(const toml::node& n) {
 }
 
 using Range = Interval;
-constexpr Range kPositive = kPositiveReal;
-constexpr Range kNonNegative = kNonNegativeReal;
-constexpr Range kKeepProb = kUnitOpenLeft;  // (0, 1]
 
-std::string int_range_text(std::int64_t lo, std::int64_t hi) {
-  if (hi == kInt64Max) return fmt::format("an integer >= {}", lo);
-  return fmt::format("an integer in [{}, {}]", lo, hi);
-}
+/// The range of a key, from the key table (also for the keys read by code of their own).
+const Range& range_of(std::string_view key) { return sc::find_key(key)->range; }
 
 /// The file name part of a path, lower-cased.
 std::string lower_file_name(std::string_view path) {
   std::string name = std::filesystem::path(std::string(path)).filename().string();
   for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return name;
+}
+
+// ---- nesting, before the TOML parser ------------------------------------------------------
+
+/// The index of the last character of the string literal that starts at t[i] (a quote), or the
+/// last index of the text for one left open; line and line_start follow the newlines inside.
+std::size_t skip_string(std::string_view t, std::size_t i, std::size_t& line,
+                        std::size_t& line_start) {
+  const char q = t[i];
+  const std::string triple(3, q);
+  const bool multi = t.substr(i, 3) == triple;
+  const bool escapes = q == '"';
+  for (std::size_t j = i + (multi ? 3 : 1); j < t.size(); ++j) {
+    const char c = t[j];
+    if (escapes && c == '\\') {
+      ++j;  // the escaped character (a newline after a line-ending backslash is still a line)
+      if (j < t.size() && t[j] == '\n') {
+        ++line;
+        line_start = j + 1;
+      }
+      continue;
+    }
+    if (c == '\n') {
+      if (!multi) return j - 1;  // unterminated: toml++ reports it; the newline ends the line
+      ++line;
+      line_start = j + 1;
+      continue;
+    }
+    if (c != q) continue;
+    if (!multi) return j;
+    if (t.substr(j, 3) == triple) {
+      j += 3;  // up to two more quotes are content before the closing three
+      for (int extra = 0; extra < 2 && j < t.size() && t[j] == q; ++extra) ++j;
+      return j - 1;
+    }
+  }
+  return t.size() - 1;
+}
+
+/// Where the text first nests deeper than kMaxConfigDepth: {line, column}, both from 1.
+/// Counted along the position: the parts of the last table header, the dots of the current
+/// key-value pair (a float's point counts too, erring on the safe side) and each open array or
+/// inline table with the dots of the key it is the value of. Strings and comments are skipped;
+/// anything malformed is left to toml++, which reports it.
+std::optional<std::pair<std::size_t, std::size_t>> too_deep(std::string_view t) {
+  std::vector<std::size_t> open;  // depth of each open [ or {
+  std::size_t header = 0;         // depth of the last [table] or [[array of tables]]
+  std::size_t dots = 0;           // dots of the current key-value pair at this level
+  std::size_t line = 1, line_start = 0;
+  bool line_begins = true, in_header = false;
+  const auto depth = [&] { return (open.empty() ? header : open.back()) + dots + 1; };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      dots = 0;
+      line_begins = true;
+      in_header = false;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool first = line_begins;
+    line_begins = false;
+    const std::pair here{line, i - line_start + 1};
+    switch (c) {
+      case '#': {
+        const auto end = t.find('\n', i);
+        if (end == std::string_view::npos) return std::nullopt;
+        i = end - 1;
+        break;
+      }
+      case '"':
+      case '\'':
+        i = skip_string(t, i, line, line_start);
+        break;
+      case '.':
+        ++dots;
+        if (depth() > kMaxConfigDepth) return here;
+        break;
+      case ',': dots = 0; break;
+      case '[':
+        if (in_header) break;  // the second bracket of [[table]]
+        if (first && open.empty()) {
+          in_header = true;
+          dots = 0;
+          break;
+        }
+        [[fallthrough]];
+      case '{':
+        open.push_back(depth());
+        dots = 0;
+        if (open.back() > kMaxConfigDepth) return here;
+        break;
+      case ']':
+      case '}':
+        if (in_header) {
+          header = dots + 1;
+          in_header = false;
+        } else if (!open.empty()) {
+          open.pop_back();
+        }
+        dots = 0;
+        break;
+      default: break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string too_deep_message() {
+  return fmt::format(
+      "nested deeper than {} levels (parts of dotted keys and table names, inline tables and "
+      "arrays, counted together); a configuration needs at most 4 — is this a configuration "
+      "file?",
+      kMaxConfigDepth);
+}
+
+/// The key of the table that line `line` of `text` sets ("train.l2" for `l2 = 1e400` under
+/// [train]), for a value toml++ could not read; nullptr when the line sets no such key.
+const sc::Key* key_on_line(std::string_view text, std::size_t line) {
+  std::string section;
+  std::size_t start = 0;
+  for (std::size_t l = 1; start <= text.size(); ++l) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string row = trim(text.substr(start, end - start));
+    if (l == line) {
+      const auto eq = row.find('=');
+      if (row.empty() || row.front() == '[' || eq == std::string::npos) return nullptr;
+      const std::string key = trim(std::string_view(row).substr(0, eq));
+      return sc::find_key(section.empty() ? key : section + "." + key);
+    }
+    if (!row.empty() && row.front() == '[') {
+      const auto close = row.find(']');
+      section = trim(std::string_view(row).substr(0, close).substr(row.rfind('[', close) + 1));
+    }
+    start = end + 1;
+  }
+  return nullptr;
 }
 
 /// Hint for a key written in the wrong section: "train.learning_rate" for "learning_rate".
@@ -106,7 +252,8 @@ std::optional<std::string> other_section_with(std::string_view leaf, std::string
 
 class Validator {
  public:
-  Validator(std::string source, toml::table& root) : source_(std::move(source)), root_(root) {
+  Validator(std::string source, std::string_view text, toml::table& root)
+      : source_(std::move(source)), text_(text), root_(root) {
     cfg_.source = source_;
   }
 
@@ -166,18 +313,50 @@ class Validator {
       return false;
     }
     if (!r.contains(*v)) {
-      error(full, n, fmt::format("{} must be {} (got {})", full, r.text(), num(*v)));
+      error(full, n, fmt::format("{} must be {} (got {})", full, r.text(), shown_real(full, n, *v)));
       return false;
     }
     out = *v;
     return true;
   }
-  bool integer_value(const std::string& full, const toml::node& n, std::int64_t lo,
-                     std::int64_t hi, std::int64_t& out) {
+  /// A refused number for the message; one that reads as 0 but is not written as zero (1e-400,
+  /// below the smallest denormal: TOML, like strtod, reads it as 0) as written, with that said.
+  [[nodiscard]] std::string shown_real(std::string_view key, const toml::node& n, double v) const {
+    if (v != 0.0) return num(v);
+    const std::string written = literal(key, n);
+    const auto mantissa = std::string_view(written).substr(0, written.find_first_of("eE"));
+    if (mantissa.find_first_of("123456789") == std::string_view::npos) return num(v);
+    return fmt::format("{}, which is 0 as a double", written);
+  }
+  /// The text of a number as written in the file or in `--set key=value` (not for list elements
+  /// of a --set); empty when unknown.
+  [[nodiscard]] std::string literal(std::string_view key, const toml::node& n) const {
+    if (auto it = set_text_.find(key); it != set_text_.end()) {
+      return trim(std::string_view(it->second).substr(it->second.find('=') + 1));
+    }
+    if (set_text_.count(std::string(key.substr(0, key.find('[')))) != 0) return {};
+    const auto& b = n.source().begin;
+    if (b.line == 0 || b.column == 0) return {};
+    std::size_t at = 0;
+    for (std::size_t line = 1; line < b.line; ++line) {
+      at = text_.find('\n', at);
+      if (at == std::string_view::npos) return {};
+      ++at;
+    }
+    at += b.column - 1;
+    if (at >= text_.size()) return {};
+    const auto end = text_.find_first_of(" \t\r\n,]}#", at);
+    return std::string(text_.substr(at, end == std::string_view::npos ? end : end - at));
+  }
+  /// An integer in `r` (open bounds exclude their integer; hi = inf: no upper bound).
+  bool integer_value(const std::string& full, const toml::node& n, const Range& r,
+                     std::int64_t& out) {
+    const auto lo = static_cast<std::int64_t>(r.lo_open ? r.lo + 1 : r.lo);
+    const auto hi = r.hi == kInf ? kInt64Max : static_cast<std::int64_t>(r.hi_open ? r.hi - 1 : r.hi);
     const auto* i = n.as_integer();
     if (i == nullptr || i->get() < lo || i->get() > hi) {
       error(full, n,
-            fmt::format("{} must be {} (got {})", full, int_range_text(lo, hi),
+            fmt::format("{} must be {} (got {})", full, r.text(true),
                         i == nullptr ? describe(n) : fmt::format("{}", i->get())));
       return false;
     }
@@ -256,13 +435,21 @@ class Validator {
   [[nodiscard]] bool ok(std::string_view key) const { return failed_.count(std::string(key)) == 0; }
 
   void read_data();
+  void read_split(const Sec& s);
+  void check_csv_keys(const Sec& s);
+  void check_idx_keys(const Sec& s);
+  void check_separate_files();
   void read_model();
+  bool read_hidden(const Sec& s);
+  void read_activations(const Sec& s, bool hidden_ok);
+  void read_keep_prob(const Sec& s, bool hidden_ok);
   void read_train();
   void read_schedule();
   void read_early_stopping();
   void cross_checks();
 
   std::string source_;
+  std::string_view text_;  // the file's text, for numbers as written
   toml::table& root_;
   std::map<std::string, std::string, std::less<>> set_text_;  // dotted key -> "--set k=v"
   std::vector<std::string> errors_;
@@ -279,7 +466,7 @@ class Validator {
 void Validator::apply_overrides(const std::vector<std::string>& overrides) {
   const auto& keys = config_keys();
   for (const auto& o : overrides) {
-    const std::string where = "--set " + o;
+    const std::string where = "--set " + shortened(o);
     const auto eq = o.find('=');
     if (eq == std::string::npos) {
       error_at(where, "expected --set section.key=value, e.g. --set train.learning_rate=0.01");
@@ -303,9 +490,13 @@ void Validator::apply_overrides(const std::vector<std::string>& overrides) {
       continue;
     }
     // The value is TOML ("0.01", "[64, 32]", "\"step\"", "true"); anything else is a string.
+    const std::string doc = "v = " + text;
+    if (too_deep(doc)) {
+      error_at(where, too_deep_message());
+      continue;
+    }
     std::unique_ptr<toml::node> value;
     try {
-      const std::string doc = "v = " + text;
       toml::table t = toml::parse(std::string_view(doc), std::string_view("--set"));
       if (t.size() == 1 && t.contains("v")) {
         t.get("v")->visit([&](auto&& v) {
@@ -479,6 +670,19 @@ void Validator::read_data() {
   string_list(s, "target", d.target);
   string_list(s, "drop", d.drop);
 
+  read_split(s);
+
+  task_ok_ = ok("data.task");
+
+  // Format-specific keys.
+  if (format_ok && d.format == DataFormat::csv) check_csv_keys(s);
+  if (format_ok && d.format == DataFormat::idx) check_idx_keys(s);
+  check_separate_files();
+}
+
+/// data.split: "auto" or three fractions [train, dev, test] summing to at most 1.
+void Validator::read_split(const Sec& s) {
+  auto& d = cfg_.data;
   if (const toml::node* n = get(s, "split")) {
     const std::string full = "data.split";
     if (const auto* str = n->as_string(); str != nullptr && str->get() == "auto") {
@@ -489,7 +693,7 @@ void Validator::read_data() {
         const std::string elem = fmt::format("{}[{}]", full, i);
         const toml::node& e = *arr->get(i);
         cfg_.where[elem] = loc(elem, e.source());
-        split_ok_ = real_value(elem, e, i == 0 ? kPositive : kNonNegative, f[i]) && split_ok_;
+        split_ok_ = real_value(elem, e, i == 0 ? kPositiveReal : kNonNegativeReal, f[i]) && split_ok_;
       }
       if (split_ok_ && f[0] + f[1] + f[2] > 1.0 + kSplitTolerance) {
         error(full, *n,
@@ -508,53 +712,68 @@ void Validator::read_data() {
       split_ok_ = false;
     }
   }
+}
 
-  task_ok_ = ok("data.task");
-
-  // Format-specific keys.
-  if (format_ok && d.format == DataFormat::csv) {
-    for (auto key : {"train_labels", "dev_labels", "test_labels"}) {
-      if (has(s, key)) {
-        error_key(name(s, key),
-                  fmt::format("data.{} is only used with IDX data, but data.format is \"csv\"",
-                              key));
-      }
-    }
-    if (!d.train.empty() && !has(s, "target")) {
-      error_key("data.train",
-                "data.target is required for CSV data: name the column(s) to predict, e.g. "
-                "target = \"label\"");
-    }
-    if (has(s, "target") && s.table->get("target")->is_array() &&
-        s.table->get("target")->as_array()->empty()) {
-      error_key("data.target", "data.target must name at least one column (got an empty list)");
-    }
-    for (const auto& t : d.target) {
-      if (std::find(d.drop.begin(), d.drop.end(), t) != d.drop.end()) {
-        error_key("data.drop", fmt::format("data.drop lists the target column {}", quote(t)));
-      }
+/// Keys that CSV data needs or cannot have.
+void Validator::check_csv_keys(const Sec& s) {
+  auto& d = cfg_.data;
+  for (auto key : {"train_labels", "dev_labels", "test_labels"}) {
+    if (has(s, key)) {
+      error_key(name(s, key),
+                fmt::format("data.{} is only used with IDX data, but data.format is \"csv\"",
+                            key));
     }
   }
-  if (format_ok && d.format == DataFormat::idx) {
-    for (auto key : {"target", "drop", "missing", "max_field_bytes"}) {
-      if (has(s, key)) {
-        error_key(name(s, key),
-                  fmt::format("data.{} is only used with CSV data, but data.format is \"idx\"",
-                              key));
-      }
-    }
-    if (!d.train.empty() && !d.train_labels && !has(s, "train_labels")) {
-      error_key("data.train",
-                "data.train_labels is required with IDX data: the IDX image file holds no "
-                "labels, e.g. train_labels = \"train-labels-idx1-ubyte.gz\"");
-    }
-    if (d.dev && !d.dev_labels && !has(s, "dev_labels")) {
-      error_key("data.dev", "data.dev_labels is required with IDX data when data.dev is set");
-    }
-    if (d.test && !d.test_labels && !has(s, "test_labels")) {
-      error_key("data.test", "data.test_labels is required with IDX data when data.test is set");
+  if (!d.train.empty() && !has(s, "target")) {
+    error_key("data.train",
+              "data.target is required for CSV data: name the column(s) to predict, e.g. "
+              "target = \"label\"");
+  }
+  if (has(s, "target") && s.table->get("target")->is_array() &&
+      s.table->get("target")->as_array()->empty()) {
+    error_key("data.target", "data.target must name at least one column (got an empty list)");
+  }
+  for (const auto& t : d.target) {
+    if (std::find(d.drop.begin(), d.drop.end(), t) != d.drop.end()) {
+      error_key("data.drop", fmt::format("data.drop lists the target column {}", quote(t)));
     }
   }
+  if (ok("data.max_field_bytes") && ok("data.max_record_bytes") &&
+      d.max_field_bytes > d.max_record_bytes) {
+    error_key(cfg_.where.count("data.max_field_bytes") ? "data.max_field_bytes" : "data.max_record_bytes",
+              fmt::format("data.max_field_bytes ({}) is larger than data.max_record_bytes ({}), "
+                          "which bounds every record and so every field; raise "
+                          "data.max_record_bytes to at least {}",
+                          d.max_field_bytes, d.max_record_bytes, d.max_field_bytes));
+  }
+}
+
+/// Keys that IDX data needs or cannot have.
+void Validator::check_idx_keys(const Sec& s) {
+  auto& d = cfg_.data;
+  for (auto key : {"target", "drop", "missing", "max_field_bytes", "max_record_bytes"}) {
+    if (has(s, key)) {
+      error_key(name(s, key),
+                fmt::format("data.{} is only used with CSV data, but data.format is \"idx\"",
+                            key));
+    }
+  }
+  if (!d.train.empty() && !d.train_labels && !has(s, "train_labels")) {
+    error_key("data.train",
+              "data.train_labels is required with IDX data: the IDX image file holds no "
+              "labels, e.g. train_labels = \"train-labels-idx1-ubyte.gz\"");
+  }
+  if (d.dev && !d.dev_labels && !has(s, "dev_labels")) {
+    error_key("data.dev", "data.dev_labels is required with IDX data when data.dev is set");
+  }
+  if (d.test && !d.test_labels && !has(s, "test_labels")) {
+    error_key("data.test", "data.test_labels is required with IDX data when data.test is set");
+  }
+}
+
+/// Label files go with their data files, and a separate dev/test file replaces its fraction.
+void Validator::check_separate_files() {
+  auto& d = cfg_.data;
   if (d.dev_labels && !d.dev) {
     error_key("data.dev_labels", "data.dev_labels is set but data.dev is not");
   }
@@ -584,6 +803,31 @@ void Validator::read_data() {
 void Validator::read_model() {
   const Sec s = section("model");
   auto& m = cfg_.model;
+  const bool hidden_ok = read_hidden(s);
+  read_activations(s, hidden_ok);
+
+  read_keys("model");
+  output_ok_ = ok("model.output");
+
+  read_keep_prob(s, hidden_ok);
+
+  // Keys that only one variant uses.
+  if (has(s, "leaky_slope") && !sc::find_key("model.leaky_slope")->used(cfg_)) {
+    error_key("model.leaky_slope",
+              "model.leaky_slope is only used by the leaky_relu activation, which no hidden "
+              "layer uses; remove it");
+  }
+  if (has(s, "init_scale") && !sc::find_key("model.init_scale")->used(cfg_)) {
+    error_key("model.init_scale",
+              fmt::format("model.init_scale is only used by init = \"normal\" (model.init is "
+                          "\"{}\"); remove it",
+                          mlp::to_string(m.init)));
+  }
+}
+
+/// model.hidden: the hidden-layer widths. False when it is missing or invalid.
+bool Validator::read_hidden(const Sec& s) {
+  auto& m = cfg_.model;
   bool hidden_ok = false;
   if (const toml::node* n = get(s, "hidden")) {
     if (const auto* arr = n->as_array()) {
@@ -593,7 +837,7 @@ void Validator::read_model() {
         const toml::node& e = *arr->get(i);
         cfg_.where[elem] = loc(elem, e.source());
         std::int64_t w = 0;
-        if (integer_value(elem, e, 1, kMaxWidth, w)) {
+        if (integer_value(elem, e, range_of("model.hidden"), w)) {
           m.hidden.push_back(w);
         } else {
           hidden_ok = false;
@@ -609,9 +853,13 @@ void Validator::read_model() {
     error_at(source_, "model.hidden is required: the hidden-layer widths, e.g. [model] "
                       "hidden = [64, 32] ([] = no hidden layer: logistic/softmax regression)");
   }
-  const std::size_t layers = m.hidden.size();
+  return hidden_ok;
+}
 
-  // activation: one name for every hidden layer, or one per hidden layer.
+/// model.activation: one name for every hidden layer, or one per hidden layer.
+void Validator::read_activations(const Sec& s, bool hidden_ok) {
+  auto& m = cfg_.model;
+  const std::size_t layers = m.hidden.size();
   m.activation.assign(layers, Activation::relu);
   if (const toml::node* n = get(s, "activation")) {
     std::vector<std::string_view> names;  // the registered activations a hidden layer may use
@@ -659,16 +907,20 @@ void Validator::read_model() {
                         describe(*n)));
     }
   }
+}
 
-  read_keys("model");
-  output_ok_ = ok("model.output");
-
-  // keep_prob: one number for every hidden layer, or one per hidden layer; none for the output.
+/// model.keep_prob: one number for every hidden layer, or one per hidden layer; none for the
+/// output layer.
+void Validator::read_keep_prob(const Sec& s, bool hidden_ok) {
+  auto& m = cfg_.model;
+  const std::size_t layers = m.hidden.size();
   m.keep_prob.assign(layers, 1.0);
   if (const toml::node* n = get(s, "keep_prob")) {
     if (as_real(*n)) {
       double p = 1.0;
-      if (real_value("model.keep_prob", *n, kKeepProb, p)) m.keep_prob.assign(layers, p);
+      if (real_value("model.keep_prob", *n, range_of("model.keep_prob"), p)) {
+        m.keep_prob.assign(layers, p);
+      }
     } else if (const auto* arr = n->as_array()) {
       std::vector<double> ps;
       bool ok = true;
@@ -676,7 +928,7 @@ void Validator::read_model() {
         const std::string elem = fmt::format("model.keep_prob[{}]", i);
         cfg_.where[elem] = loc(elem, arr->get(i)->source());
         double p = 1.0;
-        ok = real_value(elem, *arr->get(i), kKeepProb, p) && ok;
+        ok = real_value(elem, *arr->get(i), range_of("model.keep_prob"), p) && ok;
         ps.push_back(p);
       }
       if (ok && hidden_ok && ps.size() != layers) {
@@ -696,19 +948,6 @@ void Validator::read_model() {
                         describe(*n)));
     }
   }
-
-  // Keys that only one variant uses.
-  if (has(s, "leaky_slope") && !sc::find_key("model.leaky_slope")->used(cfg_)) {
-    error_key("model.leaky_slope",
-              "model.leaky_slope is only used by the leaky_relu activation, which no hidden "
-              "layer uses; remove it");
-  }
-  if (has(s, "init_scale") && !sc::find_key("model.init_scale")->used(cfg_)) {
-    error_key("model.init_scale",
-              fmt::format("model.init_scale is only used by init = \"normal\" (model.init is "
-                          "\"{}\"); remove it",
-                          mlp::to_string(m.init)));
-  }
 }
 
 // ---- [train] -------------------------------------------------------------------------------
@@ -718,7 +957,9 @@ void Validator::read_train() {
   auto& t = cfg_.train;
   if (const toml::node* n = get(s, "seed")) {
     std::int64_t seed = 0;
-    if (integer_value("train.seed", *n, 0, kInt64Max, seed)) t.seed = static_cast<std::uint64_t>(seed);
+    if (integer_value("train.seed", *n, range_of("train.seed"), seed)) {
+      t.seed = static_cast<std::uint64_t>(seed);
+    }
   }
   read_keys("train");
   loss_ok_ = ok("train.loss");
@@ -766,9 +1007,7 @@ bool Validator::read_key(const sc::Key& key, const toml::node& n) {
   switch (key.kind) {
     case sc::Kind::real: return real_value(key.name, n, key.range, *key.real(cfg_));
     case sc::Kind::integer:
-      return integer_value(key.name, n, static_cast<std::int64_t>(key.range.lo),
-                           key.range.hi == kInf ? kInt64Max : static_cast<std::int64_t>(key.range.hi),
-                           *key.integer(cfg_));
+      return integer_value(key.name, n, key.range, *key.integer(cfg_));
     case sc::Kind::boolean:
       if (const auto* b = n.as_boolean()) {
         *key.boolean(cfg_) = b->get();
@@ -820,12 +1059,7 @@ bool Validator::setting_value(const sc::Key& key, const toml::node& n) {
     }
     case Setting::Kind::integer: {
       std::int64_t i = 0;
-      const auto& r = setting->range;
-      if (!integer_value(key.name, n, static_cast<std::int64_t>(r.lo_open ? r.lo + 1 : r.lo),
-                         r.hi == kInf ? kInt64Max : static_cast<std::int64_t>(r.hi_open ? r.hi - 1 : r.hi),
-                         i)) {
-        return false;
-      }
+      if (!integer_value(key.name, n, setting->range, i)) return false;
       value = static_cast<double>(i);
       break;
     }
@@ -943,17 +1177,27 @@ std::string RunConfig::diagnostic(std::string_view key, std::string_view message
 
 RunConfig parse_config(std::string_view toml_text, std::string_view source_name,
                        const std::vector<std::string>& overrides) {
+  if (const auto at = too_deep(toml_text)) {
+    throw ConfigError(fmt::format("{}:{}:{}: error: {}", source_name, at->first, at->second,
+                                  too_deep_message()));
+  }
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     const bool duplicate = e.description().find("redefine") != std::string_view::npos;
+    std::string hint = duplicate ? " (a key may appear only once per table)" : "";
+    if (const sc::Key* key = key_on_line(toml_text, b.line); key != nullptr && !duplicate) {
+      // e.g. a number beyond a double's range (1e400) or an int64's, which TOML cannot hold
+      const auto& table = config_key_table();
+      const auto info = std::find_if(table.begin(), table.end(), [&](const auto& k) { return k.key == key->name; });
+      hint = fmt::format(" (the value of {}: {})", key->name, info->allowed);
+    }
     throw ConfigError(fmt::format("{}:{}:{}: error: {}{}", source_name, b.line, b.column,
-                                  e.description(),
-                                  duplicate ? " (a key may appear only once per table)" : ""));
+                                  e.description(), hint));
   }
-  Validator v{std::string(source_name), root};
+  Validator v{std::string(source_name), toml_text, root};
   v.apply_overrides(overrides);
   return v.run();
 }

@@ -6,8 +6,11 @@
 
 #include "mlp/data/csv.hpp"
 #include "mlp/data/idx.hpp"
+#include "mlp/data/load.hpp"
 #include "mlp/data/split.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/optim/optimizer.hpp"
+#include "mlp/train/memory.hpp"
 
 namespace mlp {
 
@@ -20,35 +23,53 @@ std::vector<std::string> idx_class_names(const std::string& path) {
   return {};
 }
 
+/// The task that train.loss or model.output, when the configuration sets them, implies:
+/// mse or an identity output -> regression; a cross-entropy loss or a softmax output ->
+/// classification. nullopt otherwise (a sigmoid output fits either; the data decides).
+std::optional<data::Task> implied_task(const RunConfig& cfg) {
+  if (cfg.train.loss) {
+    return *cfg.train.loss == Loss::mse ? data::Task::regression : data::Task::classification;
+  }
+  if (cfg.model.output == Activation::identity) return data::Task::regression;
+  if (cfg.model.output == Activation::softmax) return data::Task::classification;
+  return std::nullopt;
+}
+
+/// One data file of the run through data::load: the training file (`like` null) or a dev/test
+/// file read with the training file's columns, classes and labels (`like`).
 data::Dataset load_one(const RunConfig& cfg, const std::string& path,
                        const std::optional<std::string>& labels, const data::Dataset* like) {
   const config::Data& d = cfg.data;
+  data::LoadOptions o;
   if (d.format == config::DataFormat::idx) {
     if (!labels) {
       throw ConfigError(cfg.diagnostic("data.train_labels",
                                        fmt::format("IDX images {} need a label file", path)));
     }
-    data::IdxOptions o;
-    o.class_names = like ? like->class_names : idx_class_names(path);
-    return data::load_idx(path, *labels, o);
+    o.format = data::Format::idx;
+    o.labels = *labels;
+    o.idx.class_names = like ? like->class_names : idx_class_names(path);
+    return data::load(path, o);
   }
-  data::CsvOptions o;
-  o.targets = d.target;
-  o.drop = d.drop;
-  o.missing = d.missing == config::Missing::drop_row ? data::CsvOptions::Missing::drop_row
-            : d.missing == config::Missing::mean   ? data::CsvOptions::Missing::keep_nan
-                                                   : data::CsvOptions::Missing::error;
-  o.max_field_bytes = static_cast<std::size_t>(d.max_field_bytes);
-  if (d.task == config::Task::classification) o.task = data::Task::classification;
-  if (d.task == config::Task::regression) o.task = data::Task::regression;
-  if (!like) return data::load_csv(path, o);
+  o.format = data::Format::csv;
+  o.csv.targets = d.target;
+  o.csv.drop = d.drop;
+  o.csv.missing = d.missing == config::Missing::drop_row ? data::CsvOptions::Missing::drop_row
+                : d.missing == config::Missing::mean   ? data::CsvOptions::Missing::keep_nan
+                                                       : data::CsvOptions::Missing::error;
+  o.csv.max_field_bytes = static_cast<std::size_t>(d.max_field_bytes);
+  o.csv.max_record_bytes = static_cast<std::size_t>(d.max_record_bytes);
+  if (d.task == config::Task::classification) o.csv.task = data::Task::classification;
+  if (d.task == config::Task::regression) o.csv.task = data::Task::regression;
+  if (d.task == config::Task::automatic) o.csv.numeric_task = implied_task(cfg);
+  if (!like) return data::load(path, o);
   // Dev/test files: the training file's columns and labels.
-  data::CsvSchema schema;
-  schema.task = like->task;
-  schema.feature_names = like->feature_names;
-  schema.target_names = like->target_names;
-  schema.class_names = like->class_names;
-  data::Dataset out = data::load_csv(path, schema, o);
+  o.schema = data::CsvSchema{};
+  o.schema->task = like->task;
+  o.schema->feature_names = like->feature_names;
+  o.schema->target_names = like->target_names;
+  o.schema->class_names = like->class_names;
+  data::Dataset out = data::load(path, o);
   if (!out.has_targets()) {
     throw DataError(fmt::format("{}: the target column(s) {} are missing", path,
                                 fmt::join(like->target_names, ", ")));
@@ -237,4 +258,40 @@ void resolve_data_paths(RunConfig& cfg, const std::filesystem::path& base) {
   fix_opt(cfg.data.dev_labels);
   fix_opt(cfg.data.test_labels);
 }
+void check_training_memory(const RunConfig& cfg, Index n_in, Index n_out, Index examples) {
+  std::vector<Index> widths{n_in};
+  for (const auto h : cfg.model.hidden) widths.push_back(static_cast<Index>(h));
+  widths.push_back(n_out);
+  Index batch = static_cast<Index>(cfg.train.batch_size);
+  if (examples > 0) batch = std::min(batch, examples);
+  const TrainOptions options = train_options(cfg);
+  const std::size_t state = optim::make_optimizer<float>(options.optimizer)->state_vectors();
+  const bool dropout = std::any_of(cfg.model.keep_prob.begin(), cfg.model.keep_prob.end(),
+                                   [](double p) { return p < 1.0; });
+  const TrainingMemory m = estimate_training_memory(widths, batch, state, dropout);
+  // Also counted: the model file written from θ at the end (one more θ), and the best epoch's θ
+  // kept by early stopping with restore_best.
+  std::uint64_t copies = m.parameters / 2;
+  if (options.early_stopping.enabled && options.early_stopping.restore_best) copies *= 2;
+  const std::uint64_t total = m.total() > UINT64_MAX - copies ? UINT64_MAX : m.total() + copies;
+  const std::uint64_t available = available_memory_bytes();
+  const std::uint64_t limit = cfg.train.max_memory > 0
+                                  ? static_cast<std::uint64_t>(cfg.train.max_memory) << 20
+                                  : available / 4 * 3;
+  if (limit == 0 || total <= limit) return;
+  throw ConfigError(cfg.diagnostic(
+      "model.hidden",
+      fmt::format("training this network would take about {} (parameters and gradients {}, "
+                  "{} optimizer state {}, activations of a batch of {} {}{}), more than {} "
+                  "({}); use smaller hidden layers or a smaller batch, or raise train.max_memory "
+                  "(in MiB)",
+                  format_bytes(total), format_bytes(m.parameters), cfg.train.optimizer,
+                  format_bytes(m.optimizer_state), batch, format_bytes(m.activations),
+                  examples > 0 ? "" : ", before the data's size is known",
+                  format_bytes(limit),
+                  cfg.train.max_memory > 0
+                      ? "train.max_memory"
+                      : fmt::format("75 % of the {} available", format_bytes(available)))));
+}
+
 }  // namespace mlp

@@ -20,6 +20,7 @@ namespace {
 constexpr double kMaxEpochs = 10'000'000;
 constexpr double kMaxWidth = 10'000'000;
 constexpr double kMaxThreads = 4096;
+constexpr double kMaxCsvBytes = double(std::int64_t{1} << 30);
 constexpr double kNoMax = std::numeric_limits<double>::infinity();
 
 template <class E>
@@ -207,18 +208,27 @@ void data_keys(std::vector<Key>& k) {
       "in the model for `mlp predict` and `mlp eval`",
       is_csv));
   Key field = int_key("data.max_field_bytes", [](RunConfig& c) { return &c.data.max_field_bytes; },
-                      1, double(std::int64_t{1} << 30), "CSV only: the longest field accepted");
+                      1, kMaxCsvBytes, "CSV only: the longest field accepted");
   field.used = is_csv;
   k.push_back(field);
+  Key record = int_key(
+      "data.max_record_bytes", [](RunConfig& c) { return &c.data.max_record_bytes; }, 1,
+      kMaxCsvBytes,
+      "CSV only: the longest record (line, or lines of one quoted record) accepted; at least "
+      "`max_field_bytes`");
+  record.used = is_csv;
+  k.push_back(record);
 }
 
 void model_keys(std::vector<Key>& k) {
-  k.push_back(custom_key("model.hidden", "list of integers",
-                         fmt::format("each in [1, {}]; `[]` is valid", kMaxWidth),
-                         "widths of the hidden layers", [](const RunConfig& c) {
-                           return list(c.model.hidden,
-                                       [](std::int64_t h) { return fmt::format("{}", h); });
-                         }));
+  Key hidden = custom_key("model.hidden", "list of integers",
+                          fmt::format("each in [1, {}]; `[]` is valid", kMaxWidth),
+                          "widths of the hidden layers", [](const RunConfig& c) {
+                            return list(c.model.hidden,
+                                        [](std::int64_t h) { return fmt::format("{}", h); });
+                          });
+  hidden.range = Interval{1, false, kMaxWidth, false};  // of each element
+  k.push_back(hidden);
   k.push_back(custom_key(
       "model.activation", "name, or list of names (one per hidden layer)", {},
       "activation of the hidden layers; a list must have one entry per hidden layer; `softmax` "
@@ -254,7 +264,7 @@ void model_keys(std::vector<Key>& k) {
       "model.init_scale", [](RunConfig& c) { return &c.model.init_scale; }, kPositiveReal,
       "standard deviation of `init = \"normal\"` (only then)",
       [](const RunConfig& c) { return c.model.init == Init::normal; }));
-  k.push_back(custom_key(
+  Key keep_prob = custom_key(
       "model.keep_prob", "number, or list (one per hidden layer)",
       "each in (0, 1]; 1 = no dropout. A single number applies to every hidden layer. The output "
       "layer has no dropout, so a list has exactly one entry per hidden layer.",
@@ -262,7 +272,9 @@ void model_keys(std::vector<Key>& k) {
         const auto& p = c.model.keep_prob;
         if (p.empty()) return real_text(1.0);
         return uniform(p) ? real_text(p.front()) : list(p, real_text);
-      }));
+      });
+  keep_prob.range = kUnitOpenLeft;  // of the number or of each element
+  k.push_back(keep_prob);
 }
 
 void train_keys(std::vector<Key>& k) {
@@ -287,17 +299,26 @@ void train_keys(std::vector<Key>& k) {
   k.push_back(int_key("train.batch_size", [](RunConfig& c) { return &c.train.batch_size; }, 1,
                       kNoMax,
                       "examples per step; larger than the training set = batch gradient descent"));
-  k.push_back(int_key("train.epochs", [](RunConfig& c) { return &c.train.epochs; }, 1, kMaxEpochs,
-                      "passes over the training set"));
+  Key epochs = int_key("train.epochs", [](RunConfig& c) { return &c.train.epochs; }, 1, kMaxEpochs,
+                       "passes over the training set");
+  epochs.resume_safe = true;  // training longer (or shorter) continues the same run
+  k.push_back(epochs);
   k.push_back(real_key("train.l1", [](RunConfig& c) { return &c.train.l1; }, kNonNegativeReal,
                        "λ of the L1 penalty (λ/m)‖W‖₁, weights only"));
   k.push_back(real_key("train.l2", [](RunConfig& c) { return &c.train.l2; }, kNonNegativeReal,
                        "λ of the L2 penalty (λ/2m)‖W‖², weights only"));
-  k.push_back(custom_key("train.seed", "integer", "≥ 0",
-                         "seeds the initialization, the split, the shuffles and dropout",
-                         [](const RunConfig& c) { return fmt::format("{}", c.train.seed); }));
+  Key seed = custom_key("train.seed", "integer", "≥ 0",
+                        "seeds the initialization, the split, the shuffles and dropout",
+                        [](const RunConfig& c) { return fmt::format("{}", c.train.seed); });
+  seed.range = Interval{0, false};  // an unsigned 64-bit seed, written as a TOML (signed) integer
+  k.push_back(seed);
   k.push_back(int_key("train.threads", [](RunConfig& c) { return &c.train.threads; }, 0,
                       kMaxThreads, "threads of the kernels; 0 = all cores"));
+  k.push_back(int_key("train.max_memory", [](RunConfig& c) { return &c.train.max_memory; }, 0,
+                      1 << 30,
+                      "MiB that training may take (parameters, gradients, optimizer state, one "
+                      "batch's activations), estimated before data is read; 0 = 75 % of the "
+                      "memory available (physical or the cgroup's limit)"));
   // The optimizers' settings, in registration order, each key once.
   for (auto name : optim::optimizer_names()) {
     for (const Setting& s : optimizer_settings(name)) {
@@ -320,12 +341,17 @@ void train_keys(std::vector<Key>& k) {
                        kNonNegativeReal, "gradient-norm clipping; 0 = off"));
   k.push_back(bool_key("train.drop_last", [](RunConfig& c) { return &c.train.drop_last; },
                        "drop the last partial mini-batch of each epoch"));
-  k.push_back(int_key("train.checkpoint_every",
+  // Checkpoints are read, never fed back into training: how often and how many changes no bit.
+  Key every = int_key("train.checkpoint_every",
                       [](RunConfig& c) { return &c.train.checkpoint_every; }, 0, kMaxEpochs,
-                      "epochs between checkpoints; 0 = no checkpoints"));
-  k.push_back(int_key("train.keep_checkpoints",
-                      [](RunConfig& c) { return &c.train.keep_checkpoints; }, 0, 1'000'000,
-                      "newest checkpoints kept; 0 = keep all"));
+                      "epochs between checkpoints; 0 = no checkpoints");
+  every.resume_safe = true;
+  k.push_back(every);
+  Key keep = int_key("train.keep_checkpoints",
+                     [](RunConfig& c) { return &c.train.keep_checkpoints; }, 0, 1'000'000,
+                     "newest checkpoints kept; 0 = keep all");
+  keep.resume_safe = true;
+  k.push_back(keep);
 }
 
 void schedule_keys(std::vector<Key>& k) {
@@ -502,6 +528,11 @@ std::string value_text(const Key& key, const RunConfig& cfg) {
     case Kind::custom: return key.write(cfg);
   }
   return {};
+}
+
+std::string applied_value_text(const Key& key, const RunConfig& cfg) {
+  if (key.used != nullptr && !key.used(cfg)) return {};
+  return value_text(key, cfg);
 }
 
 std::string quoted(std::string_view s) {

@@ -57,6 +57,9 @@ struct Key {
   /// Whether the key applies to `cfg` (nullptr: always). A key written where it does not apply
   /// is an error; to_toml leaves it out.
   bool (*used)(const RunConfig&) = nullptr;
+  /// Whether `mlp train --resume` may change the value (it does not change what the resumed run
+  /// computes, only how long it runs or what it keeps); any other change refuses the resume.
+  bool resume_safe = false;
 
   [[nodiscard]] std::string_view section() const;
   [[nodiscard]] std::string_view leaf() const;
@@ -87,6 +90,10 @@ std::vector<std::string_view> keys_used(Group group, const RunConfig& cfg);
 
 /// The TOML text of a key's value in `cfg` (only for keys that apply).
 std::string value_text(const Key& key, const RunConfig& cfg);
+/// The TOML text of a key's value in `cfg`, or "" when the key does not apply to `cfg` (to_toml
+/// then leaves it out): two configurations are equal exactly when this text is equal for every
+/// key.
+std::string applied_value_text(const Key& key, const RunConfig& cfg);
 
 /// `s` as a TOML basic string: double quotes, with backslash, quote and control characters
 /// escaped. Used both for messages and for to_toml.

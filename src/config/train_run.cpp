@@ -1,12 +1,14 @@
 // config::train_run — a whole training run from a configuration file into a run directory
 // (the library side of `mlp train`; train/run_dir.hpp lists the files).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "mlp/config/commands.hpp"
+#include "mlp/config/keys.hpp"
 #include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/tensor.hpp"
@@ -15,6 +17,7 @@
 #include "mlp/report/html.hpp"
 #include "mlp/train/checkpoint.hpp"
 #include "mlp/train/checkpoint_rotation.hpp"
+#include "mlp/train/metrics_json.hpp"
 #include "mlp/train/metrics_log.hpp"
 #include "mlp/train/run_dir.hpp"
 
@@ -27,6 +30,11 @@ struct Run {
   fs::path dir;
   RunConfig cfg;
   std::string config_text;
+  /// --resume: the run's config.toml as it is, before the overrides.
+  std::optional<RunConfig> saved_cfg;
+  /// --resume: the newest usable checkpoint and its file.
+  std::optional<Checkpoint> checkpoint;
+  fs::path checkpoint_path;
   PreparedData data;
   std::optional<mlp::Model> model;
   std::vector<std::string> slice_names;
@@ -40,6 +48,8 @@ void warn(const TrainRunOptions& o, const std::string& message) {
 }
 
 /// Step 1: the configuration (validated before any data is read) and the run directory's path.
+/// With --resume it is CONFIG (when given with --out) or the run's config.toml, with the
+/// overrides; resume_settings() then holds it to what the run was trained with.
 void read_configuration(const TrainRunOptions& o, Run& run) {
   if (o.resume) {
     if (o.out.empty() && o.config.empty()) throw ConfigError("--resume needs the run directory: mlp train [CONFIG] --out DIR --resume");
@@ -50,17 +60,12 @@ void read_configuration(const TrainRunOptions& o, Run& run) {
     if (!fs::exists(saved)) {
       throw ConfigError(fmt::format("--resume: {} holds no run (no config.toml) — start it without --resume", run.dir.string()));
     }
-    run.cfg = load_config(saved, o.overrides);
+    run.saved_cfg = load_config(saved);
     if (!o.config.empty() && !o.out.empty()) {
-      RunConfig given = load_config(o.config, o.overrides);
-      resolve_data_paths(given, o.config.parent_path());
-      given.train.epochs = run.cfg.train.epochs;  // training longer is allowed with --set
-      if (!(given == run.cfg)) {
-        throw ConfigError(fmt::format(
-            "--resume: {} differs from the configuration of the run in {} — resume with the same "
-            "configuration (only train.epochs may change, via --set), or start a new run",
-            o.config.string(), saved.string()));
-      }
+      run.cfg = load_config(o.config, o.overrides);
+      resolve_data_paths(run.cfg, o.config.parent_path());
+    } else {
+      run.cfg = load_config(saved, o.overrides);
     }
   } else {
     if (o.config.empty()) throw ConfigError("mlp train: CONFIG is required (run `mlp train --help`)");
@@ -71,17 +76,94 @@ void read_configuration(const TrainRunOptions& o, Run& run) {
   run.config_text = to_toml(run.cfg);
 }
 
-/// Step 2 (under the lock): a new run needs an empty directory, or --force to clear it.
+/// Step 2 (under the lock): a new run needs a directory without a run, or --force to replace
+/// the run in it — which mlp only does where its marker proves the run is mlp's. Nothing is
+/// deleted before the directory is accepted, and then only mlp's own files (train/run_dir.hpp).
 void claim_run_dir(const TrainRunOptions& o, Run& run) {
-  remove_stale_temporaries(run.dir);  // left by a killed run; never loaded
-  if (!o.resume && holds_run(run.dir)) {
+  const bool marked = is_marked_run(run.dir);
+  if (o.resume) {
+    if (marked) {
+      remove_stale_temporaries(run.dir);  // left by a killed run; never loaded
+    } else {
+      warn(o, fmt::format("{} has no {} marker (a run directory of an older mlp): mlp deletes nothing in it, "
+                          "so temporary files of killed runs stay",
+                          run.dir.string(), kRunMarkerName));
+    }
+    return;
+  }
+  const std::vector<std::string> present = run_files_present(run.dir);
+  if (!present.empty()) {
+    const std::string files = fmt::format("{}", fmt::join(present, ", "));
+    if (!marked) {
+      throw ConfigError(fmt::format(
+          "{} holds {} but no {} marker, so mlp cannot tell them from your own files and will not replace "
+          "or delete them{} — choose another --out, or move those files away (a run of an older mlp can be "
+          "continued with --resume)",
+          run.dir.string(), files, kRunMarkerName, o.force ? " (not even with --force)" : ""));
+    }
     if (!o.force) {
-      throw ConfigError(fmt::format("{} already holds a run — continue it with --resume, overwrite it "
-                                    "with --force, or choose another --out", run.dir.string()));
+      throw ConfigError(fmt::format("{} already holds a run ({}) — continue it with --resume, overwrite it "
+                                    "with --force, or choose another --out", run.dir.string(), files));
     }
     clear_run(run.dir);
+  } else if (marked) {
+    remove_stale_temporaries(run.dir);
   }
-  if (!o.resume) io::write_file_atomic(run.dir / "config.toml", run.config_text);
+  mark_run(run.dir);
+  io::write_file_atomic(run.dir / "config.toml", run.config_text);
+}
+
+std::string shown(const std::string& value) { return value.empty() ? "(not used)" : value; }
+
+/// Every change from `trained` (what the run was trained with, as `trained_where` records it)
+/// to run.cfg that --resume may not make, one error line per key at the place that sets the
+/// new value, then what to do. A resumed run that changed anything else would continue as
+/// another run, and its model would disagree with its own provenance.
+void refuse_changed_settings(const Run& run, const RunConfig& trained, const std::string& trained_where) {
+  std::vector<std::string> lines;
+  for (const ConfigChange& c : config_changes(trained, run.cfg)) {
+    if (c.resume_safe) continue;
+    lines.push_back(fmt::format("{}: error: {} = {}, but the run was trained with {} = {}", run.cfg.location_of(c.key),
+                                c.key, shown(c.after), c.key, shown(c.before)));
+  }
+  if (lines.empty()) return;
+  std::vector<std::string> safe;
+  for (const auto& k : config_key_table()) {
+    if (k.resume_safe) safe.push_back(k.key);
+  }
+  const std::size_t n = lines.size();
+  lines.push_back(fmt::format(
+      "{}: error: --resume: {} setting{} differ{} from the run's (recorded in {}); only {} may change when resuming "
+      "— restore {}, or start a new run (another --out, or --force)",
+      run.dir.string(), n, n == 1 ? "" : "s", n == 1 ? "s" : "", trained_where, fmt::join(safe, ", "),
+      n == 1 ? "it" : "them"));
+  throw ConfigError(fmt::format("{}", fmt::join(lines, "\n")));
+}
+
+/// Step 2b (--resume, under the lock, before any data): the newest usable checkpoint, and the
+/// configuration checked against the one it was trained with (recorded in the checkpoint; in
+/// config.toml for a checkpoint without one). Then config.toml is brought up to date when a
+/// resume-safe key changed, so that it describes the run its model comes from.
+void resume_settings(const TrainRunOptions& o, Run& run) {
+  std::vector<std::string> skipped;
+  run.checkpoint = load_newest_checkpoint(run.dir / "checkpoints", &skipped, &run.checkpoint_path);
+  for (const auto& s : skipped) warn(o, fmt::format("skipping an unusable checkpoint: {}", s));
+  if (!run.checkpoint) throw DataError(fmt::format("{}: no valid checkpoint to resume from", (run.dir / "checkpoints").string()));
+  const auto& info = run.checkpoint->model.info();
+  if (const auto it = info.find("config"); it != info.end()) {
+    RunConfig trained;
+    try {
+      trained = parse_config(it->second, run.checkpoint_path.string());
+    } catch (const ConfigError& e) {
+      throw DataError(fmt::format("{}: the configuration recorded in the checkpoint is not valid here ({}); resume "
+                                  "it with the mlp version that wrote it, or start a new run",
+                                  run.checkpoint_path.string(), e.what()));
+    }
+    refuse_changed_settings(run, trained, run.checkpoint_path.string());
+  } else {
+    refuse_changed_settings(run, *run.saved_cfg, (run.dir / "config.toml").string());
+  }
+  if (!config_changes(*run.saved_cfg, run.cfg).empty()) io::write_file_atomic(run.dir / "config.toml", run.config_text);
 }
 
 void write_metrics(const Run& run) {
@@ -153,7 +235,11 @@ class StopWhen : public Callback {
 /// Step 3: the data, the model in run.model and the training options.
 TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   run.data = prepare_data(run.cfg);
+  if (!run.data.train.task_decision.empty() && o.on_note) {
+    o.on_note(fmt::format("{}: {}", run.cfg.data.train, run.data.train.task_decision));
+  }
   const ModelSpec spec = model_spec(run.cfg, run.data.train);
+  check_training_memory(run.cfg, spec.inputs, spec.layers.back().units, run.data.train.size());
   TrainOptions options = train_options(run.cfg);
   options.detect_anomaly = o.detect_anomaly;
   if (options.batch_size > run.data.train.size()) {
@@ -172,24 +258,21 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   return options;
 }
 
-/// --resume: the weights, history and trainer state of the newest usable checkpoint.
-void resume(const TrainRunOptions& o, Run& run, Trainer& trainer, TrainRunStart& start) {
-  std::vector<std::string> skipped;
-  fs::path chosen;
-  auto ck = load_newest_checkpoint(run.dir / "checkpoints", &skipped, &chosen);
-  for (const auto& s : skipped) warn(o, fmt::format("skipping an unusable checkpoint: {}", s));
-  if (!ck) throw DataError(fmt::format("{}: no valid checkpoint to resume from", (run.dir / "checkpoints").string()));
+/// --resume: the weights, history and trainer state of the checkpoint resume_settings() chose.
+void resume(Run& run, Trainer& trainer, TrainRunStart& start) {
+  Checkpoint& ck = *run.checkpoint;
   Network<float>& net = run.model->network();
-  if (ck->model.network().spec() != net.spec()) {
-    throw DataError(fmt::format("{}: the checkpoint's architecture differs from the configuration", chosen.string()));
+  if (ck.model.network().spec() != net.spec()) {
+    throw DataError(fmt::format("{}: the checkpoint's architecture differs from the configuration", run.checkpoint_path.string()));
   }
-  net.params().theta() = ck->model.network().params().theta();
-  run.history = ck->state.history;
-  start.resumed_from = chosen;
-  start.resume_epoch = ck->state.epoch + (ck->state.batch ? 1 : 0);
-  start.resume_batch = ck->state.batch;
-  trainer.restore(std::move(ck->state));
-  run.last_checkpoint = chosen;
+  net.params().theta() = ck.model.network().params().theta();
+  run.history = ck.state.history;
+  start.resumed_from = run.checkpoint_path;
+  start.resume_epoch = ck.state.epoch + (ck.state.batch ? 1 : 0);
+  start.resume_batch = ck.state.batch;
+  trainer.restore(std::move(ck.state));
+  run.last_checkpoint = run.checkpoint_path;
+  run.checkpoint.reset();
 }
 
 TrainRunStart start_info(const Run& run, const TrainOptions& options) {
@@ -205,21 +288,6 @@ TrainRunStart start_info(const Run& run, const TrainOptions& options) {
   return s;
 }
 
-nlohmann::json number(double v) {
-  if (!std::isfinite(v)) return nullptr;
-  return v;
-}
-
-/// Metrics in summary.json: {"loss", "accuracy"} or {"loss", "rmse", "mae", "r2"}.
-nlohmann::json metrics_json(const Metrics& m) {
-  nlohmann::json j;
-  j["loss"] = number(m.loss);
-  if (m.accuracy) j["accuracy"] = number(*m.accuracy);
-  if (m.rmse) j["rmse"] = number(*m.rmse);
-  if (m.mae) j["mae"] = number(*m.mae);
-  if (m.r2) j["r2"] = number(*m.r2);
-  return j;
-}
 
 std::string summary_json(const Run& run, const TrainRunResult& r) {
   nlohmann::json j;
@@ -253,14 +321,16 @@ void finish(Run& run, TrainRunResult& r) {
 TrainRunResult train_run(const TrainRunOptions& o) {
   Run run;
   read_configuration(o, run);
+  check_training_memory(run.cfg, 1, 1, 0);  // a lower bound, before any file is touched
   set_threads(static_cast<int>(run.cfg.train.threads));
   prepare_writable_dir(run.dir);
   RunLock lock(run.dir);
   claim_run_dir(o, run);
+  if (o.resume) resume_settings(o, run);
   const TrainOptions options = build_model(o, run);
   Trainer trainer(run.model->network(), options);
   TrainRunStart start = start_info(run, options);
-  if (o.resume) resume(o, run, trainer, start);
+  if (o.resume) resume(run, trainer, start);
   if (o.on_start) o.on_start(start);
 
   TrainRunResult r;

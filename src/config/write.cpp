@@ -14,9 +14,8 @@ std::string to_toml(const RunConfig& cfg) {
   std::string out = "# Resolved run configuration: every key with its value (docs/config.md).\n";
   std::string_view section = "-";
   for (const auto& key : sc::keys()) {
-    if (key.used != nullptr && !key.used(cfg)) continue;
-    const std::string value = sc::value_text(key, cfg);
-    if (value.empty()) continue;  // an optional path not given, a setting not published
+    const std::string value = sc::applied_value_text(key, cfg);
+    if (value.empty()) continue;  // not used, an optional path not given, a setting not published
     if (key.section() != section) {
       section = key.section();
       out += fmt::format("\n[{}]\n", section);

@@ -30,6 +30,13 @@ class Loader {
   Loader(std::string source, const CsvOptions& opts, const CsvSchema* schema)
       : source_(std::move(source)), opts_(opts), schema_(schema) {}
 
+  /// Streaming: every `block_rows` rows (and the rest at the end) go to `sink` as a Dataset,
+  /// and are then forgotten, so memory does not grow with the input.
+  void stream_to(std::size_t block_rows, const CsvBlockSink* sink) {
+    block_rows_ = block_rows;
+    sink_ = sink;
+  }
+
   void on_record(const CsvRecord& r) {
     if (header_.empty()) {
       read_header(r);
@@ -42,12 +49,22 @@ class Loader {
     if (header_.empty()) {
       throw DataError(fmt::format("{}: error: no data rows (the file is empty)", source_));
     }
+    if (sink_ != nullptr) {
+      if (rows_ > 0) emit_block();
+      if (rows_before_ > 0) return {};
+    }
     if (rows_ == 0) {
       throw DataError(fmt::format(
           "{}: error: no data rows (only the header{})", source_,
           dropped_rows_ > 0 ? fmt::format("; {} rows dropped for missing values", dropped_rows_)
                             : std::string()));
     }
+    return build();
+  }
+
+ private:
+  /// The rows read so far (since the last block) as a Dataset.
+  Dataset build() {
     Dataset ds;
     ds.source = source_;
     const auto m = static_cast<Index>(rows_);
@@ -61,6 +78,7 @@ class Loader {
       return ds;
     }
     ds.task = decide_task();
+    ds.task_decision = task_decision_;
     if (ds.task == Task::regression) {
       build_regression(ds);
     } else {
@@ -69,7 +87,15 @@ class Loader {
     return ds;
   }
 
- private:
+  void emit_block() {
+    const Dataset block = build();
+    (*sink_)(block, rows_before_);
+    rows_before_ += rows_;
+    rows_ = 0;
+    features_.clear();
+    targets_.clear();
+  }
+
   [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const {
     if (col == 0) throw DataError(fmt::format("{}:{}: error: {}", source_, line, what));
     throw DataError(fmt::format("{}:{}:{}: error: {}", source_, line, col, what));
@@ -283,13 +309,14 @@ class Loader {
     features_.insert(features_.end(), row_features_.begin(), row_features_.end());
     for (const auto& cell : row_targets_) targets_.push_back(cell);
     ++rows_;
+    if (sink_ != nullptr && rows_ == block_rows_) emit_block();
   }
 
   const TargetCell& cell(std::size_t row, std::size_t k) const {
     return targets_[row * target_cols_.size() + k];
   }
 
-  Task decide_task() const {
+  Task decide_task() {
     if (schema_ != nullptr) return schema_->task;
     if (opts_.task) return *opts_.task;
     bool any_text = false;
@@ -319,7 +346,30 @@ class Loader {
           "{}: error: text class labels need exactly one target column, got {}", source_,
           target_cols_.size()));
     }
-    return any_text ? Task::classification : Task::regression;
+    if (any_text) return Task::classification;
+    if (opts_.numeric_task) return *opts_.numeric_task;
+    return integer_labels_task();
+  }
+
+  /// Numeric targets: classification when there is one target column whose values are all
+  /// integers with few distinct values (kMaxIntegerClasses at most, and at most half the rows:
+  /// every class seen at least twice on average), as scikit-learn's type_of_target calls an
+  /// integer-valued y multiclass; regression otherwise. Sets task_decision_ to say why.
+  Task integer_labels_task() {
+    if (target_cols_.size() != 1 || rows_ == 0) return Task::regression;
+    std::set<double> values;
+    for (std::size_t i = 0; i < rows_; ++i) {
+      const double v = cell(i, 0).number.value;
+      if (!(std::isfinite(v) && v == std::round(v) && std::abs(v) < 1e15)) return Task::regression;
+      values.insert(v);
+      if (values.size() > kMaxIntegerClasses) return Task::regression;
+    }
+    if (values.size() < 2 || values.size() * 2 > rows_) return Task::regression;
+    task_decision_ = fmt::format(
+        "{} holds {} distinct integers ({} … {}): classification. Set data.task = "
+        "\"regression\" to predict it as a number",
+        column_label(target_cols_[0]), values.size(), *values.begin(), *values.rbegin());
+    return Task::classification;
   }
 
   void build_regression(Dataset& ds) const {
@@ -416,11 +466,17 @@ class Loader {
   std::vector<TargetCell> targets_;
   std::size_t rows_ = 0;
   std::size_t dropped_rows_ = 0;
+  std::string task_decision_;  // why an automatic task is classification (integer labels)
+  std::size_t block_rows_ = 0;
+  const CsvBlockSink* sink_ = nullptr;
+  std::size_t rows_before_ = 0;  // rows handed over in earlier blocks
 };
 
 template <class Feed>
-Dataset load(std::string source, const CsvOptions& opts, const CsvSchema* schema, Feed&& feed) {
+Dataset load(std::string source, const CsvOptions& opts, const CsvSchema* schema, Feed&& feed,
+             std::size_t block_rows = 0, const CsvBlockSink* sink = nullptr) {
   Loader loader(source, opts, schema);
+  loader.stream_to(block_rows, sink);
   CsvReader reader(
       source, [&](const CsvRecord& r) { loader.on_record(r); }, opts.max_field_bytes,
       opts.max_record_bytes);
@@ -453,6 +509,26 @@ Dataset load_csv(const std::filesystem::path& path, const CsvSchema& schema,
   return load(detail::display_name(path), options, &schema, [&](CsvReader& reader) {
     detail::read_chunks(path, std::size_t{1} << 16, [&](std::string_view c) { reader.feed(c); });
   });
+}
+
+void stream_csv(const std::filesystem::path& path, const CsvSchema& schema,
+                const CsvOptions& options, std::size_t block_rows, const CsvBlockSink& sink) {
+  if (block_rows == 0) throw ConfigError("stream_csv: block_rows must be at least 1");
+  (void)load(
+      detail::display_name(path), options, &schema,
+      [&](CsvReader& reader) {
+        detail::read_chunks(path, std::size_t{1} << 16,
+                            [&](std::string_view c) { reader.feed(c); });
+      },
+      block_rows, &sink);
+}
+
+void stream_csv(std::string_view text, std::string_view source_name, const CsvSchema& schema,
+                const CsvOptions& options, std::size_t block_rows, const CsvBlockSink& sink) {
+  if (block_rows == 0) throw ConfigError("stream_csv: block_rows must be at least 1");
+  (void)load(
+      std::string(source_name), options, &schema, [&](CsvReader& reader) { reader.feed(text); },
+      block_rows, &sink);
 }
 
 }  // namespace mlp::data

@@ -36,8 +36,28 @@ void CsvReader::push(char c) {
   if (buffer_.size() - spans_.back().begin > max_field_) {
     const auto& s = spans_.back();
     fail(s.line, s.col,
-         fmt::format("field {} is longer than the limit of {} bytes (max_field_bytes)",
+         fmt::format("field {} is longer than the limit of {} bytes (data.max_field_bytes)",
                      spans_.size(), max_field_));
+  }
+}
+
+void CsvReader::end_line() {
+  end_field();
+  end_record();
+  ++line_;
+  col_ = 0;
+  state_ = State::field_start;
+}
+
+bool CsvReader::ends_field(char c) {
+  switch (c) {
+    case ',':
+      end_field();
+      state_ = State::field_start;
+      return true;
+    case '\n': end_line(); return true;
+    case '\r': state_ = State::after_cr; return true;
+    default: return false;
   }
 }
 
@@ -79,7 +99,7 @@ void CsvReader::feed(std::string_view chunk) {
     ++col_;
     if (++record_bytes_ > max_record_) {
       fail(record_line_, 0,
-           fmt::format("record is longer than the limit of {} bytes (max_record_bytes)",
+           fmt::format("record is longer than the limit of {} bytes (data.max_record_bytes)",
                        max_record_));
     }
     if (c == '\0') fail(line_, col_, "NUL byte in the input (is this a binary file?)");
@@ -95,25 +115,14 @@ void CsvReader::feed(std::string_view chunk) {
         state_ = State::unquoted;
         [[fallthrough]];
       case State::unquoted:
-        if (c == ',') {
-          end_field();
-          state_ = State::field_start;
-        } else if (c == '\n') {
-          end_field();
-          end_record();
-          ++line_;
-          col_ = 0;
-          state_ = State::field_start;
-        } else if (c == '\r') {
-          state_ = State::after_cr;
-        } else if (c == '"') {
+        if (ends_field(c)) break;
+        if (c == '"') {
           fail(line_, col_,
                fmt::format("quote character inside unquoted field {}; quote the whole field "
                            "and double inner quotes (\"a\"\"b\")",
                            spans_.size()));
-        } else {
-          push(c);
         }
+        push(c);
         break;
       case State::quoted:
         if (c == '"') {
@@ -148,18 +157,7 @@ void CsvReader::feed(std::string_view chunk) {
         if (c == '"') {
           push('"');
           state_ = State::quoted;
-        } else if (c == ',') {
-          end_field();
-          state_ = State::field_start;
-        } else if (c == '\n') {
-          end_field();
-          end_record();
-          ++line_;
-          col_ = 0;
-          state_ = State::field_start;
-        } else if (c == '\r') {
-          state_ = State::after_cr;
-        } else {
+        } else if (!ends_field(c)) {
           fail(line_, col_,
                fmt::format("unexpected {} after the closing quote of field {}; expected ',' "
                            "or end of line",
@@ -172,11 +170,7 @@ void CsvReader::feed(std::string_view chunk) {
                "carriage return (CR) not followed by line feed; lines must end with LF or "
                "CRLF");
         }
-        end_field();
-        end_record();
-        ++line_;
-        col_ = 0;
-        state_ = State::field_start;
+        end_line();
         break;
     }
   }

@@ -14,6 +14,7 @@ Dataset Dataset::select(std::span<const Index> indices) const {
   out.target_names = target_names;
   out.class_names = class_names;
   out.source = source;
+  out.task_decision = task_decision;
   const auto n = static_cast<Index>(indices.size());
   out.X.resize(X.rows(), n);
   const bool has_y = Y.rows() > 0 && Y.cols() == size();

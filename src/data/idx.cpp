@@ -12,6 +12,7 @@
 
 #include "io.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/core/input_file.hpp"
 
 namespace mlp::data {
 namespace {
@@ -29,10 +30,45 @@ bool is_gzip(std::span<const std::uint8_t> b) {
   return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b;
 }
 
-/// Incremental gzip decompression over a buffer in memory.
+/// The compressed bytes an Inflater reads: a buffer in memory, or a regular file read chunk by
+/// chunk (so a .gz file is never held in memory whole, and a corrupt one is refused at its
+/// first bad chunk).
+class Compressed {
+ public:
+  explicit Compressed(std::span<const std::uint8_t> bytes) : size_(bytes.size()), pending_(bytes) {}
+  /// `file` after its first bytes `first` were read.
+  Compressed(InputFile& file, std::span<const std::uint8_t> first)
+      : size_(file.size()), pending_(first), file_(&file) {}
+
+  /// The compressed size (of a file: when it was opened).
+  [[nodiscard]] std::uint64_t size() const { return size_; }
+  /// The next bytes; empty at the end.
+  std::span<const std::uint8_t> next() {
+    std::span<const std::uint8_t> out = pending_;
+    pending_ = {};
+    if (out.empty() && file_ != nullptr) {
+      buffer_.resize(kChunkBytes);
+      out = std::span<const std::uint8_t>(buffer_.data(), file_->read_some(buffer_.data(), buffer_.size()));
+    }
+    handed_out_ += out.size();
+    return out;
+  }
+  /// Bytes of size() that next() has not returned yet.
+  [[nodiscard]] std::uint64_t unread() const { return handed_out_ < size_ ? size_ - handed_out_ : 0; }
+
+ private:
+  static constexpr std::size_t kChunkBytes = std::size_t{1} << 16;
+  std::uint64_t size_;
+  std::span<const std::uint8_t> pending_;
+  InputFile* file_ = nullptr;
+  std::vector<std::uint8_t> buffer_;
+  std::uint64_t handed_out_ = 0;
+};
+
+/// Incremental gzip decompression.
 class Inflater {
  public:
-  Inflater(std::span<const std::uint8_t> in, std::string_view name) : in_(in), name_(name) {
+  Inflater(Compressed& in, std::string_view name) : in_(in), name_(name) {
     if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(name_, "cannot initialise zlib");
     refill();
   }
@@ -52,7 +88,7 @@ class Inflater {
       produced += want - zs_.avail_out;
       if (ret == Z_STREAM_END) {
         ended_ = true;
-        const std::size_t rest = zs_.avail_in + (in_.size() - offset_);
+        const std::uint64_t rest = zs_.avail_in + (chunk_.size() - offset_) + in_.unread();
         if (rest > 0) {
           fail(name_, fmt::format("{} bytes of trailing data after the end of the gzip stream",
                                   rest));
@@ -71,17 +107,22 @@ class Inflater {
 
  private:
   bool refill() {
-    if (offset_ >= in_.size()) return false;
-    const std::size_t n = std::min<std::size_t>(in_.size() - offset_, UINT_MAX);
-    zs_.next_in = const_cast<Bytef*>(in_.data() + offset_);  // zlib's API is not const
+    if (offset_ >= chunk_.size()) {
+      chunk_ = in_.next();
+      offset_ = 0;
+      if (chunk_.empty()) return false;
+    }
+    const std::size_t n = std::min<std::size_t>(chunk_.size() - offset_, UINT_MAX);
+    zs_.next_in = const_cast<Bytef*>(chunk_.data() + offset_);  // zlib's API is not const
     zs_.avail_in = static_cast<uInt>(n);
     offset_ += n;
     return true;
   }
 
-  std::span<const std::uint8_t> in_;
+  Compressed& in_;
   std::string_view name_;
-  std::size_t offset_ = 0;
+  std::span<const std::uint8_t> chunk_;  ///< the bytes of in_ being decompressed
+  std::size_t offset_ = 0;               ///< of chunk_, handed to zlib so far
   z_stream zs_{};
   bool ended_ = false;
 };
@@ -115,8 +156,10 @@ void check_magic(std::span<const std::uint8_t> b, std::string_view name, int exp
 
 /// Reads the header from the first bytes of the (decompressed) file; `available` is how many
 /// bytes are there; throws if fewer than the header needs.
+std::size_t header_size(int ndim) { return 4 + 4 * static_cast<std::size_t>(ndim); }
+
 Header parse_header(std::span<const std::uint8_t> b, std::string_view name, int expected_ndim) {
-  const std::size_t need = 4 + 4 * static_cast<std::size_t>(expected_ndim);
+  const std::size_t need = header_size(expected_ndim);
   if (b.size() < 4) {
     fail(name, fmt::format("truncated header ({} bytes, need {})", b.size(), need));
   }
@@ -150,12 +193,8 @@ std::string dims_text(const Header& h) {
   return s;
 }
 
-/// The whole (decompressed) file checked against its header: returns the payload.
-std::span<const std::uint8_t> checked_payload(std::span<const std::uint8_t> b,
-                                              std::string_view name, int expected_ndim,
-                                              Header& h) {
-  h = parse_header(b, name, expected_ndim);
-  const std::uint64_t have = b.size() - h.header_bytes;
+/// `have` payload bytes (after the header) checked against the size the header declares.
+void check_payload_size(std::uint64_t have, const Header& h, std::string_view name) {
   if (have < h.payload_bytes) {
     fail(name, fmt::format("truncated data: the header declares {} = {} bytes, the file holds {}",
                            dims_text(h), h.payload_bytes, have));
@@ -165,14 +204,21 @@ std::span<const std::uint8_t> checked_payload(std::span<const std::uint8_t> b,
                            "({})",
                            have - h.payload_bytes, h.payload_bytes, dims_text(h)));
   }
+}
+
+/// The whole (decompressed) file checked against its header: returns the payload.
+std::span<const std::uint8_t> checked_payload(std::span<const std::uint8_t> b,
+                                              std::string_view name, int expected_ndim,
+                                              Header& h) {
+  h = parse_header(b, name, expected_ndim);
+  check_payload_size(b.size() - h.header_bytes, h, name);
   return b.subspan(h.header_bytes);
 }
 
 /// For a gzip file: decompresses exactly the header plus the declared payload, never more.
-std::vector<std::uint8_t> inflate_idx(std::span<const std::uint8_t> gz, std::string_view name,
-                                      int expected_ndim) {
+std::vector<std::uint8_t> inflate_idx(Compressed& gz, std::string_view name, int expected_ndim) {
   Inflater inf(gz, name);
-  std::vector<std::uint8_t> out(4 + 4 * static_cast<std::size_t>(expected_ndim));
+  std::vector<std::uint8_t> out(header_size(expected_ndim));
   std::size_t got = inf.read(out.data(), 4);
   if (got == 4) {
     check_magic(out, name, expected_ndim);
@@ -204,7 +250,8 @@ template <class F>
 auto with_payload(std::span<const std::uint8_t> bytes, std::string_view name, int ndim, F&& f) {
   Header h;
   if (is_gzip(bytes)) {
-    const auto raw = inflate_idx(bytes, name, ndim);
+    Compressed gz(bytes);
+    const auto raw = inflate_idx(gz, name, ndim);
     return f(checked_payload(raw, name, ndim, h), h);
   }
   return f(checked_payload(bytes, name, ndim, h), h);
@@ -214,7 +261,8 @@ auto with_payload(std::span<const std::uint8_t> bytes, std::string_view name, in
 
 std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> bytes, std::size_t max_output,
                                  std::string_view source_name) {
-  Inflater inf(bytes, source_name);
+  Compressed gz(bytes);
+  Inflater inf(gz, source_name);
   std::vector<std::uint8_t> out;
   constexpr std::size_t kChunk = std::size_t{1} << 20;
   for (;;) {
@@ -268,20 +316,39 @@ std::vector<std::string> fashion_mnist_class_names() {
           "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 }
 
+namespace {
+
+/// The bytes of an IDX file on disk (decompressed when it is gzip): the header and exactly the
+/// payload it declares. A raw file's declared size is checked against the file's size before
+/// the payload is allocated; a gzip file is inflated as it is read, its declared size checked
+/// against what its compressed size can hold.
+std::vector<std::uint8_t> read_idx_file(const std::filesystem::path& path, std::string_view name,
+                                        int ndim) {
+  InputFile file(path, InputFile::Kind::regular,
+                 "IDX data must be a regular file, whose size is checked against the sizes its "
+                 "header declares before anything is read");
+  std::vector<std::uint8_t> bytes(std::min<std::uint64_t>(file.size(), header_size(ndim)));
+  bytes.resize(file.read_full(bytes.data(), bytes.size()));
+  if (is_gzip(bytes)) {
+    Compressed gz(file, bytes);
+    return inflate_idx(gz, name, ndim);
+  }
+  const Header h = parse_header(bytes, name, ndim);
+  check_payload_size(file.size() - h.header_bytes, h, name);
+  bytes.resize(h.header_bytes + h.payload_bytes);
+  const std::size_t got = file.read_full(bytes.data() + h.header_bytes, h.payload_bytes);
+  check_payload_size(got, h, name);  // the file shrank while it was read
+  return bytes;
+}
+
+}  // namespace
+
 Dataset load_idx(const std::filesystem::path& images_path,
                  const std::filesystem::path& labels_path, const IdxOptions& options) {
   const std::string image_name = detail::display_name(images_path);
   const std::string label_name = detail::display_name(labels_path);
-  IdxLabels lab;
-  {
-    const auto bytes = detail::read_file(labels_path);
-    lab = parse_idx_labels(bytes, label_name);
-  }
-  IdxImages img;
-  {
-    const auto bytes = detail::read_file(images_path);
-    img = parse_idx_images(bytes, image_name);
-  }
+  IdxLabels lab = parse_idx_labels(read_idx_file(labels_path, label_name, 1), label_name);
+  IdxImages img = parse_idx_images(read_idx_file(images_path, image_name, 3), image_name);
   if (static_cast<std::size_t>(img.count) != lab.labels.size()) {
     throw DataError(fmt::format("{}: error: {} images, but {} has {} labels; the two files must "
                                 "describe the same examples",

@@ -1,48 +1,10 @@
 #include "io.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
-#include "mlp/core/error.hpp"
+#include "mlp/core/input_file.hpp"
 
 namespace mlp::data::detail {
-namespace {
-
-[[noreturn]] void fail_errno(const std::string& name, int err) {
-  throw InputError(fmt::format("{}: {}", name, std::strerror(err)));
-}
-
-/// Closes a file descriptor on scope exit (never standard input).
-struct Fd {
-  int fd = -1;
-  bool owned = false;
-  ~Fd() {
-    if (owned && fd >= 0) ::close(fd);
-  }
-};
-
-void open_input(const std::filesystem::path& path, Fd& f) {
-  const std::string name = display_name(path);
-  if (path == "-") {
-    f.fd = STDIN_FILENO;
-    return;
-  }
-  do {
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (f.fd < 0 && errno == EINTR);
-  if (f.fd < 0) fail_errno(name, errno);
-  f.owned = true;
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) fail_errno(name, errno);
-  if (S_ISDIR(st.st_mode)) fail_errno(name, EISDIR);
-}
-
-}  // namespace
 
 std::string display_name(const std::filesystem::path& path) {
   return path == "-" ? std::string("<stdin>") : path.string();
@@ -50,39 +12,7 @@ std::string display_name(const std::filesystem::path& path) {
 
 void read_chunks(const std::filesystem::path& path, std::size_t chunk_bytes,
                  const std::function<void(std::string_view)>& sink) {
-  Fd f;
-  open_input(path, f);
-  std::vector<char> buf(chunk_bytes);
-  for (;;) {
-    const ssize_t n = ::read(f.fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_errno(display_name(path), errno);
-    }
-    if (n == 0) break;
-    sink(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-  }
-}
-
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
-  Fd f;
-  open_input(path, f);
-  std::vector<std::uint8_t> out;
-  struct stat st {};
-  if (::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    out.reserve(static_cast<std::size_t>(st.st_size));  // the bytes are there on disk
-  }
-  std::vector<std::uint8_t> buf(std::size_t{1} << 20);
-  for (;;) {
-    const ssize_t n = ::read(f.fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail_errno(display_name(path), errno);
-    }
-    if (n == 0) break;
-    out.insert(out.end(), buf.begin(), buf.begin() + n);
-  }
-  return out;
+  InputFile(path, InputFile::Kind::stream).read_chunks(chunk_bytes, sink);
 }
 
 std::string quote_bytes(std::string_view text, std::size_t max_bytes) {

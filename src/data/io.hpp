@@ -15,14 +15,11 @@ namespace mlp::data::detail {
 /// The name a path is shown with in messages ("<stdin>" for "-").
 std::string display_name(const std::filesystem::path& path);
 
-/// Reads `path` ("-" = standard input) in chunks of up to `chunk_bytes`, calling `sink` on
-/// each. Throws InputError `path: No such file or directory` (Is a directory, Permission
-/// denied, ...) when it cannot be opened or read.
+/// Reads `path` ("-" = standard input, FIFOs and devices as streams) in chunks of up to
+/// `chunk_bytes`, calling `sink` on each. Throws InputError `path: No such file or directory`
+/// (Is a directory, Permission denied, ...) when it cannot be opened or read.
 void read_chunks(const std::filesystem::path& path, std::size_t chunk_bytes,
                  const std::function<void(std::string_view)>& sink);
-
-/// The whole file as bytes (same errors as read_chunks).
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 
 /// `text` quoted for an error message: at most `max_bytes` bytes, control and non-ASCII bytes
 /// as \xNN, with "..." when cut.

@@ -22,6 +22,11 @@ Format detect_format(const std::filesystem::path& path) {
   const std::string name = path.string();
   if (name == "-") return Format::csv;
   if (ends_with(name, "-ubyte") || ends_with(name, "-ubyte.gz")) return Format::idx;
+  // Only a regular file is sniffed: opening a FIFO would wait for a writer, and reading its
+  // first bytes would take them from the CSV reader. IDX is read from regular files only, so
+  // anything else (a FIFO, a device, a missing path) is a CSV stream or the CSV reader's error.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return Format::csv;
   std::ifstream in(path, std::ios::binary);
   unsigned char magic[4] = {};
   if (!in.read(reinterpret_cast<char*>(magic), sizeof magic)) return Format::csv;

@@ -117,18 +117,24 @@ Eigen::ArrayXf divisors(const std::vector<float>& stddev) {
 
 void Standardizer::transform(MatrixF& X) const {
   check_rows(X, "transform");
-  // X (n x m): x' = (x - mu) / s, column by column (each example contiguous).
-  const Eigen::Map<const Eigen::ArrayXf> mu(mean_.data(), size());
-  const Eigen::ArrayXf s = divisors(stddev_);
-  X.array() = (X.array().colwise() - mu).colwise() / s;
+  // X (n x m): x' = (x - mu) / s, column by column (each example contiguous). Computed in
+  // double and rounded once to float: x - mu alone can exceed FLT_MAX for finite float x and mu
+  // (3e38 - (-1e38)), which in float would give inf and then NaN in the network.
+  const Eigen::ArrayXd mu = Eigen::Map<const Eigen::ArrayXf>(mean_.data(), size()).cast<double>();
+  const Eigen::ArrayXd s = divisors(stddev_).cast<double>();
+  for (Index i = 0; i < X.cols(); ++i) {
+    X.col(i) = ((X.col(i).array().cast<double>() - mu) / s).cast<float>().matrix();
+  }
 }
 
 void Standardizer::inverse_transform(MatrixF& X) const {
   check_rows(X, "inverse transform");
-  // x = x' s + mu
-  const Eigen::Map<const Eigen::ArrayXf> mu(mean_.data(), size());
-  const Eigen::ArrayXf s = divisors(stddev_);
-  X.array() = (X.array().colwise() * s).colwise() + mu;
+  // x = x' s + mu, in double and rounded once to float (as transform).
+  const Eigen::ArrayXd mu = Eigen::Map<const Eigen::ArrayXf>(mean_.data(), size()).cast<double>();
+  const Eigen::ArrayXd s = divisors(stddev_).cast<double>();
+  for (Index i = 0; i < X.cols(); ++i) {
+    X.col(i) = (X.col(i).array().cast<double>() * s + mu).cast<float>().matrix();
+  }
 }
 
 Normalization Normalization::fit(const Dataset& train, bool standardize_targets) {

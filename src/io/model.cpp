@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "mlp/core/error.hpp"
+#include "mlp/core/json.hpp"
 
 namespace mlp {
 
@@ -29,7 +31,7 @@ std::vector<float> tensor_vector(const io::Container& c, const std::string& name
     throw DataError(fmt::format("{}: tensor {} has shape [{}], expected [{}]", source, name,
                                 fmt::join(t->shape, ", "), expected));
   }
-  const MatrixF m = io::matrix_from_tensor<float>(*t);
+  const MatrixF m = io::matrix_from_tensor<float>(*t, source);
   return std::vector<float>(m.data(), m.data() + m.size());
 }
 
@@ -47,15 +49,70 @@ data::Standardizer read_standardizer(const io::Container& c, const std::string& 
   return data::Standardizer(std::move(mean), std::move(sd));
 }
 
-nlohmann::json parse_meta(const io::Container& c, const char* key, std::string_view source) {
+/// Parameters an architecture may declare beyond twice what the file's tensors hold before it
+/// is refused without building the network.
+constexpr std::uint64_t kParameterSlack = 4096;
+
+/// The number of parameters `spec` declares (W and b of every layer); nullopt beyond 2^64.
+std::optional<std::uint64_t> declared_parameters(const ModelSpec& spec) {
+  std::uint64_t total = 0;
+  auto fan_in = static_cast<std::uint64_t>(spec.inputs);
+  for (const LayerSpec& l : spec.layers) {
+    const auto units = static_cast<std::uint64_t>(l.units);
+    std::uint64_t layer = 0;
+    if (__builtin_mul_overflow(units, fan_in + 1, &layer) || __builtin_add_overflow(total, layer, &total)) {
+      return std::nullopt;
+    }
+    fan_in = units;
+  }
+  return total;
+}
+
+/// The text stored under metadata `key`.
+const std::string& meta_text(const io::Container& c, const char* key, std::string_view source) {
   const auto it = c.metadata.find(key);
   if (it == c.metadata.end()) {
     throw DataError(fmt::format("{}: not an mlp model file (metadata {} is missing)", source, key));
   }
-  try {
-    return nlohmann::json::parse(it->second);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(fmt::format("{}: metadata {} is not valid JSON ({})", source, key, e.what()));
+  return it->second;
+}
+
+/// The JSON object stored under metadata `key` (depth-limited, duplicate keys refused).
+nlohmann::json parse_meta(const io::Container& c, const char* key, std::string_view source) {
+  const std::string where = fmt::format("{}: metadata {}", source, key);
+  nlohmann::json j = parse_json(meta_text(c, key, source), where);
+  if (!j.is_object()) {
+    throw DataError(fmt::format("{}: expected a JSON object, found {}", where, j.type_name()));
+  }
+  return j;
+}
+
+data::Task read_task(const nlohmann::json& pre, std::string_view where) {
+  const std::string task = pre.at("task").get<std::string>();
+  if (task == "classification") return data::Task::classification;
+  if (task == "regression") return data::Task::regression;
+  throw DataError(fmt::format("{}: task is \"{}\", expected \"classification\" or \"regression\"",
+                              where, task));
+}
+
+/// `names` (feature_names, target_names or class_names) must be unique.
+void check_unique(const std::vector<std::string>& names, std::string_view field) {
+  std::map<std::string_view, std::size_t> first;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto [it, fresh] = first.emplace(names[i], i);
+    if (!fresh) {
+      throw DataError(fmt::format("model: {} lists '{}' twice (entries {} and {}); names must be "
+                                  "unique", field, names[i], it->second + 1, i + 1));
+    }
+  }
+}
+
+/// `names` must be empty (unnamed) or have exactly `count` entries.
+void check_count(const std::vector<std::string>& names, std::string_view field, Index count,
+                 std::string_view what) {
+  if (!names.empty() && static_cast<Index>(names.size()) != count) {
+    throw ShapeError(fmt::format("model: {} has {} names for {} {}; give one name each, or none",
+                                 field, names.size(), count, what));
   }
 }
 
@@ -75,10 +132,12 @@ void Preprocessing::apply(MatrixF& X) const {
 Model::Model(Network<float> network, Preprocessing preprocessing,
              std::map<std::string, std::string> info)
     : network_(std::move(network)), pre_(std::move(preprocessing)), info_(std::move(info)) {
+  // Everything below holds for every model, built in memory or read from a file (where
+  // from_container() reports it with the file name): predict() and the CLI index the names by
+  // input and output number.
   const Index n_in = network_.inputs();
-  if (!pre_.feature_names.empty() && static_cast<Index>(pre_.feature_names.size()) != n_in) {
-    throw ShapeError(fmt::format("model: {} feature names for {} inputs", pre_.feature_names.size(), n_in));
-  }
+  check_count(pre_.feature_names, "feature_names", n_in, "inputs");
+  check_unique(pre_.feature_names, "feature_names");
   if (pre_.imputer && pre_.imputer->size() != n_in) {
     throw ShapeError(fmt::format("model: imputation has {} features, the network {} inputs",
                                  pre_.imputer->size(), n_in));
@@ -89,13 +148,24 @@ Model::Model(Network<float> network, Preprocessing preprocessing,
   }
   const Index out = network_.outputs();
   if (pre_.task == data::Task::classification) {
+    // A single sigmoid unit gives P(class 1): two classes. Otherwise one unit per class.
     const auto k = static_cast<Index>(pre_.class_names.size());
-    if (!(k == out || (out == 1 && k == 2))) {
-      throw ShapeError(fmt::format("model: {} class labels for an output layer of {} units", k, out));
+    if (!(out == 1 ? k == 2 : k == out)) {
+      throw ShapeError(fmt::format("model: {} class labels for an output layer of {} units (class_names "
+                                   "needs {})", k, out, out == 1 ? 2 : out));
     }
-  } else if (pre_.targets && pre_.targets->size() != out) {
-    throw ShapeError(fmt::format("model: target normalization has {} targets, the network {} outputs",
-                                 pre_.targets->size(), out));
+    check_unique(pre_.class_names, "class_names");
+    if (pre_.target_names.size() > 1) {
+      throw ShapeError(fmt::format("model: a classifier has one target column, but target_names has {}",
+                                   pre_.target_names.size()));
+    }
+  } else {
+    check_count(pre_.target_names, "target_names", out, "outputs");
+    check_unique(pre_.target_names, "target_names");
+    if (pre_.targets && pre_.targets->size() != out) {
+      throw ShapeError(fmt::format("model: target normalization has {} targets, the network {} outputs",
+                                   pre_.targets->size(), out));
+    }
   }
 }
 
@@ -125,6 +195,58 @@ std::vector<std::int32_t> Model::predict_labels(const MatrixF& X) {
     out[static_cast<std::size_t>(j)] = static_cast<std::int32_t>(best);
   }
   return out;
+}
+
+namespace {
+
+/// The model's schema for a prediction input: its feature columns; for a classifier, the
+/// target column is read when present and its labels checked against the known classes.
+data::CsvSchema prediction_schema(const Preprocessing& pre) {
+  data::CsvSchema schema;
+  schema.task = pre.task;
+  schema.feature_names = pre.feature_names;
+  if (pre.task == data::Task::classification) schema.target_names = pre.target_names;
+  schema.class_names = pre.class_names;
+  return schema;
+}
+
+}  // namespace
+
+void Model::predict_csv(const std::filesystem::path& input, std::size_t block_rows,
+                        const PredictionSink& sink) {
+  data::stream_csv(input, prediction_schema(pre_), pre_.csv_options(), block_rows,
+                   [&](const data::Dataset& block, std::size_t first_row) {
+                     const MatrixF P = predict(block.X);
+                     check_finite_outputs(P, block.source, first_row);
+                     sink(P, first_row);
+                   });
+}
+
+void Model::predict_csv_text(std::string_view text, std::string_view source_name,
+                             std::size_t block_rows, const PredictionSink& sink) {
+  data::stream_csv(text, source_name, prediction_schema(pre_), pre_.csv_options(), block_rows,
+                   [&](const data::Dataset& block, std::size_t first_row) {
+                     const MatrixF P = predict(block.X);
+                     check_finite_outputs(P, block.source, first_row);
+                     sink(P, first_row);
+                   });
+}
+
+void Model::check_finite_outputs(const MatrixF& P, const std::string& source,
+                                 std::size_t first_row) {
+  // Finite inputs can still overflow: standardization of a value far outside the training
+  // range, or a layer's sum, exceeds FLT_MAX, and inf - inf makes NaN. Such a row has no
+  // meaningful prediction; naming it beats printing nan.
+  for (Index j = 0; j < P.cols(); ++j) {
+    bool finite = true;
+    for (Index k = 0; k < P.rows(); ++k) finite = finite && std::isfinite(P(k, j));
+    if (!finite) {
+      throw DataError(fmt::format("{}: row {}: the model's output is not finite (inputs too "
+                                  "large?); check the row's values against the training data's "
+                                  "range",
+                                  source, first_row + static_cast<std::size_t>(j) + 1));
+    }
+  }
 }
 
 io::Container Model::to_container() const {
@@ -160,12 +282,23 @@ io::Container Model::to_container() const {
 }
 
 Model Model::from_container(const io::Container& c, std::string_view source) {
-  const nlohmann::json spec_json = parse_meta(c, kModelKey, source);
   ModelSpec spec;
   try {
-    spec = ModelSpec::from_json(spec_json.dump());
+    spec = ModelSpec::from_json(meta_text(c, kModelKey, source));
   } catch (const Error& e) {
-    throw DataError(fmt::format("{}: {}", source, e.what()));
+    throw DataError(fmt::format("{}: metadata {}: {}", source, kModelKey, e.what()));
+  }
+  // The network allocates its parameters (and initializes them) as soon as it is built, from
+  // the sizes in mlp.model alone: refuse an architecture far larger than the file's tensors
+  // before that, so that a 2 KB file cannot make mlp allocate gigabytes. Smaller mismatches are
+  // reported tensor by tensor below.
+  std::uint64_t held = 0;
+  for (const auto& t : c.tensors) held += t.bytes.size() / sizeof(float);
+  const std::optional<std::uint64_t> declared = declared_parameters(spec);
+  if (!declared || *declared > 2 * held + kParameterSlack) {
+    throw DataError(fmt::format("{}: metadata {} declares {} parameters, but the file's tensors hold "
+                                "{} values", source, kModelKey,
+                                declared ? std::to_string(*declared) : std::string("more than 2^64"), held));
   }
   Network<float> net(spec);
   Parameters<float>& p = net.params();
@@ -181,15 +314,15 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
       throw DataError(fmt::format("{}: tensor {} has shape [{}], but the architecture needs [{}]",
                                   source, sl.name, fmt::join(t->shape, ", "), fmt::join(want, ", ")));
     }
-    MatrixF m = io::matrix_from_tensor<float>(*t);
+    MatrixF m = io::matrix_from_tensor<float>(*t, source);
     if (!m.allFinite()) throw DataError(fmt::format("{}: tensor {} holds non-finite values", source, sl.name));
     p.value(s) = m.reshaped(sl.rows, sl.cols);
   }
   const nlohmann::json pre_json = parse_meta(c, kPreKey, source);
+  const std::string pre_where = fmt::format("{}: metadata {}", source, kPreKey);
   Preprocessing pre;
   try {
-    pre.task = pre_json.at("task").get<std::string>() == "classification" ? data::Task::classification
-                                                                          : data::Task::regression;
+    pre.task = read_task(pre_json, pre_where);
     pre.feature_names = pre_json.at("feature_names").get<std::vector<std::string>>();
     pre.target_names = pre_json.at("target_names").get<std::vector<std::string>>();
     pre.class_names = pre_json.at("class_names").get<std::vector<std::string>>();
@@ -211,7 +344,7 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
       expected_tensors += 2;
     }
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(fmt::format("{}: metadata {}: {}", source, kPreKey, e.what()));
+    throw DataError(fmt::format("{}: {}", pre_where, e.what()));
   }
   if (c.tensors.size() != expected_tensors) {
     for (const auto& t : c.tensors) {
@@ -222,17 +355,15 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
     throw DataError(fmt::format("{}: {} tensors, expected {}", source, c.tensors.size(), expected_tensors));
   }
   std::map<std::string, std::string> info;
-  try {
-    const nlohmann::json info_json = parse_meta(c, kInfoKey, source);
-    for (const auto& [k, v] : info_json.items()) info[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(fmt::format("{}: metadata {}: {}", source, kInfoKey, e.what()));
-  }
+  const nlohmann::json info_json = parse_meta(c, kInfoKey, source);
+  for (const auto& [k, v] : info_json.items()) info[k] = v.is_string() ? v.get<std::string>() : v.dump();
   try {
     Model model(std::move(net), std::move(pre), std::move(info));
     model.format_version_ = c.format_version;
     return model;
   } catch (const ShapeError& e) {
+    throw DataError(fmt::format("{}: {}", source, e.what()));
+  } catch (const DataError& e) {
     throw DataError(fmt::format("{}: {}", source, e.what()));
   }
 }

@@ -4,12 +4,14 @@
 // parse() trusts nothing: the order of checks is
 //   1. the 8-byte length and the first header byte (is this an mlp file at all? truncated?)
 //   2. header bounds: <= kMaxHeaderBytes, <= bytes that follow, a multiple of 8, '{' ... '}' + spaces
-//   3. bracket depth <= kMaxJsonDepth, scanned before the JSON parser sees the text
-//   4. JSON syntax and UTF-8 (nlohmann), duplicate keys at any level (parser callback)
+//   3. bracket depth <= kMaxJsonDepth and
+//   4. JSON syntax and UTF-8, duplicate keys at any level: parse_ordered_json (mlp/core/json.hpp)
 //   5. __metadata__, format version, checksum field syntax
 //   6. every tensor entry: dtype, shape (checked multiply), data_offsets, contiguity
 //   7. data section length (truncated / trailing bytes), then the CRC32 over the whole file
 //   8. only then are tensor bytes copied: at most the data section, which is <= the file size.
+// load() reads a file in the same stages (first bytes, header, data), never more than the
+// checks so far allow.
 #include "mlp/io/safetensors.hpp"
 
 #include <zlib.h>
@@ -27,6 +29,8 @@
 
 #include "safetensors_internal.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/core/input_file.hpp"
+#include "mlp/core/json.hpp"
 #include "mlp/io/atomic_file.hpp"
 
 namespace mlp::io {
@@ -173,13 +177,13 @@ TensorData tensor_from_matrix(std::string name, const MatrixCRef<T>& m) {
 }
 
 template <class T>
-Matrix<T> matrix_from_tensor(const TensorData& t) {
+Matrix<T> matrix_from_tensor(const TensorData& t, std::string_view source) {
+  const std::string where = (source.empty() ? std::string() : std::string(source) + ": ") + "tensor '" + t.name + "'";
   if (t.dtype != dtype_of<T>()) {
-    throw DataError("tensor '" + t.name + "': dtype " + t.dtype + ", expected " +
-                    std::string(dtype_of<T>()));
+    throw DataError(where + ": dtype " + t.dtype + ", expected " + std::string(dtype_of<T>()));
   }
   if (t.shape.size() > 2) {
-    throw DataError("tensor '" + t.name + "': rank " + std::to_string(t.shape.size()) +
+    throw DataError(where + ": rank " + std::to_string(t.shape.size()) +
                     ", expected a matrix (rank 0, 1 or 2)");
   }
   std::int64_t rows = 1;
@@ -190,7 +194,7 @@ Matrix<T> matrix_from_tensor(const TensorData& t) {
   if (rows < 0 || cols < 0 ||
       !checked_mul(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(cols), count) ||
       count > t.bytes.size() / sizeof(T) || count * sizeof(T) != t.bytes.size()) {
-    throw DataError("tensor '" + t.name + "': " + std::to_string(t.bytes.size()) +
+    throw DataError(where + ": " + std::to_string(t.bytes.size()) +
                     " bytes do not hold a " + std::to_string(rows) + " x " + std::to_string(cols) +
                     " " + t.dtype + " matrix");
   }
@@ -204,8 +208,8 @@ Matrix<T> matrix_from_tensor(const TensorData& t) {
 
 template TensorData tensor_from_matrix<float>(std::string, const MatrixCRef<float>&);
 template TensorData tensor_from_matrix<double>(std::string, const MatrixCRef<double>&);
-template Matrix<float> matrix_from_tensor<float>(const TensorData&);
-template Matrix<double> matrix_from_tensor<double>(const TensorData&);
+template Matrix<float> matrix_from_tensor<float>(const TensorData&, std::string_view);
+template Matrix<double> matrix_from_tensor<double>(const TensorData&, std::string_view);
 
 // ---- serialize -----------------------------------------------------------------------------
 
@@ -270,10 +274,22 @@ std::vector<std::byte> serialize(const Container& c) {
 // ---- parse ---------------------------------------------------------------------------------
 namespace {
 
+// The checks run in three stages, so that load() can read a file in the same order: frame()
+// needs the first bytes and the file size, header() the first 8 + N bytes, finish() all of
+// them. Each stage allocates only what the previous ones have checked.
 class Parser {
  public:
-  Parser(std::span<const std::byte> file, std::string_view source) : file_(file), source_(source) {}
-  Container run();
+  Parser(std::string_view source, std::uint64_t file_size) : source_(source), size_(file_size) {}
+  /// How many first bytes frame() looks at (fewer when the file is shorter).
+  static constexpr std::size_t kFrameBytes = 12;
+  /// Step 1 and the bounds of step 2 on the first min(size, kFrameBytes) bytes: returns the
+  /// header length N, which is <= kMaxHeaderBytes and <= size - 8.
+  std::uint64_t frame(std::span<const std::byte> first);
+  /// Steps 2-7 on the first 8 + N bytes: afterwards the file size is known to be exactly what
+  /// the header declares.
+  void header(std::span<const std::byte> prefix);
+  /// Step 7's checksum over the whole file, then step 8.
+  Container finish(std::span<const std::byte> file);
 
  private:
   struct Entry {
@@ -292,26 +308,26 @@ class Parser {
          "; an mlp model file starts with an 8-byte little-endian header length followed by a "
          "JSON header '{\"__metadata__\": {\"mlp.format_version\": ...}, ...}'");
   }
-  std::string start_of_file() const;
-  void check_frame();
-  void check_depth() const;
+  std::string start_of_file(std::span<const std::byte> first) const;
   Json parse_json() const;
-  void read_metadata(const Json& root, Container& out);
+  void read_metadata(const Json& root);
   Entry read_entry(const std::string& name, const Json& info) const;
   std::uint64_t read_uint(const std::string& where, const Json& v) const;
 
-  std::span<const std::byte> file_;
   std::string_view source_;
+  std::uint64_t size_;                 // the file size
+  std::uint64_t header_length_ = 0;    // N
   std::span<const std::byte> header_;  // the N header bytes (with padding)
-  std::span<const std::byte> data_;    // everything after the header
-  std::size_t checksum_pos_ = 0;       // offset in file_ of the 8 checksum digits
+  Container out_;                      // metadata and version, filled by header()
+  std::vector<Entry> entries_;         // in data order, tiling the data section
+  std::size_t checksum_pos_ = 0;       // offset in the file of the 8 checksum digits
   std::uint32_t stored_crc_ = 0;
 };
 
-std::string Parser::start_of_file() const {
+std::string Parser::start_of_file(std::span<const std::byte> first) const {
   std::string shown;
-  for (std::size_t i = 0; i < std::min<std::size_t>(file_.size(), 12); ++i) {
-    const auto ch = std::to_integer<unsigned char>(file_[i]);
+  for (std::size_t i = 0; i < std::min<std::size_t>(first.size(), kFrameBytes); ++i) {
+    const auto ch = std::to_integer<unsigned char>(first[i]);
     if (ch >= 0x20 && ch < 0x7F && ch != '\\' && ch != '\'') {
       shown += static_cast<char>(ch);
     } else {
@@ -321,22 +337,22 @@ std::string Parser::start_of_file() const {
       shown += kHex[ch & 0xF];
     }
   }
-  return "it starts with '" + shown + (file_.size() > 12 ? "...'" : "'");
+  return "it starts with '" + shown + (size_ > kFrameBytes ? "...'" : "'");
 }
 
-void Parser::check_frame() {
-  const std::size_t size = file_.size();
+std::uint64_t Parser::frame(std::span<const std::byte> first) {
+  const std::uint64_t size = size_;
   if (size == 0) fail("truncated: the file is empty (0 bytes)");
-  const auto byte_at = [&](std::size_t i) { return std::to_integer<unsigned char>(file_[i]); };
+  const auto byte_at = [&](std::size_t i) { return std::to_integer<unsigned char>(first[i]); };
   // The header length is a multiple of 8, so the first byte of a model file is too; the first
   // header byte is '{'. Text (CSV, JSON) and IDX files fail one of these two tests.
-  if (byte_at(0) % 8 != 0) not_mlp(start_of_file());
-  if (size > 8 && byte_at(8) != '{') not_mlp(start_of_file());
+  if (byte_at(0) % 8 != 0) not_mlp(start_of_file(first));
+  if (size > 8 && byte_at(8) != '{') not_mlp(start_of_file(first));
   if (size < 8) {
     fail("truncated: " + std::to_string(size) +
          " bytes, but the file must start with an 8-byte header length");
   }
-  const std::uint64_t n = detail::load_le64(file_.data());
+  const std::uint64_t n = detail::load_le64(first.data());
   if (n > kMaxHeaderBytes) {
     fail("header length " + std::to_string(n) + " bytes is larger than the limit of " +
          std::to_string(kMaxHeaderBytes) + " bytes");
@@ -348,95 +364,33 @@ void Parser::check_frame() {
   if (n == 0 || n % 8 != 0) {
     fail("header length " + std::to_string(n) + " is not a positive multiple of 8");
   }
-  header_ = file_.subspan(8, static_cast<std::size_t>(n));
-  data_ = file_.subspan(8 + static_cast<std::size_t>(n));
-  const std::string_view text = detail::as_chars(header_);
-  const std::size_t last = text.find_last_not_of(' ');
-  if (text.front() != '{' || last == std::string_view::npos || text[last] != '}') {
-    fail("the JSON header (bytes 8.." + std::to_string(8 + n) +
-         ") must be one object '{...}' padded with spaces");
-  }
+  header_length_ = n;
+  return n;
 }
-
-// Rejects nesting deeper than kMaxJsonDepth before any parser recurses or allocates per level.
-void Parser::check_depth() const {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  std::size_t i = 0;
-  for (const std::byte b : header_) {
-    const char ch = static_cast<char>(b);
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (ch == '\\') {
-        escaped = true;
-      } else if (ch == '"') {
-        in_string = false;
-      }
-    } else if (ch == '"') {
-      in_string = true;
-    } else if (ch == '{' || ch == '[') {
-      if (++depth > kMaxJsonDepth) {
-        fail("JSON header nests deeper than " + std::to_string(kMaxJsonDepth) +
-             " levels at byte " + std::to_string(8 + i) + " (the format needs 3)");
-      }
-    } else if (ch == '}' || ch == ']') {
-      --depth;
-    }
-    ++i;
-  }
-}
-
-struct DuplicateKey {
-  std::string key;
-  bool top_level;
-};
 
 Json Parser::parse_json() const {
-  // The callback sees every key; each open object keeps the set of keys seen so far, because
-  // nlohmann silently keeps only one value of a repeated key.
-  std::vector<std::set<std::string>> open_objects;
-  const Json::parser_callback_t on_event = [&](int /*depth*/, Json::parse_event_t event,
-                                               Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        open_objects.emplace_back();
-        break;
-      case Json::parse_event_t::object_end:
-        open_objects.pop_back();
-        break;
-      case Json::parse_event_t::key: {
-        auto key = parsed.get<std::string>();
-        if (!open_objects.back().insert(key).second) {
-          throw DuplicateKey{std::move(key), open_objects.size() == 1};
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    return true;
-  };
   const std::string_view text = detail::as_chars(header_);
   try {
-    return Json::parse(text.begin(), text.end(), on_event, /*allow_exceptions=*/true,
-                       /*ignore_comments=*/false);
-  } catch (const DuplicateKey& d) {
-    if (d.top_level) fail("duplicate tensor name '" + d.key + "' in the header");
-    fail("duplicate key '" + d.key + "' in the header");
-  } catch (const Json::parse_error& e) {
-    std::string why = e.what();
-    if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
-    fail("the header is not valid JSON (header byte " + std::to_string(e.byte) + "): " + why);
-  } catch (const Json::exception& e) {  // e.g. out_of_range.406: a number overflows a double
-    std::string why = e.what();
-    if (const auto pos = why.find("] "); pos != std::string::npos) why = why.substr(pos + 2);
-    fail("the header is not valid JSON: " + why);
+    return parse_ordered_json(text, source_);
+  } catch (const JsonError& e) {
+    // Positions as file bytes: the header starts at byte 8.
+    const std::string at = e.offset() ? " at byte " + std::to_string(8 + *e.offset()) : "";
+    switch (e.kind()) {
+      case JsonError::Kind::too_deep:
+        fail("JSON header nests deeper than " + std::to_string(kMaxJsonDepth) + " levels" + at +
+             " (the format needs 3)");
+      case JsonError::Kind::duplicate_key:
+        if (e.level() == 1) fail("duplicate tensor name '" + e.key() + "' in the header");
+        fail("duplicate key '" + e.key() + "' in the header");
+      case JsonError::Kind::syntax:
+        break;
+    }
+    fail("the header is not valid JSON" + at + ": " + e.detail());
   }
 }
 
-void Parser::read_metadata(const Json& root, Container& out) {
+void Parser::read_metadata(const Json& root) {
+  Container& out = out_;
   const auto meta = root.find("__metadata__");
   if (meta == root.end()) not_mlp("the header has no \"__metadata__\" (a plain safetensors file?)");
   if (!meta->is_object()) fail("\"__metadata__\" must be an object of strings");
@@ -543,23 +497,26 @@ Parser::Entry Parser::read_entry(const std::string& name, const Json& info) cons
   return e;
 }
 
-Container Parser::run() {
-  check_frame();
-  check_depth();
+void Parser::header(std::span<const std::byte> prefix) {
+  header_ = prefix.subspan(8, static_cast<std::size_t>(header_length_));
+  const std::string_view text = detail::as_chars(header_);
+  const std::size_t last = text.find_last_not_of(' ');
+  if (text.front() != '{' || last == std::string_view::npos || text[last] != '}') {
+    fail("the JSON header (bytes 8.." + std::to_string(8 + header_length_) +
+         ") must be one object '{...}' padded with spaces");
+  }
   const Json root = parse_json();
-  Container out;
-  read_metadata(root, out);
+  read_metadata(root);
 
-  std::vector<Entry> entries;
   for (const auto& [name, info] : root.items()) {
-    if (name != "__metadata__") entries.push_back(read_entry(name, info));
+    if (name != "__metadata__") entries_.push_back(read_entry(name, info));
   }
   // Tensors are contiguous and in order from offset 0: no gaps, no overlaps, no trailing bytes.
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });
   std::uint64_t expected = 0;
-  for (const auto& e : entries) {
+  for (const auto& e : entries_) {
     if (e.begin != expected) {
       fail("tensor '" + e.name + "' data_offsets begin at " + std::to_string(e.begin) +
            ", expected " + std::to_string(expected) +
@@ -567,31 +524,36 @@ Container Parser::run() {
     }
     expected = e.end;
   }
-  if (expected > data_.size()) {
+  const std::uint64_t data_bytes = size_ - 8 - header_length_;
+  if (expected > data_bytes) {
     fail("truncated: the tensors need " + std::to_string(expected) +
-         " data bytes after the header, but only " + std::to_string(data_.size()) +
+         " data bytes after the header, but only " + std::to_string(data_bytes) +
          " are present");
   }
-  if (expected < data_.size()) {
-    fail(std::to_string(data_.size() - expected) + " unexpected bytes after the last tensor (" +
+  if (expected < data_bytes) {
+    fail(std::to_string(data_bytes - expected) + " unexpected bytes after the last tensor (" +
          std::to_string(expected) + " data bytes expected)");
   }
-  const std::uint32_t actual = detail::content_crc(file_, checksum_pos_);
+}
+
+Container Parser::finish(std::span<const std::byte> file) {
+  const std::uint32_t actual = detail::content_crc(file, checksum_pos_);
   if (actual != stored_crc_) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "checksum mismatch: the header says crc32 %08x, the content gives %08x",
                   static_cast<unsigned>(stored_crc_), static_cast<unsigned>(actual));
     fail(std::string(buf) + "; the file is corrupt (damaged on disk or in transfer, or edited)");
   }
-
-  out.tensors.reserve(entries.size());
-  for (auto& e : entries) {
+  const auto data = file.subspan(8 + static_cast<std::size_t>(header_length_));
+  Container out = std::move(out_);
+  out.tensors.reserve(entries_.size());
+  for (auto& e : entries_) {
     TensorData t;
     t.name = std::move(e.name);
     t.dtype = std::move(e.dtype);
     t.shape = std::move(e.shape);
-    const auto bytes = data_.subspan(static_cast<std::size_t>(e.begin),
-                                     static_cast<std::size_t>(e.end - e.begin));
+    const auto bytes = data.subspan(static_cast<std::size_t>(e.begin),
+                                    static_cast<std::size_t>(e.end - e.begin));
     t.bytes.assign(bytes.begin(), bytes.end());
     out.tensors.push_back(std::move(t));
   }
@@ -601,7 +563,10 @@ Container Parser::run() {
 }  // namespace
 
 Container parse(std::span<const std::byte> file, std::string_view source_name) {
-  return Parser(file, source_name).run();
+  Parser parser(source_name, file.size());
+  const std::uint64_t n = parser.frame(file.first(std::min(file.size(), Parser::kFrameBytes)));
+  parser.header(file.first(8 + static_cast<std::size_t>(n)));
+  return parser.finish(file);
 }
 
 void save(const std::filesystem::path& path, const Container& c) {
@@ -609,8 +574,38 @@ void save(const std::filesystem::path& path, const Container& c) {
 }
 
 Container load(const std::filesystem::path& path) {
-  const std::vector<std::byte> bytes = read_file(path, kMaxModelFileBytes);
-  return parse(bytes, path.string());
+  // The file is read in the parser's stages: its first bytes, then the header, then the data
+  // that the header declares and the file size was found to hold, so that nothing is read or
+  // allocated beyond what has been checked (a huge sparse file, or one whose header lies,
+  // costs a few bytes of reading).
+  InputFile in(path, InputFile::Kind::regular,
+               "a model file must be a regular file, whose size is checked against its header "
+               "before it is read");
+  const std::string source = path.string();
+  const std::uint64_t size = in.size();
+  if (size > kMaxModelFileBytes) {
+    throw DataError(source + ": file is " + std::to_string(size) +
+                    " bytes, larger than the limit of " + std::to_string(kMaxModelFileBytes) +
+                    " bytes for a model file");
+  }
+  Parser parser(source, size);
+  std::vector<std::byte> file;
+  const auto read_to = [&](std::size_t end) {
+    const std::size_t start = file.size();
+    file.resize(end);
+    const std::size_t got = in.read_full(file.data() + start, end - start);
+    if (start + got < end) {
+      throw DataError(source + ": truncated while reading: " + std::to_string(start + got) +
+                      " bytes, but the file had " + std::to_string(size) +
+                      " bytes when it was opened (is it being written?)");
+    }
+  };
+  read_to(static_cast<std::size_t>(std::min<std::uint64_t>(size, Parser::kFrameBytes)));
+  const std::uint64_t n = parser.frame(file);
+  read_to(8 + static_cast<std::size_t>(n));
+  parser.header(file);
+  read_to(static_cast<std::size_t>(size));
+  return parser.finish(file);
 }
 
 }  // namespace mlp::io

@@ -14,6 +14,7 @@
 
 #include "mlp/nn/activation.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/core/json.hpp"
 #include "mlp/nn/loss.hpp"
 #include "initializers/init_def.hpp"
 
@@ -78,12 +79,7 @@ std::string ModelSpec::to_json() const {
 }
 
 ModelSpec ModelSpec::from_json(std::string_view text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(fmt::format("model description: invalid JSON ({})", e.what()));
-  }
+  const nlohmann::json j = parse_json(text, "model description");
   ModelSpec s;
   try {
     if (!j.is_object()) throw DataError("model description: expected a JSON object");

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "mlp/core/error.hpp"
+#include "mlp/core/json.hpp"
 #include "mlp/train/metrics_log.hpp"
 
 namespace mlp {
@@ -43,7 +44,7 @@ Vector<float> flat_from(const io::Container& c, const std::string& name, std::si
     throw DataError(fmt::format("{}: checkpoint tensor {} has {} shape, expected [{}]", source, name,
                                 t->shape.size() == 1 ? fmt::format("[{}]", t->shape[0]) : "a wrong", n));
   }
-  MatrixF m = io::matrix_from_tensor<float>(*t);
+  MatrixF m = io::matrix_from_tensor<float>(*t, source);
   return m.reshaped();
 }
 
@@ -98,7 +99,7 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
   const std::size_t n = model.network().params().size();
   TrainerState st;
   try {
-    const auto j = nlohmann::json::parse(it->second);
+    const auto j = parse_json(it->second, fmt::format("{}: metadata {}", source, kKey));
     st.epoch = j.at("epoch").get<std::uint64_t>();
     st.batch = j.at("batch").get<std::uint64_t>();
     st.epoch_objective_sum = j.at("epoch_objective_sum").get<double>();
@@ -136,13 +137,17 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
   return Checkpoint{std::move(model), std::move(st)};
 }
 
+bool is_checkpoint_file_name(std::string_view name) {
+  static const std::regex pattern(R"(ckpt-(\d{6,})\.mlpck)");
+  return std::regex_match(name.begin(), name.end(), pattern);
+}
+
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return out;
-  static const std::regex name(R"(ckpt-(\d{6,})\.mlpck)");
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.is_regular_file() && std::regex_match(e.path().filename().string(), name)) out.push_back(e.path());
+    if (e.is_regular_file() && is_checkpoint_file_name(e.path().filename().string())) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.filename().string().size() != b.filename().string().size()
@@ -155,12 +160,6 @@ std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path&
 std::optional<Checkpoint> load_newest_checkpoint(const std::filesystem::path& dir,
                                                  std::vector<std::string>* skipped,
                                                  std::filesystem::path* chosen) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) std::filesystem::remove(e.path(), ec);
-    }
-  }
   for (const auto& p : list_checkpoints(dir)) {
     try {
       auto c = load_checkpoint(p);

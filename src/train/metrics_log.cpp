@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mlp/core/error.hpp"
+#include "mlp/core/json.hpp"
+#include "mlp/train/metrics_json.hpp"
 #include "mlp/io/atomic_file.hpp"
 
 namespace mlp {
@@ -19,17 +21,7 @@ using ojson = nlohmann::ordered_json;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 /// JSON has no NaN/inf: non-finite numbers become null.
-ojson number(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
-
-ojson metrics_object(const Metrics& m) {
-  ojson o = ojson::object();
-  o["loss"] = number(m.loss);
-  if (m.accuracy) o["accuracy"] = number(*m.accuracy);
-  if (m.rmse) o["rmse"] = number(*m.rmse);
-  if (m.mae) o["mae"] = number(*m.mae);
-  if (m.r2) o["r2"] = number(*m.r2);
-  return o;
-}
+ojson number(double v) { return json_number<ojson>(v); }
 
 ojson norms_object(const std::vector<double>& norms, const std::vector<std::string>& names,
                    const char* what) {
@@ -168,20 +160,17 @@ std::uint64_t read_epoch(const ojson& obj, const Where& at) {
 EpochMetrics parse_line(std::string_view line, std::vector<std::string>& names, const Where& at) {
   ojson obj;
   try {
-    obj = ojson::parse(line.begin(), line.end());
-  } catch (const ojson::parse_error& e) {
-    // e.what() = "[json.exception.parse_error.101] parse error at line 1, column N: <reason>"
-    std::string reason = e.what();
-    const auto colon = reason.find(": ");
-    if (colon != std::string::npos) reason = reason.substr(colon + 2);
-    throw DataError(fmt::format("{}:{}:{}: not a JSON object: {}{}", at.source, at.line, e.byte,
-                                reason,
-                                line.size() && line.back() != '}'
+    obj = parse_ordered_json(line, fmt::format("{}:{}", at.source, at.line));
+  } catch (const JsonError& e) {
+    // SOURCE:LINE:COLUMN, the column 1-based in bytes.
+    const std::string where = e.offset() ? fmt::format("{}:{}:{}", at.source, at.line, *e.offset() + 1)
+                                         : fmt::format("{}:{}", at.source, at.line);
+    if (e.kind() != JsonError::Kind::syntax) throw DataError(fmt::format("{}: {}", where, e.detail()));
+    throw DataError(fmt::format("{}: not a JSON object: {}{}", where, e.detail(),
+                                e.offset() && line.size() && line.back() != '}'
                                     ? " (a truncated last line? the run may have been killed "
                                       "while writing; delete the line)"
                                     : ""));
-  } catch (const ojson::exception& e) {
-    at.fail(fmt::format("invalid JSON value: {}", e.what()));
   }
   if (!obj.is_object()) at.fail(fmt::format("expected a JSON object, got {} {}", type_name(obj), obj.dump()));
 
@@ -215,8 +204,8 @@ std::string metrics_jsonl_line(const EpochMetrics& e, const std::vector<std::str
   o["epoch"] = e.epoch;
   o["learning_rate"] = number(e.learning_rate);
   o["objective"] = number(e.objective);
-  o["train"] = metrics_object(e.train);
-  o["dev"] = e.dev ? metrics_object(*e.dev) : ojson(nullptr);
+  o["train"] = metrics_json<ojson>(e.train);
+  o["dev"] = e.dev ? metrics_json<ojson>(*e.dev) : ojson(nullptr);
   o["seconds"] = number(e.seconds);
   o["samples_per_second"] = number(e.samples_per_second);
   o["grad_norms"] = norms_object(e.grad_norms, slice_names, "grad_norms");

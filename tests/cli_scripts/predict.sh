@@ -166,4 +166,31 @@ expect_err "gaps_target.csv:2:5: error: column 3 'y': missing target value" "mis
 expect_exit 65 "a model without means refuses missing values" -- "$MLP" predict "$IRIS" <(printf 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm\n,3,1,0.2\n')
 expect_err "missing value" "missing value named"
 
+# ---- finite inputs near FLT_MAX -----------------------------------------------------------
+# A row of 3e38: standardized with the iris statistics it exceeds FLT_MAX, and the network
+# would make NaN of it. Never nan with exit 0: the row is named, exit 65 (data error).
+{ echo "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm"; echo "5.1,3.5,1.4,0.2"; echo "3e38,3e38,3e38,3e38"; } > huge_in.csv
+expect_exit 65 "an output that is not finite is a data error" -- "$MLP" predict "$IRIS" huge_in.csv
+expect_err "^error: huge_in.csv: row 2: the model's output is not finite \(inputs too large\?\)" "the row with the non-finite output is named"
+grep -qi nan out && fail "nan in the output: $(cat out)" || pass
+expect_exit 65 "the same with --json and from stdin" -- "$MLP" predict "$IRIS" - --json < huge_in.csv
+expect_err "<stdin>: row 2: the model's output is not finite" "the row is named for stdin"
+grep -qi nan out && fail "nan in the JSON output: $(cat out)" || pass
+expect_exit 65 "the same into -o" -- "$MLP" predict "$IRIS" huge_in.csv -o huge_out.csv
+[ ! -e huge_out.csv ] && pass || fail "-o FILE is not written when a row fails"
+# A feature whose training values are +-3e38: standardized in double, x - mu (up to 6e38) never
+# overflows, so training sees finite inputs (no divergence) and predictions are finite.
+{ echo "a,big,b,y"
+  for i in $(seq 1 60); do
+    a=$(( (i * 37) % 19 - 9 )); b=$(( (i * 53) % 17 - 8 ))
+    if [ $((i % 4)) -eq 0 ]; then big=-3e38; else big=3e38; fi
+    if [ $((a + b)) -gt 0 ]; then y=pos; else y=neg; fi
+    echo "$a,$big,$b,$y"
+  done; } > huge_train.csv
+printf '[data]\ntrain = "huge_train.csv"\ntarget = "y"\n[model]\nhidden = [8]\n[train]\nlearning_rate = 0.01\nbatch_size = 16\nepochs = 10\nseed = 1\n' > huge.toml
+expect_exit 0 "training on a feature at +-3e38 does not diverge" -- "$MLP" train huge.toml --out huge-run -q
+expect_exit 0 "and predicts on it" -- "$MLP" predict huge-run/model.mlp huge_train.csv
+grep -qi nan out && fail "nan in the predictions: $(head -3 out)" || pass
+[ "$(tail -n +2 out | wc -l)" -eq 60 ] && pass || fail "one prediction per row: $(wc -l < out)"
+
 finish

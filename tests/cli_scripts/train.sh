@@ -93,10 +93,11 @@ expect_exit 0 "--force" -- "$MLP" train iris.toml --out run1 --force -q
 # K7: an output that cannot be a directory (a regular file in the path): exit 74.
 touch afile
 expect_exit 74 "unwritable output" -- "$MLP" train iris.toml --out afile/run
-# K6: --resume with a different configuration.
+# K6/H5: --resume with a different configuration: each changed key at its line, both values.
 sed 's/hidden = \[8\]/hidden = [9]/' iris.toml > iris9.toml
 expect_exit 2 "resume with another config" -- "$MLP" train iris9.toml --out run1 --resume
-expect_err "differs" "resume conflict message"
+expect_err '^iris9.toml:[0-9]+:[0-9]+: error: model.hidden = \[9\], but the run was trained with model.hidden = \[8\]$' "resume conflict message"
+expect_err '^run1: error: --resume: 1 setting differs from the run.s \(recorded in run1/checkpoints/ckpt-[0-9]+\.mlpck\); only train.epochs, train.checkpoint_every, train.keep_checkpoints may change' "resume conflict summary"
 
 # N7: two runs with the same seed give bit-identical models and metrics (time columns aside).
 expect_exit 0 "train iris again" -- "$MLP" train iris.toml --out run2 -q
@@ -105,6 +106,28 @@ strip() { cut -d, -f1-7 "$1"; }
 [ "$(strip run1/metrics.csv)" = "$(strip run2/metrics.csv)" ] && pass || fail "same seed: metrics differ"
 expect_exit 0 "train other seed" -- "$MLP" train iris.toml --out run3 -q --set train.seed=2
 cmp -s run1/model.mlp run3/model.mlp && fail "another seed gives the same model" || pass
+
+# H5: --resume refuses every changed setting but the resume-safe ones (--set, an edited
+# config.toml), listing each with the run's value and the new one; nothing is trained or written.
+cp -r run1 run-resume
+cp run-resume/config.toml saved.toml
+expect_exit 2 "resume with changed --set" -- "$MLP" train --out run-resume --resume --set train.learning_rate=0.5 --set data.train=other.csv --set train.epochs=22
+expect_err '^--set train.learning_rate=0.5: error: train.learning_rate = 0.5, but the run was trained with train.learning_rate = 0.01$' "changed learning rate listed"
+expect_err '^--set data.train=other.csv: error: data.train = "other.csv", but the run was trained with data.train = ".*/iris.csv"$' "changed data file listed"
+expect_err '^run-resume: error: --resume: 2 settings differ' "two changes counted"
+grep -q 'train.epochs =' err && fail "train.epochs listed as a change" || pass
+cmp -s saved.toml run-resume/config.toml && cmp -s run1/model.mlp run-resume/model.mlp && pass || fail "refused resume wrote files"
+sed 's/^l2 = .*/l2 = 0.5/' saved.toml > run-resume/config.toml
+expect_exit 2 "resume with an edited config.toml" -- "$MLP" train --out run-resume --resume
+expect_err '^run-resume/config.toml:[0-9]+:[0-9]+: error: train.l2 = 0.5, but the run was trained with train.l2 = 0.0$' "edited config.toml listed"
+cp saved.toml run-resume/config.toml
+# Training longer is allowed: config.toml and the model record the new epochs, and the model is
+# the one an uninterrupted 22-epoch run gives.
+expect_exit 0 "resume with more epochs" -- "$MLP" train --out run-resume --resume --set train.epochs=22 -q
+grep -q '^epochs = 22$' run-resume/config.toml && pass || fail "config.toml records the new epochs"
+[ "$(wc -l < run-resume/metrics.jsonl)" -eq 22 ] && pass || fail "22 metrics lines after resuming"
+expect_exit 0 "train 22 epochs" -- "$MLP" train iris.toml --out run22 -q --set train.epochs=22
+cmp -s run22/model.mlp run-resume/model.mlp && pass || fail "resumed 22-epoch model differs from an uninterrupted one"
 
 # N1: divergence stops at the first non-finite cost, exit 1, metrics kept.
 cat > boston.toml <<'TOML'
@@ -163,5 +186,36 @@ touch run-trunc/checkpoints/ckpt-000001.mlpck.tmp.123.0
 [ $code -eq 0 ] && pass || fail "resume with a truncated newest checkpoint: exit $code"
 grep -q "skipping an unusable checkpoint" err && pass || fail "truncated checkpoint not reported"
 [ ! -e run-trunc/checkpoints/ckpt-000001.mlpck.tmp.123.0 ] && pass || fail "stale temp file kept"
+
+# Integer class labels with data.task = "auto": classification, said in one note with the override.
+cat > digits_auto.toml <<'TOML'
+[data]
+train = "digits_8x8.csv"
+target = "digit"
+[model]
+hidden = [16]
+[train]
+epochs = 3
+TOML
+expect_exit 0 "digits with an automatic task" -- "$MLP" train digits_auto.toml --out run-auto --json
+grep -q "^note: .*digits_8x8.csv: column 65 'digit' holds 10 distinct integers (0 … 9): classification. Set data.task = \"regression\"" err \
+  && pass || fail "no note on the task decided from integer labels: $(cat err)"
+grep -q '"accuracy"' out && pass || fail "integer labels not trained as classes: $(cat out)"
+# A loss that implies classification decides it; mse keeps regression.
+expect_exit 0 "digits, cross_entropy" -- "$MLP" train digits_auto.toml --out run-ce --set 'train.loss="cross_entropy"' --json
+grep -q '"accuracy"' out && pass || fail "cross_entropy did not make it classification"
+expect_exit 0 "digits, mse" -- "$MLP" train digits_auto.toml --out run-mse --set 'train.loss="mse"' --json
+grep -q '"rmse"' out && ! grep -q '^note:' err && pass || fail "mse did not keep regression: $(cat out err)"
+
+# A network too large for memory is refused before any data is read or any file is written.
+expect_exit 2 "two 30000-unit layers under train.max_memory = 1024" -- "$MLP" train iris.toml --out run-huge \
+  --set 'model.hidden=[30000, 30000]' --set train.max_memory=1024
+expect_err "model.hidden.*would take about [0-9.]+ GiB.*more than 1 GiB \(train.max_memory\)" "memory estimate names model.hidden"
+[ ! -e run-huge ] && pass || fail "a refused network left a run directory"
+start=$(date +%s)
+expect_exit 2 "two 200000-unit layers with the default limit" -- "$MLP" train iris.toml --out run-huge2 \
+  --set 'model.hidden=[200000, 200000]'
+expect_err "75 % of the .* available" "default memory limit named"
+[ $(( $(date +%s) - start )) -le 5 ] && pass || fail "the memory check took more than 5 s"
 
 finish

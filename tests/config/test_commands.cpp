@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 #include <string>
 
 #include "mlp/config/commands.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/io/model.hpp"
 #include "mlp/train/checkpoint.hpp"
 
 namespace mlp {
@@ -125,6 +127,85 @@ TEST(TrainRun, ResumeNeedsARun) {
   EXPECT_THROW((void)config::train_run(o), ConfigError);
 }
 
+/// The message of the ConfigError `f` throws ("(no error)" when it returns).
+template <class F>
+std::string config_error(F f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(TrainRun, ResumeRefusesEveryChangedSettingButTheResumeSafeOnes) {
+  const Workspace ws;
+  config::TrainRunOptions o = ws.options("run");
+  int batches = 0;
+  o.stop_requested = [&] { return ++batches > 20; };  // within epoch 3, after the checkpoint of epoch 2
+  ASSERT_TRUE(config::train_run(o).interrupted);
+  const fs::path run = ws.dir / "run";
+  const std::string saved = read_text(run / "config.toml");
+  const std::string data = (ws.dir / "iris.csv").string();
+  config::TrainRunOptions again;
+  again.out = run;
+  again.resume = true;
+
+  // --set: every changed key on its own line with both values; train.epochs may change.
+  again.overrides = {"train.learning_rate=0.5", "data.train=other.csv", "train.epochs=8"};
+  std::string msg = config_error([&] { (void)config::train_run(again); });
+  EXPECT_NE(msg.find("--set train.learning_rate=0.5: error: train.learning_rate = 0.5, but the run was trained with "
+                     "train.learning_rate = 0.01\n"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("--set data.train=other.csv: error: data.train = \"other.csv\", but the run was trained with "
+                     "data.train = \"" + data + "\"\n"),
+            std::string::npos)
+      << msg;
+  EXPECT_EQ(msg.find("train.epochs ="), std::string::npos) << msg;
+  EXPECT_NE(msg.find(run.string() + ": error: --resume: 2 settings differ from the run's (recorded in " +
+                     (run / "checkpoints").string()),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("only train.epochs, train.checkpoint_every, train.keep_checkpoints may change"), std::string::npos);
+  EXPECT_EQ(read_text(run / "config.toml"), saved);
+  EXPECT_FALSE(fs::exists(run / "model.mlp"));
+
+  // An edited config.toml: the run's own record of what it was trained with is the checkpoint.
+  std::string edited = saved;
+  const auto at = edited.find("l2 = 0.01");
+  ASSERT_NE(at, std::string::npos) << saved;
+  edited.replace(at, 9, "l2 = 0.1");
+  std::ofstream(run / "config.toml") << edited;
+  again.overrides = {};
+  msg = config_error([&] { (void)config::train_run(again); });
+  EXPECT_NE(msg.find((run / "config.toml").string() + ":"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("error: train.l2 = 0.1, but the run was trained with train.l2 = 0.01"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("1 setting differs"), std::string::npos) << msg;
+  std::ofstream(run / "config.toml") << saved;
+
+  // CONFIG with --out: compared the same way, each change at its line in CONFIG.
+  const fs::path other = ws.dir / "other.toml";
+  std::ofstream(other) << "[data]\ntrain = \"iris.csv\"\ntarget = \"species\"\n[model]\nhidden = [7]\n"
+                          "[train]\nlearning_rate = 0.01\nbatch_size = 16\nepochs = 6\nseed = 3\n"
+                          "checkpoint_every = 2\nkeep_checkpoints = 2\nl2 = 0.01\n";
+  config::TrainRunOptions with_config = again;
+  with_config.config = other;
+  msg = config_error([&] { (void)config::train_run(with_config); });
+  EXPECT_NE(msg.find(other.string() + ":5:10: error: model.hidden = [7], but the run was trained with model.hidden = [6]"),
+            std::string::npos)
+      << msg;
+
+  // The resume-safe keys: training longer, with config.toml and the model's record updated.
+  again.overrides = {"train.epochs=8", "train.keep_checkpoints=1"};
+  const auto r = config::train_run(again);
+  EXPECT_EQ(r.training.epochs_run, 8u);
+  const std::string now = read_text(run / "config.toml");
+  EXPECT_NE(now.find("epochs = 8\n"), std::string::npos) << now;
+  EXPECT_EQ(Model::load(r.model).info().at("config"), now);
+  EXPECT_EQ(list_checkpoints(run / "checkpoints").size(), 1u);
+}
+
 TEST(CrossValidateCommand, FoldsOverAllLabelledData) {
   const Workspace ws;
   std::size_t calls = 0;
@@ -152,6 +233,26 @@ TEST(GradientCheckCommand, ChecksTheConfiguredNetworkWithItsPenalties) {
   EXPECT_EQ(r.check.examples, 8);
   EXPECT_EQ(r.check.parameters, std::size_t{4 * 6 + 6 + 6 * 3 + 3});
   EXPECT_FALSE(config::gradient_check(ws.config, {"train.l2=0"}, 8, 1e-7, 1e-6).l2);
+}
+
+TEST(GradientCheckCommand, RefusesNonFiniteOrOutOfRangeParameters) {
+  const Workspace ws;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(config_error([&] { (void)config::gradient_check(ws.config, {}, 8, nan, 1e-6); }),
+            "gradient check: epsilon must be > 0 and finite (got nan)");
+  EXPECT_EQ(config_error([&] { (void)config::gradient_check(ws.config, {}, 8, 1e-7, nan); }),
+            "gradient check: threshold must be > 0 and finite (got nan)");
+  EXPECT_EQ(config_error([&] { (void)config::gradient_check(ws.config, {}, 8, inf, 1e-6); }),
+            "gradient check: epsilon must be > 0 and finite (got inf)");
+  EXPECT_EQ(config_error([&] { (void)config::gradient_check(ws.config, {}, 0, 1e-7, 1e-6); }),
+            "gradient check: examples must be an integer in [1, 100000] (got 0)");
+  EXPECT_EQ(config_error([&] { (void)config::cross_validate(ws.config, {}, 1); }),
+            "cross-validation: folds must be an integer in [2, 1000] (got 1)");
+  report::DiagnosisOptions d;
+  d.baseline_error = -inf;
+  EXPECT_EQ(config_error([&] { (void)config::diagnose_run(ws.dir, d); }),
+            "diagnosis: baseline error must be >= 0 and finite (got -inf)");
 }
 
 TEST(RunSettings, CopiesWhatTheRunAlreadyDoes) {

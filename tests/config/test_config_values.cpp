@@ -54,6 +54,7 @@ TEST(ConfigDefaults, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.data.task, config::Task::automatic);
   EXPECT_EQ(c.data.missing, config::Missing::error);
   EXPECT_EQ(c.data.max_field_bytes, 1048576);
+  EXPECT_EQ(c.data.max_record_bytes, 1048576);
 
   EXPECT_EQ(c.model.hidden, (std::vector<std::int64_t>{64, 32}));
   EXPECT_EQ(c.model.activation, (std::vector<Activation>{Activation::relu, Activation::relu}));
@@ -272,7 +273,7 @@ TEST(ConfigRoundTrip, DefaultsAndEveryVariant) {
       "[data]\ntrain = \"tr ain\\\"\\\\ é\\t.csv\"\ndev = \"d.csv\"\ntest = \"t.csv\"\n"
       "target = [\"y1\", \"y2\"]\ndrop = [\"id\", \"name\"]\nsplit = [0.7, 0, 0]\n"
       "normalize = \"none\"\nnormalize_target = false\ntask = \"regression\"\n"
-      "missing = \"drop_row\"\nmax_field_bytes = 4096\n"
+      "missing = \"drop_row\"\nmax_field_bytes = 4096\nmax_record_bytes = 65536\n"
       "[model]\nhidden = [128, 64, 32]\nactivation = [\"leaky_relu\", \"tanh\", \"sigmoid\"]\n"
       "leaky_slope = 0.2\noutput = \"identity\"\ninit = \"normal\"\ninit_scale = 0.05\n"
       "keep_prob = [0.8, 0.9, 1.0]\n"
@@ -379,7 +380,7 @@ TEST(ConfigKeys, EveryKeyCanBeOverridden) {
     const std::string msg = error_of(kMinimal, {std::string(key) + "=1"});
     EXPECT_EQ(msg.find("unknown key"), std::string::npos) << key << ": " << msg;
   }
-  EXPECT_EQ(config_keys().size(), 55u);
+  EXPECT_EQ(config_keys().size(), 57u);
 }
 
 // ---- properties ----------------------------------------------------------------------------

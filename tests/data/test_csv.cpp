@@ -392,3 +392,45 @@ TEST(Csv, ChunkBoundariesDoNotMatter) {
 
 }  // namespace
 }  // namespace mlp::data
+
+namespace mlp::data {
+namespace {
+
+std::string rows_with_targets(std::initializer_list<const char*> targets) {
+  std::string text = "x,y\n";
+  int i = 0;
+  for (const char* t : targets) text += std::to_string(i++) + "," + t + "\n";
+  return text;
+}
+
+TEST(CsvTask, FewDistinctIntegersAreClassLabels) {
+  // wine-like 1/2/3 labels, each class seen twice: classification, said in task_decision.
+  const auto d = parse_csv(rows_with_targets({"1", "2", "3", "1", "2", "3"}), "t.csv");
+  EXPECT_EQ(d.task, Task::classification);
+  EXPECT_EQ(d.class_names, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_NE(d.task_decision.find("3 distinct integers (1 … 3)"), std::string::npos) << d.task_decision;
+  EXPECT_NE(d.task_decision.find("data.task = \"regression\""), std::string::npos);
+  // Integers written as 2.0 are integers too.
+  EXPECT_EQ(parse_csv(rows_with_targets({"0", "1.0", "0", "1"}), "t.csv").task, Task::classification);
+}
+
+TEST(CsvTask, FloatsManyIntegersOrAnOverrideStayRegression) {
+  const auto floats = parse_csv(rows_with_targets({"1", "2.5", "1", "2"}), "t.csv");
+  EXPECT_EQ(floats.task, Task::regression);
+  EXPECT_TRUE(floats.task_decision.empty());
+  // As many distinct values as half the rows or more: counts, not classes.
+  EXPECT_EQ(parse_csv(rows_with_targets({"1", "2", "3", "4"}), "t.csv").task, Task::regression);
+  std::string many = "x,y\n";
+  for (int i = 0; i < 200; ++i) many += std::to_string(i) + "," + std::to_string(i % 25) + "\n";
+  EXPECT_EQ(parse_csv(many, "t.csv").task, Task::regression);  // 25 > kMaxIntegerClasses
+  CsvOptions o;
+  o.task = Task::regression;
+  EXPECT_EQ(parse_csv(rows_with_targets({"1", "2", "1", "2"}), "t.csv", o).task, Task::regression);
+  // Two target columns are never class labels.
+  CsvOptions two;
+  two.targets = {"a", "b"};
+  EXPECT_EQ(parse_csv("x,a,b\n1,1,0\n2,0,1\n3,1,0\n4,0,1\n", "t.csv", two).task, Task::regression);
+}
+
+}  // namespace
+}  // namespace mlp::data

@@ -43,10 +43,14 @@ TEST(Datasets, Digits) {
   for (int k = 0; k < 10; ++k) EXPECT_EQ(d.class_names[static_cast<std::size_t>(k)], std::to_string(k));
   EXPECT_EQ(d.labels[0], 0);  // the first row is a 0
   EXPECT_LE(d.X.maxCoeff(), 16.0f);
-  // Without the task the numeric digit column is a regression target.
+  // Without the task the digit column, 10 distinct integers, is read as class labels too.
   CsvOptions r;
   r.targets = {"digit"};
-  EXPECT_EQ(load_csv(kDir + "digits_8x8.csv", r).task, Task::regression);
+  const auto automatic = load_csv(kDir + "digits_8x8.csv", r);
+  EXPECT_EQ(automatic.task, Task::classification);
+  EXPECT_EQ(automatic.class_names, d.class_names);
+  EXPECT_EQ(automatic.labels, d.labels);
+  EXPECT_NE(automatic.task_decision.find("10 distinct integers (0 … 9)"), std::string::npos);
 }
 
 TEST(Datasets, BostonHousing) {

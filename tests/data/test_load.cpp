@@ -45,7 +45,7 @@ Bytes images() {
 }
 Bytes labels() {
   Bytes b = idx_header({3});
-  for (const std::uint8_t l : {0, 2, 1}) b.push_back(l);
+  for (const int l : {0, 2, 1}) b.push_back(static_cast<std::uint8_t>(l));
   return b;
 }
 

@@ -229,6 +229,35 @@ TEST(Standardizer, ConstantFeatureSingleRowSingleFeatureStayFinite) {
   EXPECT_THROW(Standardizer().fit(MatrixF(2, 0)), ShapeError);
 }
 
+TEST(Standardizer, FiniteInputsNearFloatMaxStayFinite) {
+  // x - mu exceeds FLT_MAX in float (3e38 + 1.5e38), but (x - mu) / s fits: the result must be
+  // the finite value, not inf (which the network turns into NaN).
+  MatrixF x(2, 4);
+  x << 3e38f, 3e38f, 3e38f, -3e38f,  //
+      1, 2, 3, 4;
+  Standardizer s;
+  s.fit(x);
+  ASSERT_TRUE(std::isfinite(s.mean()[0]));
+  ASSERT_TRUE(std::isfinite(s.stddev()[0]));
+  s.transform(x);
+  EXPECT_TRUE(x.allFinite()) << x;
+  EXPECT_NEAR(x(0, 3), -std::sqrt(3.0f), 1e-5f);  // mu = 1.5e38, sigma = 1.5e38 sqrt(3)
+  EXPECT_NEAR(x(0, 0), 1.0f / std::sqrt(3.0f), 1e-5f);
+  // Saved statistics: mu = -1e38, s = 2e38; x = 3e38 -> 2 (x - mu = 4e38 > FLT_MAX).
+  const Standardizer r({-1e38f}, {2e38f});
+  MatrixF y(1, 2);
+  y << 3e38f, -3e38f;
+  r.transform(y);
+  EXPECT_FLOAT_EQ(y(0, 0), 2.0f);
+  EXPECT_FLOAT_EQ(y(0, 1), -1.0f);
+  // The way back: x' s = 6e38 overflows float, x' s + mu = 3e38 does not.
+  const Standardizer back({-3e38f}, {3e38f});
+  MatrixF p(1, 1);
+  p << 2.0f;
+  back.inverse_transform(p);
+  EXPECT_FLOAT_EQ(p(0, 0), 3e38f);
+}
+
 TEST(Imputer, MeansOfTheFiniteTrainingValuesFillNaN) {
   MatrixF train(2, 4);
   train << 1, NAN, 3, 5,  //

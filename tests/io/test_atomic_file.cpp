@@ -1,8 +1,12 @@
 // Atomic output (RELIABILITY P4, P8) and bounded input (C13-style errors for read_file).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -225,6 +230,155 @@ TEST(AtomicFile, FileSizeLimitGivesFileTooLarge) {
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// ---- destinations that are not regular files ------------------------------------------------
+
+TEST(AtomicFile, TemporaryFileTargetNamesTheFinalFile) {
+  EXPECT_EQ(temporary_file_target("model.mlp.tmp.123.0"), "model.mlp");
+  EXPECT_EQ(temporary_file_target("ckpt-000001.mlpck.tmp.99999.2"), "ckpt-000001.mlpck");
+  for (const char* other : {"thesis.tmp.docx", "notes.tmp.txt", "model.mlp.tmp.1", ".tmp.1.2", "x.tmp.1.2a",
+                            "x.tmp..2", "x.tmp.1.", "model.mlp", "x.tmp.-1.2"}) {
+    EXPECT_EQ(temporary_file_target(other), std::nullopt) << other;
+  }
+  TempDir dir;
+  AtomicWriter w(dir.path() / "out.csv");
+  EXPECT_EQ(temporary_file_target(w.temp_path().filename().string()), "out.csv");
+}
+
+TEST(AtomicFile, SymlinkStaysALinkAndItsTargetIsReplacedAtomically) {
+  TempDir dir;
+  const fs::path real = dir.path() / "real.csv";
+  write_file_atomic(real, std::string_view("old"));
+  fs::create_directory(dir.path() / "links");
+  fs::create_symlink("../real.csv", dir.path() / "links" / "out.csv");  // relative to the link's directory
+  fs::create_symlink(dir.path() / "links" / "out.csv", dir.path() / "chain.csv");  // a link to a link
+  {
+    AtomicWriter w(dir.path() / "chain.csv");
+    EXPECT_TRUE(fs::equivalent(w.target_path(), real));
+    EXPECT_TRUE(fs::equivalent(w.temp_path().parent_path(), dir.path()));  // renamed within its directory
+    w.write(std::string_view("new"));
+    EXPECT_EQ(slurp(real), "old");
+    w.commit();
+  }
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "chain.csv"));
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "links" / "out.csv"));
+  EXPECT_EQ(slurp(real), "new");
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"chain.csv", "links", "real.csv"}));
+
+  // A dangling link: the file it names is created, the link stays.
+  fs::create_symlink("made.csv", dir.path() / "dangling.csv");
+  write_file_atomic(dir.path() / "dangling.csv", std::string_view("made"));
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "dangling.csv"));
+  EXPECT_EQ(slurp(dir.path() / "made.csv"), "made");
+
+  // A loop and a link to a directory are errors that name the given path.
+  fs::create_symlink("loop-b", dir.path() / "loop-a");
+  fs::create_symlink("loop-a", dir.path() / "loop-b");
+  EXPECT_EQ(message_of([&] { write_file_atomic(dir.path() / "loop-a", "x"); }),
+            (dir.path() / "loop-a").string() + ": " + std::strerror(ELOOP));
+  fs::create_symlink("links", dir.path() / "to-dir");
+  EXPECT_EQ(message_of([&] { write_file_atomic(dir.path() / "to-dir", "x"); }),
+            (dir.path() / "to-dir").string() + ": Is a directory");
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "to-dir"));
+}
+
+TEST(AtomicFile, ReplacingAFileGrantsNoPermissionItDidNotHave) {
+  TempDir dir;
+  const fs::path p = dir.path() / "private.csv";
+  write_file_atomic(p, std::string_view("secret"));
+  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
+  write_file_atomic(p, std::string_view("still secret"));
+  EXPECT_EQ(fs::status(p).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(slurp(p), "still secret");
+}
+
+TEST(AtomicFile, FifoIsWrittenInPlaceAndItsReaderGetsEverything) {
+  TempDir dir;
+  const fs::path fifo = dir.path() / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string content = pattern_text(300000);  // more than a pipe holds: streamed
+  std::string received;
+  std::thread reader([&] { received = slurp(fifo); });
+  {
+    AtomicWriter w(fifo);  // opening waits for the reader
+    EXPECT_TRUE(w.streaming());
+    EXPECT_TRUE(w.temp_path().empty());
+    w.write(content);
+    w.commit();
+  }
+  reader.join();
+  EXPECT_EQ(received, content);
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"pipe"});
+}
+
+TEST(AtomicFile, DeviceNodeIsWrittenInPlace) {
+  TempDir dir;
+  const fs::path node = dir.path() / "null";  // a twin of /dev/null, so the real one is never at risk
+  if (::mknod(node.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) GTEST_SKIP() << "mknod not permitted";
+  write_file_atomic(node, pattern_text(100000));
+  EXPECT_TRUE(fs::is_character_file(node));
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"null"});
+}
+
+TEST(AtomicFile, DescriptorNamesWriteThroughTheOpenDescriptorAtItsPosition) {
+  TempDir dir;
+  const fs::path p = dir.path() / "log.txt";
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "a", 1), 1);
+  write_file_atomic("/dev/fd/" + std::to_string(fd), std::string_view("b"));
+  write_file_atomic("/proc/self/fd/" + std::to_string(fd), std::string_view("c"));
+  ASSERT_EQ(::write(fd, "d", 1), 1);  // the descriptor stays open and usable
+  ::close(fd);
+  EXPECT_EQ(slurp(p), "abcd");
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"log.txt"});
+
+  // A pipe behind /dev/fd/N, with a fault on the way: the error names the path.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string name = "/dev/fd/" + std::to_string(fds[1]);
+  {
+    ScopedFault fault(Fault{FileStep::write, 10, ENOSPC});
+    EXPECT_EQ(message_of([&] { write_file_atomic(name, pattern_text(100)); }), name + ": No space left on device");
+  }
+  ::close(fds[1]);
+  char got[200];
+  EXPECT_EQ(::read(fds[0], got, sizeof got), 10);  // what was written before the fault
+  ::close(fds[0]);
+}
+
+TEST(AtomicFile, WhatCannotBeWrittenIsAnIoErrorAndStaysAsItWas) {
+  TempDir dir;
+  int closed = 1000;
+  while (::fcntl(closed, F_GETFD) != -1) ++closed;
+  const std::string closed_name = "/dev/fd/" + std::to_string(closed);
+  EXPECT_EQ(message_of([&] { write_file_atomic(closed_name, "x"); }),
+            closed_name + ": Bad file descriptor — descriptor " + std::to_string(closed) + " is not open for writing");
+
+  const fs::path p = dir.path() / "read-only.txt";
+  write_file_atomic(p, std::string_view("keep"));
+  const int ro = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(ro, 0);
+  const std::string ro_name = "/dev/fd/" + std::to_string(ro);
+  EXPECT_NE(message_of([&] { write_file_atomic(ro_name, "x"); }).find(ro_name + ": Bad file descriptor"),
+            std::string::npos);
+  ::close(ro);
+  EXPECT_EQ(slurp(p), "keep");
+
+  const fs::path sock = dir.path() / "sock";
+  const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  ASSERT_LT(sock.string().size(), sizeof addr.sun_path);
+  std::strcpy(addr.sun_path, sock.c_str());
+  ASSERT_EQ(::bind(s, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+  EXPECT_NE(message_of([&] { write_file_atomic(sock, "x"); }).find(sock.string() + ": is a socket"), std::string::npos);
+  EXPECT_TRUE(fs::is_socket(sock));
+  ::close(s);
+  EXPECT_EQ(dir.entries(), (std::vector<std::string>{"read-only.txt", "sock"}));
 }
 
 // ---- read_file -------------------------------------------------------------------------

@@ -182,10 +182,18 @@ TEST(ModelFile, ArchitectureInconsistentWithTensorsIsNamed) {
     c.metadata["mlp.model"] = spec.to_json();
     expect_load_error(c, "layers.0.W has shape [4, 3], but the architecture needs [5, 3]");
   }
-  {  // float64 where float32 is expected
+  {  // float64 where float32 is expected: the message names the file, the tensor, both dtypes
     io::Container c = good;
     c.tensors[0] = io::tensor_from_matrix<double>("layers.0.W", MatrixD::Zero(4, 3));
-    expect_load_error(c, "layers.0.W");
+    expect_load_error(c, "model.mlp: tensor 'layers.0.W': dtype F64, expected F32");
+    io::Container stats = good;
+    for (auto& t : stats.tensors) {
+      if (t.name == "normalization.mean") {
+        t = io::tensor_from_matrix<double>("normalization.mean", MatrixD::Zero(3, 1));
+        t.shape = {3};
+      }
+    }
+    expect_load_error(stats, "model.mlp: tensor 'normalization.mean': dtype F64, expected F32");
   }
   {  // NaN weights
     io::Container c = good;

@@ -8,6 +8,7 @@
 
 #include "mlp/core/error.hpp"
 #include "mlp/core/random.hpp"
+#include "mlp/data/split.hpp"
 #include "mlp/train/cross_validation.hpp"
 
 namespace mlp {
@@ -110,6 +111,70 @@ TEST(CrossValidation, SameSeedSameResult) {
   const auto b = cross_validate(two_blobs(30), 3, 5, fold_of);
   EXPECT_EQ(a.mean, b.mean);
   EXPECT_EQ(a.variance, b.variance);
+}
+
+/// Noisy, overlapping classes and a network that overfits them: early stopping matters.
+CrossValidationFold early_stopping_fold(data::Dataset train, data::Dataset dev) {
+  CrossValidationFold f = fold_of(std::move(train), std::move(dev));
+  f.spec = ModelBuilder(3).hidden(32, Activation::relu).output(2, Activation::softmax)
+               .loss(Loss::cross_entropy).seed(3).build();
+  f.options.epochs = 60;
+  f.options.learning_rate = 0.1;
+  f.options.early_stopping.enabled = true;
+  f.options.early_stopping.patience = 2;
+  f.stopping_fraction = 0.25;
+  return f;
+}
+
+data::Dataset noisy_blobs(Index m) {
+  data::Dataset d = two_blobs(m);
+  Rng rng(99);
+  for (Index j = 0; j < m; ++j) {  // mostly noise: the blobs overlap
+    d.X(0, j) = static_cast<float>(rng.normal());
+    d.X(1, j) = static_cast<float>(0.3 * d.X(1, j) + 2.0 * rng.normal());
+    d.X(2, j) = static_cast<float>(0.3 * d.X(2, j) + 2.0 * rng.normal());
+  }
+  return d;
+}
+
+TEST(CrossValidation, EarlyStoppingWatchesASetCarvedFromTheTrainingPartNeverTheScoredFold) {
+  const data::Dataset pool = noisy_blobs(60);
+  constexpr int K = 3;
+  constexpr std::uint64_t seed = 8;
+  const auto r = cross_validate(pool, K, seed, early_stopping_fold);
+
+  // By hand: the same folds, the stopping set carved from each training part, the fold scored.
+  const auto parts = data::kfold(pool, K, seed);
+  ASSERT_EQ(r.folds.size(), parts.size());
+  double leaky_mean = 0.0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    CrossValidationFold fold = early_stopping_fold(pool.select(parts[k].train), pool.select(parts[k].dev));
+    const data::Split carved = data::split(fold.train, {0.75, 0.25, 0.0}, seed + k + 1);
+    Network<float> net(fold.spec);
+    Trainer(net, fold.options).fit(carved.train, &carved.dev);
+    const Metrics by_hand = evaluate(net, fold.dev);
+    EXPECT_EQ(r.folds[k].dev.loss, by_hand.loss) << "fold " << k;
+    EXPECT_EQ(r.folds[k].train_examples, carved.train.size());
+    EXPECT_EQ(r.folds[k].stopping_examples, carved.dev.size());
+    EXPECT_GT(r.folds[k].stopping_examples, 0);
+    EXPECT_EQ(r.folds[k].dev_examples, fold.dev.size());
+
+    // The leaky estimate: the scored fold also decides when to stop.
+    Network<float> leaky(fold.spec);
+    Trainer(leaky, fold.options).fit(fold.train, &fold.dev);
+    leaky_mean += evaluate(leaky, fold.dev).loss / K;
+  }
+  EXPECT_NE(r.mean, leaky_mean);
+  EXPECT_LT(leaky_mean, r.mean) << "choosing the stopping epoch on the scored fold flatters it";
+}
+
+TEST(CrossValidation, WithoutEarlyStoppingTrainingSeesNoDevSet) {
+  const auto r = cross_validate(two_blobs(30), 3, 5, fold_of);
+  for (const auto& f : r.folds) EXPECT_EQ(f.stopping_examples, 0);
+  EXPECT_FALSE(watches_dev_set(fold_of({}, {}).options));
+  TrainOptions o;
+  o.schedule.kind = optim::ScheduleKind::plateau;
+  EXPECT_TRUE(watches_dev_set(o));
 }
 
 TEST(CrossValidation, MoreFoldsThanExamplesIsAConfigError) {

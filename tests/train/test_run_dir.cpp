@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "mlp/core/error.hpp"
 #include "mlp/train/checkpoint.hpp"
@@ -24,6 +25,7 @@ struct TempDir {
   }
   ~TempDir() { fs::remove_all(path); }
   void touch(const std::string& name) const { std::ofstream(path / name) << "x"; }
+  [[nodiscard]] bool has(const std::string& name) const { return fs::exists(fs::symlink_status(path / name)); }
 };
 
 TEST(RunDir, PrepareCreatesParentsAndRejectsAFile) {
@@ -34,6 +36,22 @@ TEST(RunDir, PrepareCreatesParentsAndRejectsAFile) {
   tmp.touch("file");
   EXPECT_THROW(prepare_writable_dir(tmp.path / "file"), IoError);
   EXPECT_THROW(prepare_writable_dir(tmp.path / "file" / "run"), IoError);
+}
+
+TEST(RunDir, TheWriteProbeNeverTouchesAnExistingFile) {
+  const TempDir tmp;
+  const std::string pid = std::to_string(::getpid());
+  for (const std::string& name : {".write-test." + pid, ".write-test." + pid + ".0"}) {
+    std::ofstream(tmp.path / name) << "mine";
+  }
+  prepare_writable_dir(tmp.path);
+  for (const std::string& name : {".write-test." + pid, ".write-test." + pid + ".0"}) {
+    std::ifstream in(tmp.path / name);
+    std::string content;
+    std::getline(in, content);
+    EXPECT_EQ(content, "mine") << name;
+  }
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()), 2);
 }
 
 TEST(RunDir, LockIsExclusiveUntilReleased) {
@@ -58,30 +76,111 @@ TEST(RunDir, HoldsRunWhenAnyRunFileIsPresent) {
   EXPECT_TRUE(holds_run(tmp.path));
 }
 
+TEST(RunDir, MarkerIsWrittenOnceAndRecognised) {
+  const TempDir tmp;
+  EXPECT_FALSE(is_marked_run(tmp.path));
+  mark_run(tmp.path);
+  EXPECT_TRUE(is_marked_run(tmp.path));
+  std::ifstream in(tmp.path / kRunMarkerName);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, "mlp run directory");
+  mark_run(tmp.path);  // already there: unchanged
+  EXPECT_TRUE(is_marked_run(tmp.path));
+  EXPECT_FALSE(holds_run(tmp.path));  // a marker alone is no run
+}
+
+TEST(RunDir, AMarkerNameMlpDidNotWriteIsNeitherTrustedNorReplaced) {
+  {
+    const TempDir tmp;
+    std::ofstream(tmp.path / kRunMarkerName) << "my notes\n";
+    EXPECT_THROW((void)is_marked_run(tmp.path), ConfigError);
+    EXPECT_THROW(mark_run(tmp.path), ConfigError);
+    std::ifstream in(tmp.path / kRunMarkerName);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_EQ(first, "my notes");
+  }
+  {
+    const TempDir tmp;  // a link to a real marker elsewhere does not make this directory mlp's
+    fs::create_directory(tmp.path / "real");
+    mark_run(tmp.path / "real");
+    fs::create_symlink(tmp.path / "real" / kRunMarkerName, tmp.path / kRunMarkerName);
+    EXPECT_THROW((void)is_marked_run(tmp.path), ConfigError);
+  }
+}
+
 TEST(RunDir, ClearRunRemovesTheRunsFilesOnly) {
   const TempDir tmp;
+  mark_run(tmp.path);
   for (const char* f : {"config.toml", "model.mlp", "metrics.jsonl", "metrics.csv", "report.html",
-                        "summary.json", "notes.txt"}) {
+                        "summary.json", "notes.txt", "thesis.tmp.docx", "model.mlp.tmp.7.1"}) {
     tmp.touch(f);
   }
   fs::create_directory(tmp.path / "checkpoints");
   tmp.touch("checkpoints/ckpt-000001.mlpck");
+  tmp.touch("checkpoints/ckpt-000002.mlpck.tmp.7.2");
+  tmp.touch("checkpoints/weights.pt");
+  tmp.touch("checkpoints/ckpt-1.mlpck");  // not one of mlp's names (six digits at least)
   clear_run(tmp.path);
+  for (const char* gone : {"config.toml", "model.mlp", "metrics.jsonl", "metrics.csv", "report.html", "summary.json",
+                           "model.mlp.tmp.7.1", "checkpoints/ckpt-000001.mlpck", "checkpoints/ckpt-000002.mlpck.tmp.7.2"}) {
+    EXPECT_FALSE(tmp.has(gone)) << gone;
+  }
+  for (const char* kept : {"notes.txt", "thesis.tmp.docx", "checkpoints/weights.pt", "checkpoints/ckpt-1.mlpck",
+                           kRunMarkerName}) {
+    EXPECT_TRUE(tmp.has(kept)) << kept;
+  }
+  // checkpoints/ goes when mlp's files were all it held.
+  fs::remove(tmp.path / "checkpoints" / "weights.pt");
+  fs::remove(tmp.path / "checkpoints" / "ckpt-1.mlpck");
+  tmp.touch("checkpoints/ckpt-000003.mlpck");
+  clear_run(tmp.path);
+  EXPECT_FALSE(tmp.has("checkpoints"));
   EXPECT_FALSE(holds_run(tmp.path));
-  EXPECT_FALSE(fs::exists(tmp.path / "summary.json"));
-  EXPECT_FALSE(fs::exists(tmp.path / "checkpoints"));
-  EXPECT_TRUE(fs::exists(tmp.path / "notes.txt"));
+}
+
+TEST(RunDir, ClearRunRemovesNothingWithoutTheMarker) {
+  const TempDir tmp;
+  for (const char* f : {"config.toml", "model.mlp", "model.mlp.tmp.7.1"}) tmp.touch(f);
+  fs::create_directory(tmp.path / "checkpoints");
+  tmp.touch("checkpoints/ckpt-000001.mlpck");
+  EXPECT_TRUE(holds_run(tmp.path));  // recognised by its files ...
+  EXPECT_EQ(run_files_present(tmp.path), (std::vector<std::string>{"config.toml", "model.mlp", "checkpoints"}));
+  EXPECT_THROW(clear_run(tmp.path), ConfigError);  // ... but nothing is deleted
+  EXPECT_EQ(remove_stale_temporaries(tmp.path), 0u);
+  for (const char* kept : {"config.toml", "model.mlp", "model.mlp.tmp.7.1", "checkpoints/ckpt-000001.mlpck"}) {
+    EXPECT_TRUE(tmp.has(kept)) << kept;
+  }
 }
 
 TEST(RunDir, StaleTemporariesAreRemoved) {
   const TempDir tmp;
-  tmp.touch("model.mlp.tmp.123.0");
-  tmp.touch("metrics.jsonl.tmp.9.4");
-  tmp.touch("model.mlp");
-  remove_stale_temporaries(tmp.path);
-  EXPECT_FALSE(fs::exists(tmp.path / "model.mlp.tmp.123.0"));
-  EXPECT_FALSE(fs::exists(tmp.path / "metrics.jsonl.tmp.9.4"));
-  EXPECT_TRUE(fs::exists(tmp.path / "model.mlp"));
+  mark_run(tmp.path);
+  fs::create_directory(tmp.path / "checkpoints");
+  for (const char* f : {"model.mlp.tmp.123.0", "metrics.jsonl.tmp.9.4", ".mlp-run.tmp.9.5", "model.mlp",
+                        "checkpoints/ckpt-000004.mlpck.tmp.9.6", "thesis.tmp.docx", "notes.tmp.1.2",
+                        "checkpoints/notes.tmp.txt", "checkpoints/weights.pt.tmp.1.2"}) {
+    tmp.touch(f);
+  }
+  EXPECT_EQ(remove_stale_temporaries(tmp.path), 4u);
+  for (const char* gone : {"model.mlp.tmp.123.0", "metrics.jsonl.tmp.9.4", ".mlp-run.tmp.9.5",
+                           "checkpoints/ckpt-000004.mlpck.tmp.9.6"}) {
+    EXPECT_FALSE(tmp.has(gone)) << gone;
+  }
+  for (const char* kept : {"model.mlp", "thesis.tmp.docx", "notes.tmp.1.2", "checkpoints/notes.tmp.txt",
+                           "checkpoints/weights.pt.tmp.1.2"}) {
+    EXPECT_TRUE(tmp.has(kept)) << kept;
+  }
+}
+
+TEST(RunDir, LoadingTheNewestCheckpointDeletesNothing) {
+  const TempDir tmp;
+  tmp.touch("ckpt-000001.mlpck.tmp.5.0");
+  tmp.touch("notes.tmp.txt");
+  EXPECT_FALSE(load_newest_checkpoint(tmp.path).has_value());
+  EXPECT_TRUE(tmp.has("ckpt-000001.mlpck.tmp.5.0"));
+  EXPECT_TRUE(tmp.has("notes.tmp.txt"));
 }
 
 Model tiny_model() {
@@ -102,6 +201,11 @@ std::vector<std::string> slice_names(const Model& m) {
 TEST(CheckpointRotation, FileNameHasTheStepInSixDigits) {
   EXPECT_EQ(checkpoint_file_name(42), "ckpt-000042.mlpck");
   EXPECT_EQ(checkpoint_file_name(1234567), "ckpt-1234567.mlpck");
+  EXPECT_TRUE(is_checkpoint_file_name(checkpoint_file_name(42)));
+  EXPECT_TRUE(is_checkpoint_file_name(checkpoint_file_name(1234567)));
+  for (const char* other : {"ckpt-42.mlpck", "ckpt-000042.mlpck.tmp.1.2", "ckpt-000042.mlpckx", "weights.pt"}) {
+    EXPECT_FALSE(is_checkpoint_file_name(other)) << other;
+  }
 }
 
 TEST(CheckpointRotation, KeepsTheNewestAndReturnsThePathWritten) {

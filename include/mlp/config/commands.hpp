@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mlp/config/config.hpp"
+#include "mlp/core/setting.hpp"
 #include "mlp/report/diagnosis.hpp"
 #include "mlp/train/cross_validation.hpp"
 #include "mlp/train/gradient_check.hpp"
@@ -42,8 +43,9 @@ struct TrainRunStart {
 
 struct TrainRunOptions {
   /// The run configuration. With `resume` it may be empty; with resume and no `out`, it names
-  /// the run directory; with resume and `out`, it must equal the run's configuration (only
-  /// train.epochs may differ).
+  /// the run directory; with resume and `out`, it must equal the configuration the run was
+  /// trained with except for the resume-safe keys (ConfigKeyInfo::resume_safe: train.epochs,
+  /// ...), as must the overrides and the run's config.toml.
   std::filesystem::path config;
   /// The run directory; empty = runs/<config file stem>.
   std::filesystem::path out;
@@ -53,6 +55,9 @@ struct TrainRunOptions {
   std::vector<std::string> overrides;  ///< "section.key=value" (--set)
   /// Warnings: a batch size larger than the training set, a checkpoint skipped on resume.
   std::function<void(const std::string&)> on_warning;
+  /// Called with what the run decided for the user that they may want to override, e.g. the
+  /// task read from integer labels (printed as a note).
+  std::function<void(const std::string&)> on_note;
   /// Called once, just before training starts.
   std::function<void(const TrainRunStart&)> on_start;
   /// Trainer callbacks called after the run's own (which records metrics and checkpoints),
@@ -81,10 +86,23 @@ struct TrainRunResult {
 /// metrics.csv, report.html and summary.json (docs/cli.md, train/run_dir.hpp). Throws
 /// ConfigError (configuration, an existing run without force, resume problems), InputError,
 /// DataError (data, no usable checkpoint), IoError, NumericError (divergence; the message names
-/// the last good checkpoint).
+/// the last good checkpoint). With `resume`, a setting that differs from the one recorded in the
+/// checkpoint (other than a resume-safe key) is a ConfigError listing every such key with both
+/// values; a changed resume-safe key is written to the run's config.toml.
 TrainRunResult train_run(const TrainRunOptions& options);
 
 // ---- mlp cv, mlp gradcheck, mlp diagnose -------------------------------------------------------
+
+/// The allowed values of the numeric parameters below (each bound also requires a finite
+/// value). The functions refuse others with a ConfigError; the command line checks its options
+/// against the same intervals.
+namespace parameter_range {
+inline constexpr Interval folds{2, false, 1000, false};         ///< cross_validate: integer
+inline constexpr Interval examples{1, false, 100000, false};    ///< gradient_check: integer
+inline constexpr Interval epsilon = kPositiveReal;              ///< gradient_check
+inline constexpr Interval threshold = kPositiveReal;            ///< gradient_check
+inline constexpr Interval baseline_error = kNonNegativeReal;    ///< diagnose_run
+}  // namespace parameter_range
 
 /// `mlp cv`: k-fold cross-validation of the configuration at `path` on all of its labelled data
 /// except a separate test file. Each fold is standardized with its own train part's statistics.

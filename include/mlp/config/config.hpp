@@ -63,6 +63,7 @@ struct Data {
   Task task = Task::automatic;
   Missing missing = Missing::error;          ///< CSV only
   std::int64_t max_field_bytes = static_cast<std::int64_t>(data::CsvOptions{}.max_field_bytes);
+  std::int64_t max_record_bytes = static_cast<std::int64_t>(data::CsvOptions{}.max_record_bytes);
   bool operator==(const Data&) const = default;
 };
 
@@ -110,6 +111,8 @@ struct Train {
   double l2 = TrainOptions{}.l2;
   std::uint64_t seed = TrainOptions{}.seed;
   std::int64_t threads = 0;  ///< 0 = all cores
+  /// MiB that training may use (estimate: train/memory.hpp); 0 = 75 % of the memory available.
+  std::int64_t max_memory = 0;
   double clip_norm = TrainOptions{}.clip_norm;  ///< 0 = off
   bool line_search = TrainOptions{}.line_search;  ///< gd (with a full batch)
   bool drop_last = TrainOptions{}.drop_last;
@@ -149,6 +152,11 @@ struct RunConfig {
 
 /// The largest configuration file load_config reads (a configuration lists settings, not data).
 inline constexpr std::size_t kMaxConfigBytes = std::size_t(1) << 20;
+/// The deepest nesting a configuration (file or --set value) may have, counting each part of a
+/// dotted key (`a.b.c = 1` is 3) and each table header part, inline table and array around a
+/// value. The schema needs 4; the text is scanned for it before the TOML parser, whose
+/// recursion a deeper text (`a.a.a…` with 10⁵ parts) could overflow the stack with.
+inline constexpr std::size_t kMaxConfigDepth = 64;
 
 /// Reads and validates a configuration file, then applies `overrides` ("section.key=value",
 /// the value parsed as a TOML value, a bare word that is not TOML taken as a string).
@@ -168,5 +176,17 @@ std::string to_toml(const RunConfig& cfg);
 /// Every key of the schema, dotted ("train.schedule.gamma"), in documentation order
 /// (config_key_table() in keys.hpp describes each).
 const std::vector<std::string_view>& config_keys();
+
+/// A key whose value differs between two configurations, with both values as TOML text
+/// (empty where the key does not apply to that configuration, e.g. another optimizer's beta).
+struct ConfigChange {
+  std::string key;     ///< dotted
+  std::string before;
+  std::string after;
+  bool resume_safe = false;  ///< `mlp train --resume` may change it (ConfigKeyInfo::resume_safe)
+};
+
+/// Every key whose value differs, in documentation order: empty exactly when before == after.
+std::vector<ConfigChange> config_changes(const RunConfig& before, const RunConfig& after);
 
 }  // namespace mlp

@@ -18,6 +18,9 @@ struct ConfigKeyInfo {
   std::string default_text;  ///< as written in TOML ("0.001", "\"adam\""), or a phrase
   std::string allowed;  ///< the values accepted, and when the key applies
   std::string doc;      ///< what the key does, one line
+  /// `mlp train --resume` may change the value: it changes how long the run trains or what it
+  /// keeps, not what it computes. Any other change refuses the resume.
+  bool resume_safe = false;
 };
 
 /// Every key, in documentation order.

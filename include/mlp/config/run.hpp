@@ -48,6 +48,13 @@ ModelSpec model_spec(const RunConfig& cfg, const data::Dataset& train);
 /// The training options of cfg.train.
 TrainOptions train_options(const RunConfig& cfg);
 
+/// Refuses (ConfigError at model.hidden, naming the estimate and the limit) a configuration
+/// whose training would take more than train.max_memory MiB (0: 75 % of the memory available):
+/// the estimate of train/memory.hpp for inputs of width n_in, n_out outputs and `examples`
+/// training examples (the batch is at most that many). Before the data is read, n_in = n_out =
+/// 1 and examples = 0 (unknown) give a lower bound.
+void check_training_memory(const RunConfig& cfg, Index n_in, Index n_out, Index examples);
+
 /// The preprocessing a model must carry for `d` (names, labels, standardization).
 Preprocessing preprocessing_of(const PreparedData& d);
 

@@ -27,14 +27,24 @@
 
 namespace mlp::data {
 
+/// Most distinct integer values an automatic task reads as class labels (docs/data.md).
+inline constexpr std::size_t kMaxIntegerClasses = 20;
+
 struct CsvOptions {
   /// Target column(s) by name. Empty: the last column is the target.
   std::vector<std::string> targets;
   /// Columns to ignore (their contents are not even parsed).
   std::vector<std::string> drop;
-  /// nullopt = automatic: a target column whose values are all text -> classification, all
-  /// numbers -> regression (a mix is an error). Classification needs exactly one target.
+  /// nullopt = automatic: a target column whose values are all text -> classification; one
+  /// target column of integers with at most kMaxIntegerClasses distinct values, and at most
+  /// half as many as rows -> classification (Dataset::task_decision says so); other numbers
+  /// -> regression (a mix of numbers and text is an error). Classification needs exactly one
+  /// target.
   std::optional<Task> task;
+  /// For an automatic task (task unset): what numeric targets are, when something else already
+  /// says so (a loss or output layer chosen for the model); nullopt = the integer-label rule.
+  /// Text targets are class labels whatever this says.
+  std::optional<Task> numeric_task;
   /// keep_nan: a missing feature value is read as NaN, for imputation after the split
   /// (data::impute_means); a missing target value is still an error.
   enum class Missing { error, drop_row, keep_nan };
@@ -67,6 +77,20 @@ struct CsvSchema {
 [[nodiscard]] Dataset parse_csv(std::string_view text, std::string_view source_name,
                                 const CsvSchema& schema, const CsvOptions& options = {});
 
+/// Receives a block of rows: the Dataset of those rows (as load_csv would give for them alone)
+/// and how many data rows came before it (the block's first row is row first_row + 1).
+using CsvBlockSink = std::function<void(const Dataset& block, std::size_t first_row)>;
+/// Input for a trained model, as load_csv(path, schema, options), read while it arrives: every
+/// `block_rows` rows (and the rest at the end) are handed to `sink` and then dropped, so memory
+/// stays bounded for any input length (an endless stdin included). The same checks and errors
+/// as load_csv, each thrown when its row is read (after the blocks before it were handed over).
+/// Throws ConfigError if block_rows is 0.
+void stream_csv(const std::filesystem::path& path, const CsvSchema& schema,
+                const CsvOptions& options, std::size_t block_rows, const CsvBlockSink& sink);
+/// The same, on text in memory; `source_name` stands for the file name in messages.
+void stream_csv(std::string_view text, std::string_view source_name, const CsvSchema& schema,
+                const CsvOptions& options, std::size_t block_rows, const CsvBlockSink& sink);
+
 // ---- the record reader --------------------------------------------------------------------
 
 struct CsvField {
@@ -96,6 +120,11 @@ class CsvReader {
   void start_field(bool quoted);
   void end_field();
   void end_record();
+  /// LF outside quotes: ends the field and the record; the next line begins.
+  void end_line();
+  /// After an unquoted field or a closing quote: ',' ends the field, LF the record, CR starts a
+  /// line ending. False for any other byte (the caller decides what it means).
+  bool ends_field(char c);
   void push(char c);
   [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const;
 

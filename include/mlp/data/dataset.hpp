@@ -25,6 +25,9 @@ struct Dataset {
   std::vector<std::string> target_names;
   std::vector<std::string> class_names;  ///< classification: index -> name
   std::string source;                  ///< where it came from (file name), for messages
+  /// Set when the loader decided the task from integer labels: what it found and how to
+  /// override it (data.task); empty otherwise.
+  std::string task_decision;
 
   /// Number of examples m.
   [[nodiscard]] Index size() const { return X.cols(); }

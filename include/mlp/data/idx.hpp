@@ -45,8 +45,11 @@ struct IdxOptions {
 [[nodiscard]] std::vector<std::string> fashion_mnist_class_names();
 
 /// Loads a classification Dataset: X = images (784 x m for 28x28), labels, feature names
-/// "pixel0".."pixelN". Throws InputError (unreadable file) or DataError (malformed, counts
-/// that differ between the two files, a label outside the classes).
+/// "pixel0".."pixelN". Both paths must be regular files: each header is read first and its
+/// declared size checked against the file's size before the payload is allocated (a gzip file
+/// is inflated as it is read). Throws InputError (missing or unreadable file, or not a regular
+/// file: /dev/zero, a FIFO) or DataError (malformed, a size that does not match, counts that
+/// differ between the two files, a label outside the classes).
 [[nodiscard]] Dataset load_idx(const std::filesystem::path& images_path,
                                const std::filesystem::path& labels_path,
                                const IdxOptions& options = {});

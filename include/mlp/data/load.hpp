@@ -35,8 +35,10 @@ struct LoadOptions {
   IdxOptions idx;
 };
 
-/// The format a file looks like, from its name and its first bytes (see above). A file that
-/// cannot be read is CSV (its loader reports the error); "-" (standard input) is CSV.
+/// The format a file looks like, from its name and, for a regular file, its first bytes (see
+/// above). A file that cannot be read is CSV (its loader reports the error); "-" (standard
+/// input), a FIFO or a device is CSV, never opened here (a FIFO keeps all its bytes for the
+/// CSV reader, and one without a writer does not block).
 [[nodiscard]] Format detect_format(const std::filesystem::path& path);
 
 /// The format load() reads `path` as: options.format, or for automatic IDX when

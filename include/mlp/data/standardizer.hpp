@@ -24,9 +24,11 @@ class Standardizer {
 
   /// Fits mu and sigma on X (n x m, m >= 1; accumulated in double). Throws ShapeError if m = 0.
   void fit(const MatrixF& X);
-  /// x' = (x - mu) / s, in place. Throws ShapeError if X has the wrong number of rows.
+  /// x' = (x - mu) / s, in place, computed in double and rounded once to float (so that finite
+  /// inputs near +-FLT_MAX stay finite when |x - mu| / s fits in float). Throws ShapeError if X
+  /// has the wrong number of rows.
   void transform(MatrixF& X) const;
-  /// x = x' s + mu, in place (predictions back in original units).
+  /// x = x' s + mu, in place (predictions back in original units), in double rounded to float.
   void inverse_transform(MatrixF& X) const;
 
   [[nodiscard]] bool fitted() const { return !mean_.empty(); }

@@ -8,13 +8,21 @@
 //             mlp.info (provenance: version, creation time, training summary),
 //             plus the container's mlp.format_version and mlp.crc32.
 // Loading checks every tensor against the architecture (name, shape, dtype, finite values)
-// and fails with the tensor named, before the model is used (RELIABILITY M5).
+// and fails with the tensor named, before the model is used (RELIABILITY M5). The metadata JSON
+// is read with mlp::parse_json (depth <= kMaxJsonDepth, no duplicate keys), and the header must
+// fit the network: a known task, one feature name per input (or none), one target name per
+// regression output (or none), one class name per class, no name twice, statistics of the
+// network's sizes (docs/model-format.md, "Model metadata"). The constructor enforces the same
+// for a model built in memory.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mlp/data/csv.hpp"
@@ -44,6 +52,9 @@ struct Preprocessing {
 
 class Model {
  public:
+  /// Throws ShapeError when a name list or statistic does not fit the network (feature names
+  /// vs inputs, target names vs outputs, class names vs the output layer) and DataError when a
+  /// list names something twice.
   Model(Network<float> network, Preprocessing preprocessing,
         std::map<std::string, std::string> info = {});
 
@@ -63,6 +74,21 @@ class Model {
   /// Class indices for raw inputs (classifiers only).
   std::vector<std::int32_t> predict_labels(const MatrixF& X);
 
+  /// Receives the outputs of a block of input rows: P [n_out x b] as predict() gives them, and
+  /// how many rows came before the block.
+  using PredictionSink = std::function<void(const MatrixF& P, std::size_t first_row)>;
+  /// Predictions for a CSV input (`input` "-" = standard input) with this model's columns
+  /// (data::stream_csv with the model's schema and csv_options()), read while it arrives and
+  /// predicted in blocks of `block_rows` rows: memory does not grow with the input, and the
+  /// first block's outputs come as soon as its rows are read. Throws what stream_csv throws
+  /// and DataError `FILE: row N: the model's output is not finite (inputs too large?)` when an
+  /// output is not finite (inputs near +-FLT_MAX that overflow standardization or a layer).
+  void predict_csv(const std::filesystem::path& input, std::size_t block_rows,
+                   const PredictionSink& sink);
+  /// The same on text in memory; `source_name` stands for the file name in messages.
+  void predict_csv_text(std::string_view text, std::string_view source_name,
+                        std::size_t block_rows, const PredictionSink& sink);
+
   /// The container of this model (for checkpoints that add their own entries).
   [[nodiscard]] io::Container to_container() const;
   static Model from_container(const io::Container& c, std::string_view source_name);
@@ -71,6 +97,9 @@ class Model {
   static Model load(const std::filesystem::path& path);
 
  private:
+  /// DataError naming the first row (first_row + column + 1) of P with a non-finite output.
+  static void check_finite_outputs(const MatrixF& P, const std::string& source,
+                                   std::size_t first_row);
   Network<float> network_;
   Preprocessing pre_;
   std::map<std::string, std::string> info_;

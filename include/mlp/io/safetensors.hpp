@@ -32,8 +32,6 @@ inline constexpr std::string_view kVersionKey = "mlp.format_version";
 inline constexpr std::string_view kChecksumKey = "mlp.crc32";
 /// The largest JSON header accepted (the safetensors limit).
 inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
-/// The deepest bracket nesting accepted in the header (the format itself needs 3).
-inline constexpr int kMaxJsonDepth = 64;
 /// The largest model file load() reads.
 inline constexpr std::uint64_t kMaxModelFileBytes = std::uint64_t{1} << 34;
 
@@ -73,9 +71,11 @@ template <class T>
 [[nodiscard]] TensorData tensor_from_matrix(std::string name, const MatrixCRef<T>& m);
 
 /// The matrix stored in `t`. Shape [r, c] gives r x c, [n] gives n x 1, [] gives 1 x 1.
-/// Throws DataError naming the tensor when its dtype is not the one of T or its rank is > 2.
+/// Throws DataError naming the tensor when its dtype is not the one of T or its rank is > 2,
+/// after `source` (the file, "model.mlp: tensor 'layers.0.W': dtype F64, expected F32") when
+/// one is given.
 template <class T>
-[[nodiscard]] Matrix<T> matrix_from_tensor(const TensorData& t);
+[[nodiscard]] Matrix<T> matrix_from_tensor(const TensorData& t, std::string_view source = {});
 
 /// The file bytes of `c`. Throws ConfigError for an unnamed, duplicate or reserved tensor
 /// name, a reserved metadata key, an unknown dtype, a negative dimension, a byte count that does
@@ -91,7 +91,11 @@ template <class T>
 /// serialize() written atomically (see atomic_file.hpp); IoError on failure.
 void save(const std::filesystem::path& path, const Container& c);
 
-/// read_file(path, kMaxModelFileBytes) then parse(); InputError / DataError.
+/// Reads and parses a model file in parse()'s stages (the first bytes, the header, then exactly
+/// the data the header declares), so nothing beyond the checked sizes is read or allocated.
+/// InputError (exit 66) when `path` cannot be opened or is not a regular file (a FIFO,
+/// /dev/zero: the size is needed); DataError (exit 65) for content, including a file larger
+/// than kMaxModelFileBytes. The header nesting limit is mlp::kMaxJsonDepth (mlp/core/json.hpp).
 [[nodiscard]] Container load(const std::filesystem::path& path);
 
 }  // namespace mlp::io

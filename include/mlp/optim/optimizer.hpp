@@ -82,6 +82,9 @@ class Optimizer {
   [[nodiscard]] std::string_view name() const { return options_.name; }
   /// The options with every default filled in.
   [[nodiscard]] const OptimizerOptions& options() const { return options_; }
+  /// Vectors of θ's size this optimizer keeps as state (V, S, the weight mask of adamw): its
+  /// memory is state_vectors() × θ's size once the first step has run.
+  [[nodiscard]] std::size_t state_vectors() const { return specs_.size() + (uses_mask_ ? 1 : 0); }
   /// Number of steps taken (k of the last step; the next step uses k + 1).
   [[nodiscard]] std::uint64_t step_count() const { return step_; }
 

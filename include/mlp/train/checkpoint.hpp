@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mlp/io/model.hpp"
@@ -27,11 +28,16 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
                      const std::vector<std::string>& slice_names);
 Checkpoint load_checkpoint(const std::filesystem::path& path);
 
+/// True for the name of a checkpoint file mlp writes: `ckpt-` six or more digits `.mlpck`.
+[[nodiscard]] bool is_checkpoint_file_name(std::string_view name);
+
 /// Checkpoint files of a run directory, `ckpt-NNNNNN.mlpck`, newest (highest number) first.
 std::vector<std::filesystem::path> list_checkpoints(const std::filesystem::path& dir);
 
-/// The newest checkpoint of `dir` that loads; stale temporary files are removed and files that
-/// fail to load are skipped (`skipped` receives their names and reasons). nullopt when none.
+/// The newest checkpoint of `dir` that loads; files that fail to load are skipped (`skipped`
+/// receives their names and reasons). nullopt when none. Deletes nothing: temporary files are
+/// never checkpoint names, and removing stale ones is remove_stale_temporaries' job
+/// (train/run_dir.hpp), which knows whether the directory is mlp's.
 std::optional<Checkpoint> load_newest_checkpoint(const std::filesystem::path& dir,
                                                  std::vector<std::string>* skipped = nullptr,
                                                  std::filesystem::path* chosen = nullptr);

@@ -7,6 +7,11 @@
 // What a fold's data and network look like is the caller's: `prepare` receives the raw train
 // and dev parts of a fold and returns them prepared (imputed, standardized with statistics of
 // the train part only) with the network description and the training options.
+//
+// The scored fold is never seen before it is scored. When training watches a dev set (early
+// stopping, the plateau schedule), that dev set is a stopping set carved from the fold's
+// training part (stopping_fraction of it, stratified, seeded); otherwise training sees no dev
+// set at all.
 #pragma once
 
 #include <cmath>
@@ -31,7 +36,12 @@ struct CrossValidationFold {
   std::optional<data::Standardizer> targets;
   ModelSpec spec;
   TrainOptions options;
+  /// Fraction of `train` held back as the stopping set when options watch a dev set.
+  double stopping_fraction = 0.1;
 };
+
+/// Whether training with `options` reads the dev cost: early stopping or the plateau schedule.
+[[nodiscard]] bool watches_dev_set(const TrainOptions& options);
 
 /// Prepares a fold from its raw train and dev parts.
 using PrepareFold = std::function<CrossValidationFold(data::Dataset train, data::Dataset dev)>;
@@ -39,7 +49,8 @@ using PrepareFold = std::function<CrossValidationFold(data::Dataset train, data:
 struct FoldResult {
   Metrics dev;               ///< of the trained network on the fold's dev part
   std::uint64_t epochs = 0;  ///< epochs run (early stopping may end a fold early)
-  Index train_examples = 0;
+  Index train_examples = 0;     ///< examples the network was trained on
+  Index stopping_examples = 0;  ///< carved from the training part for early stopping; 0: none
   Index dev_examples = 0;
 };
 
