@@ -129,41 +129,8 @@ void add_meta(onnx::ModelProto& m, const std::string& key, const std::string& va
   p->set_value(value);
 }
 
-}  // namespace
-
-bool onnx_supported() { return true; }
-
-std::string export_onnx_bytes(const Model& model, const OnnxExportOptions& options) {
-  if (options.opset < kMinOpset || options.opset > kMaxOpset) {
-    throw ConfigError(fmt::format("mlp export: --opset must be between {} and {} (got {})", kMinOpset,
-                                  kMaxOpset, options.opset));
-  }
-  const Network<float>& net = model.network();
-  const ModelSpec& spec = net.spec();
-  const Preprocessing& pre = model.preprocessing();
-  const bool classify = pre.task == data::Task::classification;
-  const Index d = net.inputs();
-
-  onnx::ModelProto m;
-  m.set_ir_version(kIrVersion);
-  m.set_producer_name("mlp");
-  m.set_producer_version(MLP_VERSION);
-  m.set_model_version(1);
-  m.set_doc_string("multi-layer perceptron exported by mlp (docs/deployment.md)");
-  auto* opset = m.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(options.opset);
-  add_meta(m, kMetaTask, classify ? "classification" : "regression");
-  add_meta(m, kMetaFeatures, names_json(pre.feature_names));
-  add_meta(m, kMetaTargets, names_json(pre.target_names));
-  if (classify) add_meta(m, kMetaClasses, names_json(pre.class_names));
-
-  onnx::GraphProto& g = *m.mutable_graph();
-  g.set_name("mlp");
-  GraphBuilder b(g);
-  tensor_type(g.add_input(), kInputName, onnx::TensorProto::FLOAT, {-1, d});
-  std::string cur = kInputName;
-
+/// Imputation (IsNaN + Where) and standardization (Sub, Div) of the input `cur`.
+std::string add_preprocessing(GraphBuilder& b, const Preprocessing& pre, Index d, std::string cur) {
   if (pre.imputer) {
     const std::string mean = b.constant("imputation.mean", {d}, pre.imputer->means());
     const std::string nan = b.node("IsNaN", "imputation.isnan", {cur})->output(0);
@@ -175,115 +142,182 @@ std::string export_onnx_bytes(const Model& model, const OnnxExportOptions& optio
     cur = b.node("Sub", "normalization.sub", {cur, mean})->output(0);
     cur = b.node("Div", "normalization.div", {cur, sd})->output(0);
   }
+  return cur;
+}
 
+/// The activation of layer `p` (name prefix) applied to `cur`.
+std::string add_activation(GraphBuilder& b, const ModelSpec& spec, const LayerSpec& l,
+                           const std::string& p, std::string cur) {
+  switch (l.activation) {
+    case Activation::identity:
+      break;
+    case Activation::relu:
+      cur = b.node("Relu", p + ".relu", {cur})->output(0);
+      break;
+    case Activation::leaky_relu: {
+      onnx::NodeProto* n = b.node("LeakyRelu", p + ".leaky_relu", {cur});
+      GraphBuilder::attr_float(n, "alpha", static_cast<float>(spec.leaky_slope));
+      cur = n->output(0);
+      break;
+    }
+    case Activation::sigmoid:
+      cur = b.node("Sigmoid", p + ".sigmoid", {cur})->output(0);
+      break;
+    case Activation::tanh:
+      cur = b.node("Tanh", p + ".tanh", {cur})->output(0);
+      break;
+    case Activation::softmax: {
+      onnx::NodeProto* n = b.node("Softmax", p + ".softmax", {cur});
+      GraphBuilder::attr_int(n, "axis", 1);
+      cur = n->output(0);
+      break;
+    }
+    case Activation::gelu: {
+      // ½·x·(1 + erf(x/√2)): the form PyTorch exports for nn.GELU() (opset 17 has no Gelu).
+      const std::string sqrt2 = fmt::format("{}.gelu.sqrt2", p);
+      b.constant(sqrt2, {}, {std::numbers::sqrt2_v<float>});
+      const std::string one = b.constant(p + ".gelu.one", {}, {1.0f});
+      const std::string half = b.constant(p + ".gelu.half", {}, {0.5f});
+      const std::string x = cur;
+      std::string t = b.node("Div", p + ".gelu.div", {x, sqrt2})->output(0);
+      t = b.node("Erf", p + ".gelu.erf", {t})->output(0);
+      t = b.node("Add", p + ".gelu.add", {t, one})->output(0);
+      t = b.node("Mul", p + ".gelu.mul", {x, t})->output(0);
+      cur = b.node("Mul", p + ".gelu.half_mul", {t, half})->output(0);
+      break;
+    }
+  }
+  return cur;
+}
+
+/// Layer k as Gemm (W [units x fan_in] with transB = 1, b) and its activation.
+std::string add_layer(GraphBuilder& b, const Network<float>& net, std::size_t k, Index fan_in,
+                      std::string cur) {
+  const ModelSpec& spec = net.spec();
+  const LayerSpec& l = spec.layers[k];
+  const std::string p = fmt::format("layers.{}", k);
+  const ConstMatrixMap<float> W(net.params().value(2 * k).data(), l.units, fan_in);
+  const ConstMatrixMap<float> bias(net.params().value(2 * k + 1).data(), l.units, 1);
+  std::vector<float> w(static_cast<std::size_t>(l.units * fan_in));
+  for (Index i = 0; i < l.units; ++i) {
+    for (Index j = 0; j < fan_in; ++j) w[static_cast<std::size_t>(i * fan_in + j)] = W(i, j);
+  }
+  const std::string wn = b.constant(p + ".W", {l.units, fan_in}, w);
+  const std::string bn = b.constant(p + ".b", {l.units}, std::vector<float>(bias.data(), bias.data() + l.units));
+  onnx::NodeProto* gemm = b.node("Gemm", p + ".gemm", {cur, wn, bn});
+  GraphBuilder::attr_int(gemm, "transB", 1);
+  return add_activation(b, spec, l, p, gemm->output(0));
+}
+
+/// The class index of each row from the output `cur`: p >= 0.5 for one sigmoid unit (with the
+/// probabilities [1 − p, p]), the ArgMax otherwise; writes the `probabilities` output.
+std::string add_class_index(GraphBuilder& b, Index out, const std::string& cur) {
+  if (out == 1) {
+    // P(class 1) = p: probabilities [1 − p, p]; class 1 when p >= 0.5 (as mlp predict).
+    const std::string one = b.constant("head.one", {}, {1.0f});
+    const std::string half = b.constant("head.half", {}, {0.5f});
+    const std::string q = b.node("Sub", "head.complement", {one, cur})->output(0);
+    onnx::NodeProto* cat = b.node("Concat", "head.probabilities", {q, cur}, kProbabilities);
+    GraphBuilder::attr_int(cat, "axis", 1);
+    const std::string ge = b.node("GreaterOrEqual", "head.threshold", {cur, half})->output(0);
+    onnx::NodeProto* cast = b.node("Cast", "head.cast", {ge});
+    GraphBuilder::attr_int(cast, "to", onnx::TensorProto::INT64);
+    const std::string axes = b.constant_int64("head.axes", {1}, {1});
+    return b.node("Squeeze", "head.squeeze", {cast->output(0), axes})->output(0);
+  }
+  b.node("Identity", "head.probabilities", {cur}, kProbabilities);
+  onnx::NodeProto* am = b.node("ArgMax", "head.argmax", {kProbabilities});
+  GraphBuilder::attr_int(am, "axis", 1);
+  GraphBuilder::attr_int(am, "keepdims", 0);
+  return am->output(0);
+}
+
+/// Classifier outputs: `probabilities` [N, k] and `label` [N] (int64 when every class name is
+/// an integer, else strings).
+void add_classifier_head(onnx::GraphProto& g, GraphBuilder& b, const Preprocessing& pre, Index out,
+                         const std::string& cur) {
+  const auto k = static_cast<std::int64_t>(pre.class_names.size());
+  const std::string index = add_class_index(b, out, cur);
+  std::string labels;
+  int label_type = onnx::TensorProto::STRING;
+  if (integer_labels(pre.class_names)) {
+    std::vector<std::int64_t> v;
+    for (const auto& c : pre.class_names) {
+      std::int64_t x = 0;
+      parse_int64(c, x);
+      v.push_back(x);
+    }
+    labels = b.constant_int64("head.labels", {k}, v);
+    label_type = onnx::TensorProto::INT64;
+  } else {
+    labels = b.constant_strings("head.labels", pre.class_names);
+  }
+  onnx::NodeProto* gather = b.node("Gather", "head.label", {labels, index}, kLabel);
+  GraphBuilder::attr_int(gather, "axis", 0);
+  tensor_type(g.add_output(), kProbabilities, onnx::TensorProto::FLOAT, {-1, k});
+  tensor_type(g.add_output(), kLabel, label_type, {-1});
+}
+
+/// Regression output `prediction` [N, out], de-standardized when the targets were.
+void add_regression_head(onnx::GraphProto& g, GraphBuilder& b, const Preprocessing& pre, Index out,
+                         std::string cur) {
+  if (pre.targets) {
+    const std::string sd = b.constant("target_normalization.std", {out}, divisors(pre.targets->stddev()));
+    const std::string mean = b.constant("target_normalization.mean", {out}, pre.targets->mean());
+    cur = b.node("Mul", "target_normalization.mul", {cur, sd})->output(0);
+    b.node("Add", "target_normalization.add", {cur, mean}, kPrediction);
+  } else {
+    b.node("Identity", "head.prediction", {cur}, kPrediction);
+  }
+  tensor_type(g.add_output(), kPrediction, onnx::TensorProto::FLOAT, {-1, out});
+}
+
+/// The model's header: IR version, producer, opset and the names in metadata_props.
+void set_model_info(onnx::ModelProto& m, const Preprocessing& pre, int opset_version) {
+  const bool classify = pre.task == data::Task::classification;
+  m.set_ir_version(kIrVersion);
+  m.set_producer_name("mlp");
+  m.set_producer_version(MLP_VERSION);
+  m.set_model_version(1);
+  m.set_doc_string("multi-layer perceptron exported by mlp (docs/deployment.md)");
+  auto* opset = m.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(opset_version);
+  add_meta(m, kMetaTask, classify ? "classification" : "regression");
+  add_meta(m, kMetaFeatures, names_json(pre.feature_names));
+  add_meta(m, kMetaTargets, names_json(pre.target_names));
+  if (classify) add_meta(m, kMetaClasses, names_json(pre.class_names));
+}
+
+}  // namespace
+
+bool onnx_supported() { return true; }
+
+std::string export_onnx_bytes(const Model& model, const OnnxExportOptions& options) {
+  if (options.opset < kMinOpset || options.opset > kMaxOpset) {
+    throw ConfigError(fmt::format("mlp export: --opset must be between {} and {} (got {})", kMinOpset,
+                                  kMaxOpset, options.opset));
+  }
+  const Network<float>& net = model.network();
+  const Preprocessing& pre = model.preprocessing();
+  const Index d = net.inputs();
+
+  onnx::ModelProto m;
+  set_model_info(m, pre, options.opset);
+  onnx::GraphProto& g = *m.mutable_graph();
+  g.set_name("mlp");
+  GraphBuilder b(g);
+  tensor_type(g.add_input(), kInputName, onnx::TensorProto::FLOAT, {-1, d});
+  std::string cur = add_preprocessing(b, pre, d, kInputName);
   Index fan_in = d;
   for (std::size_t k = 0; k < net.layer_count(); ++k) {
-    const LayerSpec& l = spec.layers[k];
-    const std::string p = fmt::format("layers.{}", k);
-    const ConstMatrixMap<float> W(net.params().value(2 * k).data(), l.units, fan_in);
-    const ConstMatrixMap<float> bias(net.params().value(2 * k + 1).data(), l.units, 1);
-    std::vector<float> w(static_cast<std::size_t>(l.units * fan_in));
-    for (Index i = 0; i < l.units; ++i) {
-      for (Index j = 0; j < fan_in; ++j) w[static_cast<std::size_t>(i * fan_in + j)] = W(i, j);
-    }
-    const std::string wn = b.constant(p + ".W", {l.units, fan_in}, w);
-    const std::string bn = b.constant(p + ".b", {l.units}, std::vector<float>(bias.data(), bias.data() + l.units));
-    onnx::NodeProto* gemm = b.node("Gemm", p + ".gemm", {cur, wn, bn});
-    GraphBuilder::attr_int(gemm, "transB", 1);
-    cur = gemm->output(0);
-    switch (l.activation) {
-      case Activation::identity:
-        break;
-      case Activation::relu:
-        cur = b.node("Relu", p + ".relu", {cur})->output(0);
-        break;
-      case Activation::leaky_relu: {
-        onnx::NodeProto* n = b.node("LeakyRelu", p + ".leaky_relu", {cur});
-        GraphBuilder::attr_float(n, "alpha", static_cast<float>(spec.leaky_slope));
-        cur = n->output(0);
-        break;
-      }
-      case Activation::sigmoid:
-        cur = b.node("Sigmoid", p + ".sigmoid", {cur})->output(0);
-        break;
-      case Activation::tanh:
-        cur = b.node("Tanh", p + ".tanh", {cur})->output(0);
-        break;
-      case Activation::softmax: {
-        onnx::NodeProto* n = b.node("Softmax", p + ".softmax", {cur});
-        GraphBuilder::attr_int(n, "axis", 1);
-        cur = n->output(0);
-        break;
-      }
-      case Activation::gelu: {
-        // ½·x·(1 + erf(x/√2)): the form PyTorch exports for nn.GELU() (opset 17 has no Gelu).
-        const std::string sqrt2 = fmt::format("{}.gelu.sqrt2", p);
-        b.constant(sqrt2, {}, {std::numbers::sqrt2_v<float>});
-        const std::string one = b.constant(p + ".gelu.one", {}, {1.0f});
-        const std::string half = b.constant(p + ".gelu.half", {}, {0.5f});
-        const std::string x = cur;
-        std::string t = b.node("Div", p + ".gelu.div", {x, sqrt2})->output(0);
-        t = b.node("Erf", p + ".gelu.erf", {t})->output(0);
-        t = b.node("Add", p + ".gelu.add", {t, one})->output(0);
-        t = b.node("Mul", p + ".gelu.mul", {x, t})->output(0);
-        cur = b.node("Mul", p + ".gelu.half_mul", {t, half})->output(0);
-        break;
-      }
-    }
-    fan_in = l.units;
+    cur = add_layer(b, net, k, fan_in, cur);
+    fan_in = net.spec().layers[k].units;
   }
-
-  const Index out = net.outputs();
-  if (classify) {
-    const auto k = static_cast<std::int64_t>(pre.class_names.size());
-    std::string index;
-    if (out == 1) {
-      // P(class 1) = p: probabilities [1 − p, p]; class 1 when p >= 0.5 (as mlp predict).
-      const std::string one = b.constant("head.one", {}, {1.0f});
-      const std::string half = b.constant("head.half", {}, {0.5f});
-      const std::string q = b.node("Sub", "head.complement", {one, cur})->output(0);
-      onnx::NodeProto* cat = b.node("Concat", "head.probabilities", {q, cur}, kProbabilities);
-      GraphBuilder::attr_int(cat, "axis", 1);
-      const std::string ge = b.node("GreaterOrEqual", "head.threshold", {cur, half})->output(0);
-      onnx::NodeProto* cast = b.node("Cast", "head.cast", {ge});
-      GraphBuilder::attr_int(cast, "to", onnx::TensorProto::INT64);
-      const std::string axes = b.constant_int64("head.axes", {1}, {1});
-      index = b.node("Squeeze", "head.squeeze", {cast->output(0), axes})->output(0);
-    } else {
-      b.node("Identity", "head.probabilities", {cur}, kProbabilities);
-      onnx::NodeProto* am = b.node("ArgMax", "head.argmax", {kProbabilities});
-      GraphBuilder::attr_int(am, "axis", 1);
-      GraphBuilder::attr_int(am, "keepdims", 0);
-      index = am->output(0);
-    }
-    std::string labels;
-    int label_type = onnx::TensorProto::STRING;
-    if (integer_labels(pre.class_names)) {
-      std::vector<std::int64_t> v;
-      for (const auto& c : pre.class_names) {
-        std::int64_t x = 0;
-        parse_int64(c, x);
-        v.push_back(x);
-      }
-      labels = b.constant_int64("head.labels", {k}, v);
-      label_type = onnx::TensorProto::INT64;
-    } else {
-      labels = b.constant_strings("head.labels", pre.class_names);
-    }
-    onnx::NodeProto* gather = b.node("Gather", "head.label", {labels, index}, kLabel);
-    GraphBuilder::attr_int(gather, "axis", 0);
-    tensor_type(g.add_output(), kProbabilities, onnx::TensorProto::FLOAT, {-1, k});
-    tensor_type(g.add_output(), kLabel, label_type, {-1});
+  if (pre.task == data::Task::classification) {
+    add_classifier_head(g, b, pre, net.outputs(), cur);
   } else {
-    if (pre.targets) {
-      const std::string sd = b.constant("target_normalization.std", {out}, divisors(pre.targets->stddev()));
-      const std::string mean = b.constant("target_normalization.mean", {out}, pre.targets->mean());
-      cur = b.node("Mul", "target_normalization.mul", {cur, sd})->output(0);
-      b.node("Add", "target_normalization.add", {cur, mean}, kPrediction);
-    } else {
-      b.node("Identity", "head.prediction", {cur}, kPrediction);
-    }
-    tensor_type(g.add_output(), kPrediction, onnx::TensorProto::FLOAT, {-1, out});
+    add_regression_head(g, b, pre, net.outputs(), cur);
   }
 
   std::string bytes;

@@ -99,6 +99,12 @@ class Importer {
   bool try_gelu(const std::vector<int>& cs, std::string& cur);
   bool try_imputation(const std::vector<int>& cs, std::string& cur);
   bool try_sigmoid_head(const std::vector<int>& cs, std::string& cur);
+  void check_limits();
+  std::string find_input();
+  std::string walk_chain(std::string cur);
+  void check_head(const std::string& cur);
+  Preprocessing preprocessing();
+  void check_finite();
   Index width() const { return layers_.empty() ? inputs_ : static_cast<Index>(layers_.back().b.size()); }
 
   struct Layer {
@@ -597,7 +603,8 @@ bool Importer::try_sigmoid_head(const std::vector<int>& cs, std::string& cur) {
   return true;
 }
 
-Model Importer::run() {
+/// The graph's size and opsets within what the importer reads.
+void Importer::check_limits() {
   if (static_cast<std::size_t>(g_.node_size()) > kMaxOnnxNodes) {
     fail(fmt::format("{} nodes (at most {})", g_.node_size(), kMaxOnnxNodes));
   }
@@ -606,8 +613,11 @@ Model Importer::run() {
       fail(fmt::format("opset {} is not supported (7..22)", o.version()));
     }
   }
-  collect_constants();
-  for (const auto& o : g_.output()) outputs_.insert(o.name());
+}
+
+/// The name of the graph's one input that is not an initializer, a float32 [N, d] tensor; sets
+/// inputs_ from d when the shape gives it.
+std::string Importer::find_input() {
   // The one input that is not an initializer.
   std::vector<const onnx::ValueInfoProto*> ins;
   for (const auto& i : g_.input()) {
@@ -627,7 +637,12 @@ Model Importer::run() {
       }
     }
   }
-  std::string cur = in.name();
+  return in.name();
+}
+
+/// Follows the chain of nodes from `cur` to a graph output, reading each node into the layers
+/// and the preprocessing; returns that output.
+std::string Importer::walk_chain(std::string cur) {
   while (!outputs_.count(cur)) {
     const std::vector<int> cs = open_consumers(cur);
     if (cs.empty()) fail(fmt::format("the chain ends at tensor '{}', which is not a graph output", cur));
@@ -656,6 +671,12 @@ Model Importer::run() {
     }
     cur = n.output(0);
   }
+  return cur;
+}
+
+/// After the chain: at least one layer, nothing affine left over, and only export_onnx's label
+/// head among the nodes the chain did not use.
+void Importer::check_head(const std::string& cur) {
   if (layers_.empty()) fail("the graph has no dense layer (Gemm or MatMul)");
   if (!pending_.empty()) fail("an affine map (BatchNormalization, Mul or Add) after the last dense layer's activation");
   // What is left may only be export_onnx's label head.
@@ -674,6 +695,11 @@ Model Importer::run() {
     if (o != cur && o != label_output) fail(fmt::format("graph output '{}' is not computed by the chain", o));
   }
 
+}
+
+/// The task, names and preprocessing from the metadata export_onnx writes and what the chain
+/// read (imputation, standardization, output rescaling).
+Preprocessing Importer::preprocessing() {
   // Metadata written by export_onnx.
   std::map<std::string, std::string> meta;
   for (const auto& p : m_.metadata_props()) meta[p.key()] = p.value();
@@ -722,6 +748,11 @@ Model Importer::run() {
     pre.targets = data::Standardizer(tail_.shift, tail_.scale);
   }
 
+  return pre;
+}
+
+/// Folding scales and normalizations into the layers can overflow: every constant stays finite.
+void Importer::check_finite() {
   // Scales (alpha, beta, Mul, BatchNormalization) and folding can overflow finite constants.
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const auto& b = layers_[k].b;
@@ -735,6 +766,17 @@ Model Importer::run() {
       fail(fmt::format("the output rescaling of output {} is not finite", j));
     }
   }
+}
+
+Model Importer::run() {
+  check_limits();
+  collect_constants();
+  for (const auto& o : g_.output()) outputs_.insert(o.name());
+  check_head(walk_chain(find_input()));
+  Preprocessing pre = preprocessing();
+  check_finite();
+  const bool classify = pre.task == data::Task::classification;
+  const Activation last = layers_.back().act;
   ModelSpec spec;
   spec.inputs = inputs_;
   for (const auto& l : layers_) spec.layers.push_back({l.W.rows(), l.act, 1.0});
