@@ -18,10 +18,11 @@
 
 #include "mlp/core/error.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
+// ASan and TSan reserve terabytes of address space up front: no address-space cap under them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define MLP_BOUNDED_SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define MLP_BOUNDED_SANITIZED 1
 #endif
 #endif
@@ -39,7 +40,7 @@ inline std::string bounded(const std::function<void()>& f, int seconds = 20,
   if (pid < 0) return "fork failed";
   if (pid == 0) {
     ::close(fds[0]);
-#ifndef MLP_BOUNDED_SANITIZED  // ASan reserves terabytes of address space up front
+#ifndef MLP_BOUNDED_SANITIZED
     const rlimit cap{max_address_bytes, max_address_bytes};
     ::setrlimit(RLIMIT_AS, &cap);
 #else
