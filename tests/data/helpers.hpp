@@ -2,9 +2,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <zlib.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -57,5 +60,26 @@ inline std::vector<std::uint8_t> idx_header(std::vector<std::uint32_t> dims,
   }
   return h;
 }
+
+/// A fresh directory under the system's temporary directory, removed with its contents.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "mlp-data-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// Writes `bytes` to DIR/name; returns that path.
+  std::filesystem::path write(const std::string& name, const std::vector<std::uint8_t>& bytes) const {
+    std::ofstream(path / name, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return path / name;
+  }
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    return write(name, std::vector<std::uint8_t>(text.begin(), text.end()));
+  }
+};
 
 }  // namespace mlp::data::test

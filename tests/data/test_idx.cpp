@@ -27,6 +27,7 @@ namespace {
 using test::error_of;
 using test::gzip;
 using test::idx_header;
+using test::TempDir;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
@@ -137,20 +138,6 @@ TEST(Idx, TruncatedPayloadAndTrailingGarbage) {
             std::string::npos);
   EXPECT_NE(images_error(idx_header({0, 28, 28})).find("no images"), std::string::npos);
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mlp-idx-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const Bytes& bytes) const {
-    std::ofstream(path / name, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    return path / name;
-  }
-};
 
 // I5
 TEST(Idx, CountMismatchAndBadLabels) {

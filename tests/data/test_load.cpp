@@ -17,25 +17,9 @@ namespace {
 using test::error_of;
 using test::gzip;
 using test::idx_header;
+using test::TempDir;
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mlp-load-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const Bytes& bytes) const {
-    std::ofstream(path / name, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    return path / name;
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    return write(name, Bytes(text.begin(), text.end()));
-  }
-};
 
 /// Three 2x2 images and their labels 0, 2, 1.
 Bytes images() {
