@@ -86,8 +86,9 @@ def test_gil_is_released_while_training():
 def test_keyboard_interrupt_stops_training_between_batches():
     X, y = blobs(20000, 50)
     clf = mlp.MLPClassifier(hidden=(64,), epochs=1000, batch_size=8, threads=1)
-    # A real SIGINT, as Ctrl-C sends it, half a second into training.
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    # A real SIGINT, as Ctrl-C sends it, two seconds into training (late enough that the data
+    # is prepared and the engine runs even on a loaded machine; training lasts far longer).
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt, match="stopped by the user"):
