@@ -1,14 +1,16 @@
-// `mlp eval MODEL DATA [--labels LABELS] [--json]` — the cost and metrics of a trained model on
+// `mlp eval MODEL DATA [LABELS] [--labels LABELS] [--json]` — the cost and metrics of a trained model on
 // labelled data (docs/cli.md): accuracy and a confusion matrix for classifiers, RMSE, MAE and R²
 // in the original units for regression.
 //
 // DATA is a CSV file with the model's feature columns (by name, any order, other columns
-// ignored) and its target column(s), or IDX images with --labels. The data goes through the
+// ignored) and its target column(s), or IDX images with their labels file (the third argument
+// or --labels). The data goes through the
 // same preprocessing as the training data (the model's standardization statistics).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -53,8 +55,12 @@ data::Dataset load_eval_data(const EvalArgs& args, const Model& model) {
   const data::LoadOptions options = load_options(args, model);
   const bool idx = data::resolve_format(args.data, options) == data::Format::idx;
   if (idx && args.labels.empty()) {
+    const std::filesystem::path beside = data::idx_labels_beside(args.data);
     throw ConfigError(fmt::format(
-        "{}: IDX images need their labels: mlp eval MODEL IMAGES --labels LABELS", args.data));
+        "{}: IDX images need their labels: mlp eval MODEL IMAGES LABELS{}", args.data,
+        beside.empty() ? std::string()
+                       : fmt::format(" (here probably: mlp eval {} {} {})", args.model, args.data,
+                                     beside.string())));
   }
   if (idx && model.preprocessing().task != data::Task::classification) {
     throw ConfigError(fmt::format(
@@ -149,7 +155,10 @@ void setup(CLI::App& app, Action& action) {
                   "CSV file with the model's feature and target columns ('-' = stdin), or IDX "
                   "images (with --labels)")
       ->required();
-  sub->add_option("--labels", args->labels, "IDX labels file for IDX images in DATA");
+  // The labels of IDX images: positional (mlp eval m.mlp images labels) or --labels, not both.
+  auto* labels_arg = sub->add_option("LABELS", args->labels, "IDX labels file for IDX images in DATA");
+  sub->add_option("--labels", args->labels, "IDX labels file for IDX images in DATA (the same as LABELS)")
+      ->excludes(labels_arg);
   sub->add_flag("--json", args->json,
                 "print one JSON object: {\"loss\", \"accuracy\", \"classes\", \"confusion\", "
                 "\"examples\"} or {\"loss\", \"rmse\", \"mae\", \"r2\", \"examples\"}");

@@ -159,6 +159,7 @@ void print_inspect_json(const InspectArgs& args, const Model& model) {
   j["loss"] = std::string(to_string(spec.loss));
   j["initializer"] = std::string(to_string(spec.init));
   if (spec.init == Init::normal) j["init_scale"] = spec.init_scale;
+  if (spec.init_gain != 1.0) j["init_gain"] = spec.init_gain;
   if (uses_leaky_relu(spec)) j["leaky_slope"] = spec.leaky_slope;
   j["seed"] = spec.seed;
   j["normalization"] = pre.features ? standardizer_json(*pre.features, pre.feature_names) : nullptr;
@@ -249,6 +250,7 @@ void print_inspect_text(const InspectArgs& args, const Model& model) {
   out += fmt::format("loss: {}\n", to_string(spec.loss));
   std::string init = std::string(to_string(spec.init));
   if (spec.init == Init::normal) init += fmt::format(" (scale {})", spec.init_scale);
+  if (spec.init_gain != 1.0) init += fmt::format(" × gain {}", spec.init_gain);
   out += fmt::format("initializer: {}, seed {}\n", init, spec.seed);
   if (uses_leaky_relu(spec)) out += fmt::format("leaky_relu slope: {}\n", spec.leaky_slope);
   out += preprocessing_text(model);

@@ -5,15 +5,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "common.hpp"
+#include "mlp/config/keys.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/core/names.hpp"
 
 namespace {
 
@@ -26,6 +33,94 @@ mlp::cli::Action show(const CLI::App& app, const CLI::Error& e) {
     mlp::cli::write_stdout(text);
     return code;
   };
+}
+
+/// `text` as one shell word: unchanged when it holds only characters the shell leaves alone,
+/// otherwise in single quotes.
+std::string shell_word(const std::string& text) {
+  constexpr std::string_view kPlain =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-/:=,@%";
+  const bool plain = !text.empty() && text.find_first_not_of(kPlain) == std::string::npos;
+  if (plain) return text;
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// What a command line the parser refused probably meant, or "" when nothing is clear (the
+/// parser's own message then stands):
+///   mlp trian ...                    unknown command 'trian'; did you mean 'train'?
+///   mlp train c.toml --epochs 5      unknown option --epochs: ... --set train.epochs=5
+///   mlp train c.toml --jsn           unknown option --jsn; did you mean --json?
+/// Configuration keys come from the key table (config_keys_for_option); commands and options
+/// from the parser's own lists.
+std::string usage_hint(const CLI::App& app, const std::vector<std::string>& args) {
+  const std::vector<CLI::App*> chosen = app.get_subcommands();
+  if (chosen.empty()) {
+    // No command was recognised: the first word that is not an option was meant as one.
+    const auto word = std::find_if(args.begin(), args.end(),
+                                   [](const std::string& a) { return a.empty() || a[0] != '-'; });
+    if (word == args.end()) return "";
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      names.push_back(sub->get_name());
+    }
+    const std::vector<std::string_view> views(names.begin(), names.end());
+    if (const auto near = mlp::nearest_name(*word, views)) {
+      return fmt::format("unknown command '{}'; did you mean '{}'?", *word, *near);
+    }
+    return fmt::format("unknown command '{}'; the commands are {}", *word, fmt::join(names, ", "));
+  }
+  const CLI::App& cmd = *chosen.back();
+  const bool takes_set = cmd.get_option_no_throw("--set") != nullptr;
+  std::vector<std::string> options;
+  for (const CLI::Option* o : cmd.get_options()) {
+    for (const auto& l : o->get_lnames()) options.push_back("--" + l);
+  }
+  const std::vector<std::string_view> option_views(options.begin(), options.end());
+
+  // One line per unknown option; the hint replaces the parser's message when at least one
+  // option has one.
+  std::vector<std::string> lines;
+  bool hinted = false;
+  for (const std::string& token : app.remaining(true)) {
+    if (token.size() < 3 || token.compare(0, 2, "--") != 0) continue;
+    const auto eq = token.find('=');
+    const std::string name = token.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    std::optional<std::string> value;
+    if (eq != std::string::npos) {
+      value = token.substr(eq + 1);
+    } else {
+      // --X VALUE: the word after the option, unless it is another option (a negative number
+      // is a value).
+      const auto at = std::find(args.begin(), args.end(), token);
+      if (at != args.end() && at + 1 != args.end()) {
+        const std::string& next = *(at + 1);
+        const bool number = next.size() > 1 && (std::isdigit(static_cast<unsigned char>(next[1])) != 0 || next[1] == '.');
+        if (next.empty() || next[0] != '-' || number) value = next;
+      }
+    }
+    const std::vector<std::string> keys =
+        takes_set ? mlp::config_keys_for_option(name) : std::vector<std::string>{};
+    if (!keys.empty()) {
+      std::vector<std::string> sets;
+      for (const auto& k : keys) {
+        sets.push_back("--set " + (value ? shell_word(k + "=" + *value) : k + "=VALUE"));
+      }
+      lines.push_back(fmt::format("unknown option --{}: configuration keys are set with --set; write {}",
+                                  name, fmt::join(sets, " or ")));
+      hinted = true;
+    } else if (const auto near = mlp::nearest_name("--" + name, option_views)) {
+      lines.push_back(fmt::format("unknown option --{}; did you mean {}?", name, *near));
+      hinted = true;
+    } else {
+      lines.push_back(fmt::format("unknown option --{}", name));
+    }
+  }
+  if (!hinted) return "";
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : "\nerror: ") + l;
+  return out;
 }
 
 int run(int argc, char** argv) {
@@ -48,7 +143,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     action = show(app, e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);  // prints the message and the usage hint
+    const std::string hint = usage_hint(app, std::vector<std::string>(argv + 1, argv + argc));
+    if (hint.empty()) {
+      app.exit(e);  // prints the message and the usage hint
+    } else {
+      fmt::print(stderr, "error: {}\nRun with --help for more information.\n", hint);
+    }
     return static_cast<int>(mlp::ExitCode::usage);
   }
   try {

@@ -1,7 +1,8 @@
 // `mlp predict MODEL INPUT [-o OUT] [--json]` — predictions of a trained model for the rows of
-// a CSV file (docs/cli.md).
+// a CSV file, or the images of an IDX file (docs/cli.md).
 //
-// Input: the model's feature columns by name, in any order; other columns are ignored. For a
+// Input: IDX images (by name or magic bytes: Model::predict_file), one output row per image,
+// or a CSV with the model's feature columns by name, in any order; other columns are ignored. For a
 // classifier, a target column that is present is checked against the known classes (a label
 // not seen in training is an error naming it); for regression the target columns are not read.
 // Output (CSV, one row per input row, in input order):
@@ -119,7 +120,7 @@ int run_predict(const PredictArgs& args) {
   // The input is read and predicted block by block (memory stays bounded, an endless stdin
   // included); each block's rows are written before the next is read. A model trained with
   // data.missing = "mean" fills in missing features with its training means.
-  model.predict_csv(args.input, kPredictBlockRows, [&](const MatrixF& P, std::size_t first) {
+  model.predict_file(args.input, kPredictBlockRows, [&](const MatrixF& P, std::size_t first) {
     // P [n_out x b]: class probabilities, or predictions in the original units.
     text.clear();
     if (first == 0) {
@@ -173,7 +174,8 @@ void setup(CLI::App& app, Action& action) {
                  "(classifiers) or values in the original units (regression)");
   sub->add_option("MODEL", args->model, "model file written by mlp train")->required();
   sub->add_option("INPUT", args->input,
-                  "CSV file with the model's feature columns, any order ('-' = stdin)")
+                  "CSV file with the model's feature columns, any order ('-' = stdin), or "
+                  "IDX images (e.g. t10k-images-idx3-ubyte.gz)")
       ->required();
   sub->add_option("-o,--output", args->output,
                   "output CSV file, written atomically; a FIFO, device or /dev/fd/N is written "

@@ -8,6 +8,7 @@
 #include "common.hpp"
 #include "mlp/config/commands.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/train/progress.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -48,8 +49,10 @@ std::string duration(double s) {
 }
 
 std::string epoch_line(const EpochMetrics& e, std::uint64_t epochs) {
-  std::string s = fmt::format("epoch {:>{}}/{}  lr {:.3g}  train {}", e.epoch,
-                              std::to_string(epochs).size(), epochs, e.learning_rate, metrics_text(e.train));
+  // "train~": the running mean over the epoch's batches (TrainCost::running_mean); "train": exact.
+  std::string s = fmt::format("epoch {:>{}}/{}  lr {:.3g}  train{} {}", e.epoch,
+                              std::to_string(epochs).size(), epochs, e.learning_rate,
+                              e.train_cost == TrainCost::running_mean ? "~" : "", metrics_text(e.train));
   if (e.dev) s += fmt::format("  dev {}", metrics_text(*e.dev));
   s += fmt::format("  ({:.1f} s, {:.0f} samples/s)", e.seconds, e.samples_per_second);
   return s;
@@ -64,27 +67,16 @@ class Progress : public Callback {
   bool on_batch_end(const BatchInfo& b) override {
     if (!interactive_ || quiet_) return true;
     const auto now = std::chrono::steady_clock::now();
+    meter_.on_batch(b, std::chrono::duration<double>(now.time_since_epoch()).count());  // every batch counts
     if (b.batch != b.batches_per_epoch && now - last_ < std::chrono::milliseconds(100)) return true;
-    last_ = now;
-    if (b.batch == 1) {
-      epoch_start_ = now;
-      samples_ = 0;
-      cost_sum_ = 0;
-      cost_n_ = 0;
-    }
-    samples_ += static_cast<double>(b.samples);
-    cost_sum_ += b.cost;
-    cost_n_ += 1;
-    const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
+    last_ = now;  // redraw at most every 100 ms
     const double frac = static_cast<double>(b.batch) / static_cast<double>(b.batches_per_epoch);
     const int width = 24;
     const int filled = static_cast<int>(frac * width);
-    const double remaining_epochs = static_cast<double>(epochs_ - b.epoch) + (1 - frac);
-    const double eta = frac > 0 ? elapsed / frac * remaining_epochs : 0;
     fmt::print(stderr, "\r\x1b[Kepoch {}/{} [{}{}] batch {}/{}  cost {:.4f}  {:.0f} samples/s  ETA {}",
                b.epoch, epochs_, std::string(static_cast<std::size_t>(filled), '#'),
                std::string(static_cast<std::size_t>(width - filled), '.'), b.batch, b.batches_per_epoch,
-               cost_sum_ / cost_n_, elapsed > 0 ? samples_ / elapsed : 0.0, duration(eta));
+               meter_.mean_cost(), meter_.samples_per_second(), duration(meter_.eta_seconds(epochs_)));
     std::fflush(stderr);
     return true;
   }
@@ -99,8 +91,8 @@ class Progress : public Callback {
  private:
   std::uint64_t epochs_;
   bool interactive_, quiet_;
-  std::chrono::steady_clock::time_point last_{}, epoch_start_{};
-  double samples_ = 0, cost_sum_ = 0, cost_n_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+  ProgressMeter meter_;
 };
 
 struct TrainArgs {
@@ -112,6 +104,8 @@ struct TrainArgs {
   bool quiet = false;
   bool detect_anomaly = false;
   std::vector<std::string> sets;
+  bool no_lint = false;                  // skip the error-level checks of `mlp lint`
+  std::vector<std::string> lint_ignore;  // skip these codes only
 };
 
 /// The "resuming from ..." and "mlp train: ..." lines before the first epoch.
@@ -122,6 +116,10 @@ void print_start(const config::TrainRunStart& s) {
   fmt::print(stderr, "mlp train: {} train / {} dev / {} test examples, {} features{}; {} parameters; run in {}\n",
              s.train_examples, s.dev_examples, s.test_examples, s.features,
              s.classes ? fmt::format(", {} classes", *s.classes) : "", s.parameters, s.dir.string());
+  if (s.train_cost == TrainCost::running_mean) {
+    fmt::print(stderr, "train~ = running mean over each epoch's batches (dropout active, no penalties); "
+                       "train.train_cost = \"exact\" evaluates the whole training set instead\n");
+  }
 }
 
 void print_result(const config::TrainRunResult& r, bool json) {
@@ -134,6 +132,7 @@ void print_result(const config::TrainRunResult& r, bool json) {
                r.training.best_epoch);
   }
   print_out("model: {}\n", r.model.string());
+  if (r.train) print_out("train: {} (training set: not a held-out estimate)\n", metrics_text(*r.train));
   if (r.dev) print_out("dev:   {}\n", metrics_text(*r.dev));
   if (r.test) print_out("test:  {}\n", metrics_text(*r.test));
   print_out("report: {}\n", r.report.string());
@@ -149,6 +148,8 @@ int run_train(const TrainArgs& a) {
   o.force = a.force;
   o.detect_anomaly = a.detect_anomaly;
   o.overrides = a.sets;
+  o.lint = !a.no_lint;
+  o.lint_ignore = a.lint_ignore;
   o.on_warning = [](const std::string& w) { fmt::print(stderr, "warning: {}\n", w); };
   o.on_note = [](const std::string& n) { fmt::print(stderr, "note: {}\n", n); };
   o.on_start = [&](const config::TrainRunStart& s) {
@@ -180,6 +181,9 @@ void setup(CLI::App& app, Action& action) {
       ->type_name("KEY=VALUE")->allow_extra_args(false);
   cmd->add_flag("--json", a->json, "Print the result as one JSON object on stdout");
   cmd->add_flag("-q,--quiet", a->quiet, "No progress output");
+  cmd->add_flag("--no-lint", a->no_lint, "Train even when an error-level check of `mlp lint` fails");
+  cmd->add_option("--lint-ignore", a->lint_ignore, "Skip this check of `mlp lint` before training (repeatable)")
+      ->type_name("CODE");
   cmd->add_flag("--detect-anomaly", a->detect_anomaly,
                 "Check every tensor of every step; stop at the first non-finite one, naming it");
   cmd->footer("Exit codes: 0 done, 1 runtime failure (e.g. divergence), 2 usage/configuration error,\n"

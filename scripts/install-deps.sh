@@ -3,6 +3,8 @@
 # Usage: sudo scripts/install-deps.sh        (root is needed for apt-get)
 #   MLP_DEPS_MINIMAL=1  skip the optional reference/benchmark packages (PyTorch, NumPy, Chromium,
 #                       Fashion-MNIST); tests that need them skip themselves.
+#   --main              only what scripts/main.sh needs (the `mlp` command and Fashion-MNIST);
+#                       scripts/test.sh and .ci/run call it without, installing everything.
 set -euo pipefail
 
 packages=(
@@ -47,6 +49,13 @@ trap 'status=$?; [ "$status" -ne 0 ] || install_onnxruntime; exit "$status"' EXI
 missing=()
 wanted=("${packages[@]}")
 [ -n "${MLP_DEPS_MINIMAL:-}" ] || wanted+=("${optional[@]}")
+# --main: the build of the `mlp` command alone (no tests, benchmarks, sanitizers, ONNX, Python)
+# and the main job's data; no ONNX Runtime either (MLP_DEPS_MINIMAL skips it).
+if [ "${1:-}" = "--main" ]; then
+  wanted=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev
+          libtomlplusplus-dev libfmt-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist)
+  MLP_DEPS_MINIMAL=1
+fi
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

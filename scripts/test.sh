@@ -16,7 +16,11 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 else
   dir=build
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  # Everything on, whatever a previous scripts/main.sh left in build/CMakeCache.txt (it turns
+  # tests, benchmarks, examples, ONNX and Python off); -U lets MLP_ONNX / MLP_PYTHON default
+  # again to "on when their packages are installed".
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLP_BUILD_TESTS=ON \
+    -DMLP_BUILD_BENCHMARKS=ON -DMLP_BUILD_EXAMPLES=ON -UMLP_ONNX -UMLP_PYTHON
 fi
 cmake --build "$dir" -j "$jobs"
 cd "$dir"

@@ -104,13 +104,14 @@ Metrics metrics_from(const py::dict& d) {
   return m;
 }
 
-/// One epoch of the history as a dict: epoch, learning_rate, objective, train, dev (or None),
+/// One epoch of the history as a dict: epoch, learning_rate, objective, train_cost, train, dev (or None),
 /// seconds, samples_per_second, grad_norms, weight_norms.
 py::dict epoch_dict(const EpochMetrics& e) {
   py::dict d;
   d["epoch"] = e.epoch;
   d["learning_rate"] = e.learning_rate;
   d["objective"] = e.objective;
+  d["train_cost"] = std::string(to_string(e.train_cost));  // how "train" was measured
   d["train"] = metrics_dict(e.train);
   d["dev"] = e.dev ? py::object(metrics_dict(*e.dev)) : py::object(py::none());
   d["seconds"] = e.seconds;
@@ -127,6 +128,7 @@ EpochMetrics epoch_from(const py::handle& h) {
   e.learning_rate = d.contains("learning_rate") ? d["learning_rate"].cast<double>() : 0.0;
   e.objective = d.contains("objective") ? d["objective"].cast<double>() : 0.0;
   e.train = metrics_from(d["train"].cast<py::dict>());
+  if (d.contains("train_cost")) e.train_cost = parse_train_cost(d["train_cost"].cast<std::string>());
   if (d.contains("dev") && !d["dev"].is_none()) e.dev = metrics_from(d["dev"].cast<py::dict>());
   if (d.contains("grad_norms")) e.grad_norms = d["grad_norms"].cast<std::vector<double>>();
   if (d.contains("weight_norms")) e.weight_norms = d["weight_norms"].cast<std::vector<double>>();

@@ -55,8 +55,17 @@ CrossValidationResult cross_validate(const std::filesystem::path& path,
   const RunConfig cfg = read_config(path, overrides);
   check_training_memory(cfg, 1, 1, 0);
   set_threads(static_cast<int>(cfg.train.threads));
+  return cross_validate(cfg, pooled_data(cfg), folds, on_fold);
+}
+
+data::Dataset pooled_data(const RunConfig& cfg) {
   // All labelled data except a separate test file takes part in the folds.
-  const data::Dataset pool = pooled(load_data(cfg));
+  return pooled(load_data(cfg));
+}
+
+CrossValidationResult cross_validate(const RunConfig& cfg, const data::Dataset& pool, int folds,
+                                     const FoldDone& on_fold) {
+  require("cross-validation", "folds", folds, parameter_range::folds, true);
   if (folds > pool.size()) {
     throw ConfigError(fmt::format("--folds {}: only {} examples to share", folds, pool.size()));
   }
@@ -107,6 +116,8 @@ report::RunSettings run_settings(const RunConfig& cfg) {
   report::RunSettings r;
   r.optimizer = fmt::format("{}", cfg.train.optimizer);
   r.learning_rate = cfg.train.learning_rate;
+  r.schedule = cfg.train.schedule.type;
+  r.clip_norm = cfg.train.clip_norm;
   r.l1 = cfg.train.l1;
   r.l2 = cfg.train.l2;
   for (const double p : cfg.model.keep_prob) r.min_keep_prob = std::min(r.min_keep_prob, p);
@@ -114,6 +125,11 @@ report::RunSettings run_settings(const RunConfig& cfg) {
   r.patience = cfg.train.early_stopping.patience;
   r.restore_best = cfg.train.early_stopping.restore_best;
   r.epochs = cfg.train.epochs;
+  r.hidden = cfg.model.hidden;
+  for (const Activation a : cfg.model.activation) r.activation.emplace_back(mlp::to_string(a));
+  r.init = std::string(mlp::to_string(cfg.model.init));
+  r.init_scale = cfg.model.init_scale;
+  r.init_gain = cfg.model.init_gain;
   return r;
 }
 

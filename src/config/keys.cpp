@@ -131,6 +131,23 @@ std::vector<ConfigChange> config_changes(const RunConfig& before, const RunConfi
   return out;
 }
 
+std::vector<std::string> config_keys_for_option(std::string_view name) {
+  auto normal = [](std::string_view text) {
+    std::string out(text);
+    std::replace(out.begin(), out.end(), '-', '_');
+    return out;
+  };
+  const std::string wanted = normal(name);
+  std::vector<std::string> out;
+  if (wanted.empty()) return out;
+  for (const std::string_view key : config_keys()) {
+    const std::string k = normal(key);
+    if (k == wanted) return {std::string(key)};
+    if (k.substr(k.rfind('.') + 1) == wanted) out.emplace_back(key);
+  }
+  return out;
+}
+
 const std::vector<std::string_view>& config_keys() {
   static const std::vector<std::string_view> v = [] {
     std::vector<std::string_view> names;

@@ -539,6 +539,15 @@ void Validator::check_structure(const toml::table& t, const sc::Section& s) {
     const std::string full = s.name.empty() ? std::string(leaf) : fmt::format("{}.{}", s.name, leaf);
     const bool is_key = std::find(s.keys.begin(), s.keys.end(), leaf) != s.keys.end();
     const bool is_table = std::find(s.tables.begin(), s.tables.end(), leaf) != s.tables.end();
+    if (s.name.empty() && leaf == "search") {  // `mlp search`'s table, read by config/search.cpp
+      if (!v.is_table()) {
+        error(full, v, fmt::format("search must be a table (got {}); write it as the section [search]",
+                                   describe(v)));
+      } else {
+        cfg_.search_table = loc(full, v.source());
+      }
+      continue;
+    }
     if (is_table) {
       if (!v.is_table()) {
         error(full, v,
@@ -558,6 +567,7 @@ void Validator::check_structure(const toml::table& t, const sc::Section& s) {
     }
     std::vector<std::string_view> candidates(s.keys.begin(), s.keys.end());
     candidates.insert(candidates.end(), s.tables.begin(), s.tables.end());
+    if (s.name.empty()) candidates.push_back("search");
     std::string msg = fmt::format("unknown key {}{}", full, did_you_mean(leaf, candidates));
     if (msg.find("did you mean") == std::string::npos) {
       if (auto other = other_section_with(leaf, s.name)) {
@@ -822,6 +832,11 @@ void Validator::read_model() {
               fmt::format("model.init_scale is only used by init = \"normal\" (model.init is "
                           "\"{}\"); remove it",
                           mlp::to_string(m.init)));
+  }
+  if (has(s, "init_gain") && !sc::find_key("model.init_gain")->used(cfg_)) {
+    error_key("model.init_gain",
+              "model.init_gain multiplies the initial weights, and init = \"zeros\" has none to "
+              "multiply; remove it, or choose another model.init (e.g. \"identity\")");
   }
 }
 

@@ -187,6 +187,7 @@ ModelSpec model_spec(const RunConfig& cfg, const data::Dataset& train) {
   spec.leaky_slope = m.leaky_slope;
   spec.init = m.init;
   spec.init_scale = m.init_scale;
+  spec.init_gain = m.init_gain;
   spec.seed = cfg.train.seed;
   try {
     spec.validate();
@@ -202,6 +203,7 @@ TrainOptions train_options(const RunConfig& cfg) {
   o.epochs = static_cast<std::uint64_t>(t.epochs);
   o.batch_size = static_cast<Index>(t.batch_size);
   o.drop_last = t.drop_last;
+  o.train_cost = t.train_cost;
   o.learning_rate = t.learning_rate;
   // The optimizer and the schedule by their registered names and settings (every setting the
   // component publishes is in the configuration after parsing).
@@ -242,21 +244,61 @@ Preprocessing preprocessing_of(const PreparedData& d) {
 }  // namespace mlp
 
 namespace mlp {
+namespace {
+
+/// Applies `f` to every data path of `cfg` that names a file (not `-`, standard input).
+template <class F>
+void for_each_data_path(RunConfig& cfg, F f) {
+  auto one = [&](std::string& p) {
+    if (!p.empty() && p != "-") f(p);
+  };
+  auto opt = [&](std::optional<std::string>& p) {
+    if (p) one(*p);
+  };
+  one(cfg.data.train);
+  opt(cfg.data.dev);
+  opt(cfg.data.test);
+  opt(cfg.data.train_labels);
+  opt(cfg.data.dev_labels);
+  opt(cfg.data.test_labels);
+}
+
+/// The absolute path of `p` without symbolic links ("weakly": the missing tail is kept, so that
+/// a missing file is reported by its loader, not here).
+std::filesystem::path canonical_path(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(p, ec).lexically_normal();
+  if (ec) return p.lexically_normal();
+  const auto canonical = std::filesystem::weakly_canonical(absolute, ec);
+  return ec ? absolute : canonical;
+}
+
+}  // namespace
+
 void resolve_data_paths(RunConfig& cfg, const std::filesystem::path& base) {
-  auto fix = [&](std::string& p) {
-    if (p.empty() || p == "-") return;
+  for_each_data_path(cfg, [&](std::string& p) {
     const std::filesystem::path path(p);
-    if (path.is_relative()) p = std::filesystem::absolute(base / path).lexically_normal().string();
-  };
-  auto fix_opt = [&](std::optional<std::string>& p) {
-    if (p) fix(*p);
-  };
-  fix(cfg.data.train);
-  fix_opt(cfg.data.dev);
-  fix_opt(cfg.data.test);
-  fix_opt(cfg.data.train_labels);
-  fix_opt(cfg.data.dev_labels);
-  fix_opt(cfg.data.test_labels);
+    p = canonical_path(path.is_relative() ? base / path : path).string();
+  });
+}
+
+RunConfig with_data_paths_relative_to(RunConfig cfg, const std::filesystem::path& dir) {
+  const std::filesystem::path root = canonical_path(dir);
+  for_each_data_path(cfg, [&](std::string& p) {
+    const std::filesystem::path path = canonical_path(p);
+    // Beyond the root, the first folder: no common one means no relative path worth having.
+    const auto first = [](const std::filesystem::path& q) {
+      auto it = q.begin();
+      return it != q.end() && ++it != q.end() ? *it : std::filesystem::path();
+    };
+    if (first(path).empty() || first(path) != first(root)) {
+      p = path.string();
+      return;
+    }
+    const std::filesystem::path relative = path.lexically_relative(root);
+    p = relative.empty() ? path.string() : relative.generic_string();
+  });
+  return cfg;
 }
 void check_training_memory(const RunConfig& cfg, Index n_in, Index n_out, Index examples) {
   std::vector<Index> widths{n_in};

@@ -264,6 +264,11 @@ void model_keys(std::vector<Key>& k) {
       "model.init_scale", [](RunConfig& c) { return &c.model.init_scale; }, kPositiveReal,
       "standard deviation of `init = \"normal\"` (only then)",
       [](const RunConfig& c) { return c.model.init == Init::normal; }));
+  k.push_back(real_key(
+      "model.init_gain", [](RunConfig& c) { return &c.model.init_gain; }, kPositiveReal,
+      "multiplies the initial weights: W = init_gain · W_init, e.g. `init = \"identity\"` with "
+      "`init_gain = c` gives W = c·I (not with `init = \"zeros\"`)",
+      [](const RunConfig& c) { return c.model.init != Init::zeros; }));
   Key keep_prob = custom_key(
       "model.keep_prob", "number, or list (one per hidden layer)",
       "each in (0, 1]; 1 = no dropout. A single number applies to every hidden layer. The output "
@@ -341,6 +346,14 @@ void train_keys(std::vector<Key>& k) {
                        kNonNegativeReal, "gradient-norm clipping; 0 = off"));
   k.push_back(bool_key("train.drop_last", [](RunConfig& c) { return &c.train.drop_last; },
                        "drop the last partial mini-batch of each epoch"));
+  k.push_back(choice_key(
+      "train.train_cost", train_cost_names,
+      [](const RunConfig& c) { return to_string(c.train.train_cost); },
+      [](RunConfig& c, std::string_view n) { c.train.train_cost = parse_train_cost(n); },
+      "what the per-epoch train metrics measure: `running_mean` = the mean over the epoch's "
+      "batches (weighted by batch size) of the training-mode outputs before each update, dropout "
+      "active, no penalties (free); `exact` = one more pass over the whole training set after "
+      "the epoch, without dropout (docs/optimization.md)"));
   // Checkpoints are read, never fed back into training: how often and how many changes no bit.
   Key every = int_key("train.checkpoint_every",
                       [](RunConfig& c) { return &c.train.checkpoint_every; }, 0, kMaxEpochs,

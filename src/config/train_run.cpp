@@ -9,6 +9,7 @@
 
 #include "mlp/config/commands.hpp"
 #include "mlp/config/keys.hpp"
+#include "mlp/config/lint.hpp"
 #include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/tensor.hpp"
@@ -41,6 +42,8 @@ struct Run {
   std::vector<EpochMetrics> history;
   std::optional<Metrics> test;
   fs::path last_checkpoint;
+  /// A new run replaces the files in run.dir (--force, or a start that never trained).
+  bool replace = false;
 };
 
 void warn(const TrainRunOptions& o, const std::string& message) {
@@ -60,12 +63,15 @@ void read_configuration(const TrainRunOptions& o, Run& run) {
     if (!fs::exists(saved)) {
       throw ConfigError(fmt::format("--resume: {} holds no run (no config.toml) — start it without --resume", run.dir.string()));
     }
+    // The run's own config.toml names its data relative to the run directory.
     run.saved_cfg = load_config(saved);
+    resolve_data_paths(*run.saved_cfg, run.dir);
     if (!o.config.empty() && !o.out.empty()) {
       run.cfg = load_config(o.config, o.overrides);
       resolve_data_paths(run.cfg, o.config.parent_path());
     } else {
       run.cfg = load_config(saved, o.overrides);
+      resolve_data_paths(run.cfg, run.dir);
     }
   } else {
     if (o.config.empty()) throw ConfigError("mlp train: CONFIG is required (run `mlp train --help`)");
@@ -73,13 +79,20 @@ void read_configuration(const TrainRunOptions& o, Run& run) {
     resolve_data_paths(run.cfg, o.config.parent_path());
     run.dir = o.out.empty() ? fs::path("runs") / o.config.stem() : o.out;
   }
-  run.config_text = to_toml(run.cfg);
+  // What the run directory stores: data paths relative to it, no absolute path of this machine.
+  run.config_text = to_toml(with_data_paths_relative_to(run.cfg, run.dir));
+  if (!run.cfg.search_table.empty() && o.on_note) {
+    o.on_note(fmt::format("{}: the [search] table is read by `mlp search` only; this run trains "
+                          "the values of [model] and [train] as written", run.cfg.search_table));
+  }
 }
 
-/// Step 2 (under the lock): a new run needs a directory without a run, or --force to replace
-/// the run in it — which mlp only does where its marker proves the run is mlp's. Nothing is
-/// deleted before the directory is accepted, and then only mlp's own files (train/run_dir.hpp).
-void claim_run_dir(const TrainRunOptions& o, Run& run) {
+/// Step 2 (under the lock, before any data): a new run needs a directory without a run, or
+/// --force to replace the run in it — which mlp only does where its marker proves the run is
+/// mlp's. What a start that never trained left (holds_untrained_start: the marker, config.toml,
+/// no epoch, no checkpoint, no model) is no run and is replaced without --force. Changes nothing:
+/// claim_run_dir() does, once the data and the model are known to be valid.
+void check_run_dir(const TrainRunOptions& o, Run& run) {
   const bool marked = is_marked_run(run.dir);
   if (o.resume) {
     if (marked) {
@@ -92,21 +105,29 @@ void claim_run_dir(const TrainRunOptions& o, Run& run) {
     return;
   }
   const std::vector<std::string> present = run_files_present(run.dir);
-  if (!present.empty()) {
-    const std::string files = fmt::format("{}", fmt::join(present, ", "));
-    if (!marked) {
-      throw ConfigError(fmt::format(
-          "{} holds {} but no {} marker, so mlp cannot tell them from your own files and will not replace "
-          "or delete them{} — choose another --out, or move those files away (a run of an older mlp can be "
-          "continued with --resume)",
-          run.dir.string(), files, kRunMarkerName, o.force ? " (not even with --force)" : ""));
-    }
-    if (!o.force) {
-      throw ConfigError(fmt::format("{} already holds a run ({}) — continue it with --resume, overwrite it "
-                                    "with --force, or choose another --out", run.dir.string(), files));
-    }
+  run.replace = !present.empty();
+  if (present.empty() || holds_untrained_start(run.dir)) return;
+  const std::string files = fmt::format("{}", fmt::join(present, ", "));
+  if (!marked) {
+    throw ConfigError(fmt::format(
+        "{} holds {} but no {} marker, so mlp cannot tell them from your own files and will not replace "
+        "or delete them{} — choose another --out, or move those files away (a run of an older mlp can be "
+        "continued with --resume)",
+        run.dir.string(), files, kRunMarkerName, o.force ? " (not even with --force)" : ""));
+  }
+  if (!o.force) {
+    throw ConfigError(fmt::format("{} already holds a run ({}) — continue it with --resume, overwrite it "
+                                  "with --force, or choose another --out", run.dir.string(), files));
+  }
+}
+
+/// Step 4 (a new run, under the lock, after the data and the model): the directory becomes this
+/// run's — the replaced run's files removed (only mlp's own, train/run_dir.hpp), the marker and
+/// config.toml written. A start that fails before this point leaves the directory as it was.
+void claim_run_dir(Run& run) {
+  if (run.replace) {
     clear_run(run.dir);
-  } else if (marked) {
+  } else if (is_marked_run(run.dir)) {
     remove_stale_temporaries(run.dir);
   }
   mark_run(run.dir);
@@ -121,7 +142,9 @@ std::string shown(const std::string& value) { return value.empty() ? "(not used)
 /// another run, and its model would disagree with its own provenance.
 void refuse_changed_settings(const Run& run, const RunConfig& trained, const std::string& trained_where) {
   std::vector<std::string> lines;
-  for (const ConfigChange& c : config_changes(trained, run.cfg)) {
+  // Compared (and shown) as config.toml records them: data paths relative to the run directory.
+  for (const ConfigChange& c : config_changes(with_data_paths_relative_to(trained, run.dir),
+                                              with_data_paths_relative_to(run.cfg, run.dir))) {
     if (c.resume_safe) continue;
     lines.push_back(fmt::format("{}: error: {} = {}, but the run was trained with {} = {}", run.cfg.location_of(c.key),
                                 c.key, shown(c.after), c.key, shown(c.before)));
@@ -154,6 +177,7 @@ void resume_settings(const TrainRunOptions& o, Run& run) {
     RunConfig trained;
     try {
       trained = parse_config(it->second, run.checkpoint_path.string());
+      resolve_data_paths(trained, run.dir);  // recorded relative to the run directory
     } catch (const ConfigError& e) {
       throw DataError(fmt::format("{}: the configuration recorded in the checkpoint is not valid here ({}); resume "
                                   "it with the mlp version that wrote it, or start a new run",
@@ -166,22 +190,11 @@ void resume_settings(const TrainRunOptions& o, Run& run) {
   if (!config_changes(*run.saved_cfg, run.cfg).empty()) io::write_file_atomic(run.dir / "config.toml", run.config_text);
 }
 
-void write_metrics(const Run& run) {
-  std::string jsonl, csv;
-  for (const auto& e : run.history) jsonl += metrics_jsonl_line(e, run.slice_names) + "\n";
-  io::write_file_atomic(run.dir / "metrics.jsonl", jsonl);
-  if (!run.history.empty()) {
-    const auto layout = CsvLayout::from(run.history.front(), run.history.front().dev.has_value(), run.slice_names);
-    csv = metrics_csv_header(layout);  // whole lines, each ending in \n
-    for (const auto& e : run.history) csv += metrics_csv_row(e, layout);
-  }
-  io::write_file_atomic(run.dir / "metrics.csv", csv);
-}
-
 void write_report(const Run& run) {
   if (run.history.empty()) return;
   report::DiagnosisOptions o;
   o.use_best_epoch = run.cfg.train.early_stopping.enabled && run.cfg.train.early_stopping.restore_best;
+  o.run = run_settings(run.cfg);  // the advice starts from the run's settings, as `mlp diagnose`'s
   const auto diagnosis = report::diagnose(run.history, run.slice_names, o);
   report::ReportInfo info;
   info.title = fmt::format("mlp — {}", fs::path(run.cfg.data.train).filename().string());
@@ -198,14 +211,15 @@ void write_report(const Run& run) {
   report::write_report_html(run.dir / "report.html", run.history, run.slice_names, diagnosis, info);
 }
 
-/// Records every epoch (metrics files) and writes a checkpoint every train.checkpoint_every
-/// epochs, keeping the newest train.keep_checkpoints.
+/// Records every epoch (one line appended to each metrics file) and writes a checkpoint every
+/// train.checkpoint_every epochs, keeping the newest train.keep_checkpoints.
 class Checkpointer : public Callback {
  public:
-  Checkpointer(Run& run, const Trainer& trainer) : run_(run), trainer_(trainer) {}
+  Checkpointer(Run& run, const Trainer& trainer, MetricsFiles& metrics)
+      : run_(run), trainer_(trainer), metrics_(metrics) {}
   bool on_epoch_end(const EpochMetrics& e) override {
     run_.history.push_back(e);
-    write_metrics(run_);
+    metrics_.append(e);
     const auto every = run_.cfg.train.checkpoint_every;
     if (every > 0 && e.epoch % static_cast<std::uint64_t>(every) == 0) save();
     return true;
@@ -218,6 +232,7 @@ class Checkpointer : public Callback {
  private:
   Run& run_;
   const Trainer& trainer_;
+  MetricsFiles& metrics_;
 };
 
 /// Stops training after the current batch once the caller asks for it.
@@ -238,6 +253,11 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   if (!run.data.train.task_decision.empty() && o.on_note) {
     o.on_note(fmt::format("{}: {}", run.cfg.data.train, run.data.train.task_decision));
   }
+  if (run.data.dev.size() == 0 && run.data.test.size() == 0 && o.on_note) {
+    o.on_note("no dev or test set: the final figures are training-set metrics, which do not "
+              "estimate performance on new data; hold out examples with data.split (e.g. "
+              "[0.8, 0.1, 0.1]) or data.dev / data.test");
+  }
   const ModelSpec spec = model_spec(run.cfg, run.data.train);
   check_training_memory(run.cfg, spec.inputs, spec.layers.back().units, run.data.train.size());
   TrainOptions options = train_options(run.cfg);
@@ -252,7 +272,7 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   }
   std::map<std::string, std::string> info{{"mlp.version", MLP_VERSION},
                                           {"config", run.config_text},
-                                          {"train_data", run.cfg.data.train}};
+                                          {"train_data", with_data_paths_relative_to(run.cfg, run.dir).data.train}};
   run.model.emplace(Network<float>(spec), preprocessing_of(run.data), info);
   for (const auto& s : run.model->network().params().slices()) run.slice_names.push_back(s.name);
   return options;
@@ -285,16 +305,21 @@ TrainRunStart start_info(const Run& run, const TrainOptions& options) {
   if (run.data.train.task == data::Task::classification) s.classes = run.data.train.n_classes();
   s.parameters = run.model->network().params().size();
   s.epochs = options.epochs;
+  s.train_cost = options.train_cost;
   return s;
 }
 
 
-std::string summary_json(const Run& run, const TrainRunResult& r) {
+/// The result as JSON, naming the model file by `model` (summary.json: relative to the run
+/// directory; the --json output: as the run directory was given).
+std::string summary_json(const Run& run, const TrainRunResult& r, const fs::path& model) {
   nlohmann::json j;
-  j["model"] = r.model.string();
+  j["model"] = model.string();
   j["epochs_run"] = r.training.epochs_run;
   j["train_seconds"] = r.training.train_seconds;
   j["samples_per_second"] = r.training.samples_per_second;
+  // Training-set metrics under their own key: never to be read as a held-out estimate.
+  j["train"] = r.train ? metrics_json(*r.train) : nlohmann::json(nullptr);
   j["dev"] = r.dev && !run.history.empty() ? metrics_json(*r.dev) : nlohmann::json(nullptr);
   j["test"] = r.test ? metrics_json(*r.test) : nlohmann::json(nullptr);
   j["best_epoch"] = r.training.best_epoch;
@@ -303,17 +328,18 @@ std::string summary_json(const Run& run, const TrainRunResult& r) {
 }
 
 /// Step 5: the final model, test metrics, metrics files, report and summary.
-void finish(Run& run, TrainRunResult& r) {
+void finish(Run& run, TrainRunResult& r, MetricsFiles& metrics) {
   Network<float>& net = run.model->network();
   if (run.data.test.size() > 0) run.test = evaluate(net, run.data.test, run.data.target_scaler());
   run.model->info()["epochs_run"] = std::to_string(r.training.epochs_run);
   run.model->save(r.model);
-  write_metrics(run);
+  metrics.sync();
   write_report(run);
+  r.train = evaluate(net, run.data.train, run.data.target_scaler());
   if (run.data.dev.size() > 0) r.dev = evaluate(net, run.data.dev, run.data.target_scaler());
   r.test = run.test;
-  r.summary_json = summary_json(run, r);
-  io::write_file_atomic(run.dir / "summary.json", r.summary_json);
+  r.summary_json = summary_json(run, r, r.model);
+  io::write_file_atomic(run.dir / "summary.json", summary_json(run, r, r.model.filename()));
 }
 
 }  // namespace
@@ -322,22 +348,25 @@ TrainRunResult train_run(const TrainRunOptions& o) {
   Run run;
   read_configuration(o, run);
   check_training_memory(run.cfg, 1, 1, 0);  // a lower bound, before any file is touched
+  if (o.lint && !o.resume) enforce_lint(run.cfg, o.lint_ignore);  // leaks, symmetry: before any file
   set_threads(static_cast<int>(run.cfg.train.threads));
   prepare_writable_dir(run.dir);
   RunLock lock(run.dir);
-  claim_run_dir(o, run);
+  check_run_dir(o, run);
   if (o.resume) resume_settings(o, run);
   const TrainOptions options = build_model(o, run);
+  if (!o.resume) claim_run_dir(run);
   Trainer trainer(run.model->network(), options);
   TrainRunStart start = start_info(run, options);
   if (o.resume) resume(run, trainer, start);
+  MetricsFiles metrics(run.dir, run.slice_names, run.history);  // --resume: cut back to the checkpoint
   if (o.on_start) o.on_start(start);
 
   TrainRunResult r;
   r.dir = run.dir;
   r.model = run.dir / "model.mlp";
   r.report = run.dir / "report.html";
-  Checkpointer checkpointer(run, trainer);
+  Checkpointer checkpointer(run, trainer, metrics);
   StopWhen stop(o.stop_requested);
   std::vector<Callback*> callbacks{&checkpointer};
   callbacks.insert(callbacks.end(), o.callbacks.begin(), o.callbacks.end());
@@ -345,17 +374,20 @@ TrainRunResult train_run(const TrainRunOptions& o) {
   try {
     r.training = trainer.fit(run.data.train, run.data.dev_or_null(), callbacks, run.data.target_scaler());
   } catch (const NumericError& e) {
-    write_metrics(run);
+    try {
+      metrics.sync();  // the epochs before the divergence stay on record
+    } catch (const IoError&) {
+    }
     throw NumericError(fmt::format("{} (last good checkpoint: {})", e.what(),
                                    run.last_checkpoint.empty() ? "none" : run.last_checkpoint.filename().string()));
   }
   if (stop.stop_requested()) {
     checkpointer.save();
-    write_metrics(run);
+    metrics.sync();
     write_report(run);
     r.interrupted = true;
   } else {
-    finish(run, r);
+    finish(run, r, metrics);
   }
   r.last_checkpoint = run.last_checkpoint;
   return r;

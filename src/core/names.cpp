@@ -28,7 +28,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string did_you_mean(std::string_view name, std::span<const std::string_view> candidates) {
+std::optional<std::string_view> nearest_name(std::string_view name,
+                                             std::span<const std::string_view> candidates) {
   std::string_view best;
   std::size_t best_d = ~std::size_t{0};
   for (auto c : candidates) {
@@ -38,8 +39,13 @@ std::string did_you_mean(std::string_view name, std::span<const std::string_view
       best = c;
     }
   }
-  if (best.empty() || best_d > std::max<std::size_t>(2, name.size() / 3)) return "";
-  return fmt::format(" (did you mean '{}'?)", best);
+  if (best.empty() || best_d > std::max<std::size_t>(2, name.size() / 3)) return std::nullopt;
+  return best;
+}
+
+std::string did_you_mean(std::string_view name, std::span<const std::string_view> candidates) {
+  const auto best = nearest_name(name, candidates);
+  return best ? fmt::format(" (did you mean '{}'?)", *best) : std::string();
 }
 
 std::string unknown_name_message(std::string_view what, std::string_view name,

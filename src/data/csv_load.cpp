@@ -273,9 +273,24 @@ class Loader {
       case Status::invalid:
         break;
     }
+    const std::string what = fmt::format("{}: expected a number, found {}", column_label(c),
+                                         detail::quote_bytes(f.text));
+    if (target) fail(f.line, f.col, what);
+    // A feature holding text: feature columns are read as numbers only, so the text must become
+    // numbers before mlp reads the file, or the column must stay out of the features.
+    if (schema_ != nullptr) {
+      fail(f.line, f.col,
+           fmt::format("{}; '{}' is a numeric feature (numbers in the training data), so it "
+                       "must hold numbers here too: encode its values as numbers the way the "
+                       "training data does (text is not read as a category)",
+                       what, header_[c]));
+    }
     fail(f.line, f.col,
-         fmt::format("{}: expected a number, found {}", column_label(c),
-                     detail::quote_bytes(f.text)));
+         fmt::format("{}; feature columns must hold numbers and text is not read as a category: "
+                     "encode '{}' as numbers (e.g. one 0/1 column per value), leave it out with "
+                     "data.drop = [\"{}\"], or, if it is what to predict, make it the target "
+                     "with data.target = \"{}\"",
+                     what, header_[c], header_[c], header_[c]));
   }
 
   void read_row(const CsvRecord& r) {
@@ -379,7 +394,7 @@ class Loader {
       for (std::size_t k = 0; k < target_cols_.size(); ++k) {
         const auto& t = cell(i, k);
         float v = 0;
-        number(CsvField{t.text, t.line, t.col, false}, target_cols_[k], t.number, v);
+        number(CsvField{t.text, t.line, t.col, false}, target_cols_[k], t.number, v, /*target=*/true);
         ds.Y(static_cast<Index>(k), static_cast<Index>(i)) = v;
       }
     }

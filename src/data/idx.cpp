@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 #include <optional>
+#include <system_error>
 
 #include "io.hpp"
 #include "mlp/core/error.hpp"
@@ -342,6 +343,22 @@ std::vector<std::uint8_t> read_idx_file(const std::filesystem::path& path, std::
 }
 
 }  // namespace
+
+IdxImages load_idx_images(const std::filesystem::path& images_path) {
+  const std::string name = detail::display_name(images_path);
+  return parse_idx_images(read_idx_file(images_path, name, 3), name);
+}
+
+std::filesystem::path idx_labels_beside(const std::filesystem::path& images_path) {
+  std::string file = images_path.filename().string();
+  const auto at = file.find("images-idx3");
+  if (at == std::string::npos) return {};
+  file.replace(at, std::string_view("images-idx3").size(), "labels-idx1");
+  std::filesystem::path labels = images_path;
+  labels.replace_filename(file);
+  std::error_code ec;
+  return std::filesystem::is_regular_file(labels, ec) ? labels : std::filesystem::path();
+}
 
 Dataset load_idx(const std::filesystem::path& images_path,
                  const std::filesystem::path& labels_path, const IdxOptions& options) {

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "mlp/core/error.hpp"
 #include "mlp/core/json.hpp"
+#include "mlp/data/idx.hpp"
+#include "mlp/data/load.hpp"
 
 namespace mlp {
 
@@ -222,6 +225,29 @@ void Model::predict_csv(const std::filesystem::path& input, std::size_t block_ro
                    });
 }
 
+void Model::predict_file(const std::filesystem::path& input, std::size_t block_rows,
+                         const PredictionSink& sink) {
+  if (data::detect_format(input) != data::Format::idx) {
+    predict_csv(input, block_rows, sink);
+    return;
+  }
+  const data::IdxImages images = data::load_idx_images(input);
+  const std::string source = input.string();
+  if (images.X.rows() != network_.inputs()) {
+    throw DataError(fmt::format("{}: the images have {} pixels ({} x {}), but the model expects {} "
+                                "inputs; predict with the images the model was trained on",
+                                source, images.X.rows(), images.rows, images.cols,
+                                network_.inputs()));
+  }
+  const auto step = static_cast<Index>(std::max<std::size_t>(block_rows, 1));
+  for (Index first = 0; first < images.count; first += step) {
+    const Index b = std::min(step, images.count - first);
+    const MatrixF P = predict(images.X.middleCols(first, b));
+    check_finite_outputs(P, source, static_cast<std::size_t>(first), "image");
+    sink(P, static_cast<std::size_t>(first));
+  }
+}
+
 void Model::predict_csv_text(std::string_view text, std::string_view source_name,
                              std::size_t block_rows, const PredictionSink& sink) {
   data::stream_csv(text, source_name, prediction_schema(pre_), pre_.csv_options(), block_rows,
@@ -233,7 +259,7 @@ void Model::predict_csv_text(std::string_view text, std::string_view source_name
 }
 
 void Model::check_finite_outputs(const MatrixF& P, const std::string& source,
-                                 std::size_t first_row) {
+                                 std::size_t first_row, std::string_view unit) {
   // Finite inputs can still overflow: standardization of a value far outside the training
   // range, or a layer's sum, exceeds FLT_MAX, and inf - inf makes NaN. Such a row has no
   // meaningful prediction; naming it beats printing nan.
@@ -241,10 +267,10 @@ void Model::check_finite_outputs(const MatrixF& P, const std::string& source,
     bool finite = true;
     for (Index k = 0; k < P.rows(); ++k) finite = finite && std::isfinite(P(k, j));
     if (!finite) {
-      throw DataError(fmt::format("{}: row {}: the model's output is not finite (inputs too "
-                                  "large?); check the row's values against the training data's "
+      throw DataError(fmt::format("{}: {} {}: the model's output is not finite (inputs too "
+                                  "large?); check the {}'s values against the training data's "
                                   "range",
-                                  source, first_row + static_cast<std::size_t>(j) + 1));
+                                  source, unit, first_row + static_cast<std::size_t>(j) + 1, unit));
     }
   }
 }

@@ -31,6 +31,9 @@ void ModelSpec::validate() const {
   if (init == Init::normal && (!(init_scale > 0.0) || !std::isfinite(init_scale))) {
     throw ConfigError(fmt::format("model: init_scale must be finite and > 0 (got {})", init_scale));
   }
+  if (!(init_gain > 0.0) || !std::isfinite(init_gain)) {
+    throw ConfigError(fmt::format("model: init_gain must be finite and > 0 (got {})", init_gain));
+  }
   const std::size_t L = layers.size();
   for (std::size_t k = 0; k < L; ++k) {
     const LayerSpec& l = layers[k];
@@ -74,6 +77,7 @@ std::string ModelSpec::to_json() const {
   j["leaky_slope"] = leaky_slope;
   j["init"] = std::string(to_string(init));
   j["init_scale"] = init_scale;
+  j["init_gain"] = init_gain;
   j["seed"] = seed;
   return j.dump();
 }
@@ -101,6 +105,7 @@ ModelSpec ModelSpec::from_json(std::string_view text) {
     s.leaky_slope = j.value("leaky_slope", 0.01);
     s.init = parse_init(j.value("init", std::string("he_normal")));
     s.init_scale = j.value("init_scale", 0.01);
+    s.init_gain = j.value("init_gain", 1.0);  // absent from files written before it existed
     s.seed = j.value("seed", std::uint64_t{42});
   } catch (const nlohmann::json::exception& e) {
     throw DataError(fmt::format("model description: {}", e.what()));
@@ -137,6 +142,10 @@ ModelBuilder& ModelBuilder::init(Init i, double scale) {
   spec_.init_scale = scale;
   return *this;
 }
+ModelBuilder& ModelBuilder::init_gain(double gain) {
+  spec_.init_gain = gain;
+  return *this;
+}
 ModelBuilder& ModelBuilder::leaky_slope(double a) {
   spec_.leaky_slope = a;
   return *this;
@@ -154,13 +163,13 @@ ModelSpec ModelBuilder::build() const {
 // ---- initialization ------------------------------------------------------------------------
 
 template <class T>
-void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W) {
+void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W, double gain) {
   // The initializer's own file, src/nn/initializers/<name>.cpp, through the registry.
-  nn_detail::init_def(init).fill<T>(scale, rng, W);
+  nn_detail::init_def(init).fill<T>(scale, gain, rng, W);
 }
 
-template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>);
-template void initialize_weights<double>(Init, double, Rng&, MatrixMap<double>);
+template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>, double);
+template void initialize_weights<double>(Init, double, Rng&, MatrixMap<double>, double);
 
 // ---- Network -------------------------------------------------------------------------------
 
@@ -177,7 +186,7 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
   layers_.resize(spec_.layers.size());
   Rng rng(spec_.seed);
   for (std::size_t k = 0; k < spec_.layers.size(); ++k) {
-    initialize_weights<T>(spec_.init, spec_.init_scale, rng, W(k));
+    initialize_weights<T>(spec_.init, spec_.init_scale, rng, W(k), spec_.init_gain);
   }
   fused_output_ = fused_activation(spec_.loss) != Activation::identity;
 }

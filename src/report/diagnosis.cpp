@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlp/core/error.hpp"
+#include "mlp/report/advice.hpp"
 
 namespace mlp::report {
 namespace {
@@ -27,207 +28,6 @@ void check_threshold(double v, const char* name) {
   if (!std::isfinite(v) || v < 0) {
     throw ConfigError(fmt::format("diagnosis: {} must be finite and >= 0 (got {})", name, v));
   }
-}
-
-// ---- recommendations -------------------------------------------------------------------------
-
-bool regularized(const RunSettings& r) { return r.l1 > 0 || r.l2 > 0 || r.min_keep_prob < 1.0; }
-
-void bias_recommendations(const Diagnosis& d, std::vector<std::string>& out) {
-  out.push_back(fmt::format(
-      "High bias (avoidable bias {} > {}): use a bigger network — more units per layer or more "
-      "layers in model.hidden (e.g. double each width, or add a layer).",
-      num(d.avoidable_bias), num(d.thresholds.bias)));
-  if (d.learning_curve && d.learning_curve->trend == "flat") {
-    out.push_back(fmt::format(
-        "Training longer (train.epochs) is unlikely to help: {} — change the model or the "
-        "optimization instead.", d.learning_curve->note));
-  } else {
-    std::string longer = "Train longer: raise train.epochs";
-    if (d.run && d.run->epochs > 0) longer += fmt::format(" (now {})", d.run->epochs);
-    if (d.learning_curve && d.learning_curve->trend == "falling") {
-      longer += fmt::format(" — the {} cost was still falling ({} over the last epochs)",
-                            d.learning_curve->source, pct(d.learning_curve->recent_decrease));
-    }
-    out.push_back(longer + ".");
-  }
-  if (d.run && (d.run->optimizer == "adam" || d.run->optimizer == "adamw")) {
-    out.push_back(fmt::format(
-        "Optimize better: the run already uses {}; tune train.learning_rate (now {}) by factors "
-        "of 3, or add a decaying [train.schedule].", d.run->optimizer, num(d.run->learning_rate)));
-  } else if (d.run) {
-    out.push_back(fmt::format(
-        "Optimize better: train.optimizer = \"adam\" (the run uses {}), tune train.learning_rate "
-        "(now {}) by factors of 3, or a decaying [train.schedule].", d.run->optimizer,
-        num(d.run->learning_rate)));
-  } else {
-    out.push_back(
-        "Optimize better: train.optimizer = \"adam\" (or momentum/rmsprop), tune "
-        "train.learning_rate by factors of 3, or a decaying [train.schedule].");
-  }
-  if (!d.run) {
-    out.push_back(
-        "If the model is regularized, regularize less: lower train.l2 / train.l1, raise "
-        "model.keep_prob toward 1.0 (regularization trades bias for variance).");
-  } else if (regularized(*d.run)) {
-    std::vector<std::string> less;
-    if (d.run->l2 > 0) less.push_back(fmt::format("lower train.l2 from {} to {}", num(d.run->l2), num(d.run->l2 / 10)));
-    if (d.run->l1 > 0) less.push_back(fmt::format("lower train.l1 from {} to {}", num(d.run->l1), num(d.run->l1 / 10)));
-    if (d.run->min_keep_prob < 1.0) {
-      less.push_back(fmt::format("raise model.keep_prob from {} toward 1.0", num(d.run->min_keep_prob)));
-    }
-    std::string text = "Regularize less: ";
-    for (std::size_t i = 0; i < less.size(); ++i) text += (i ? ", " : "") + less[i];
-    out.push_back(text + " (regularization trades bias for variance).");
-  }
-  out.push_back(
-      "Other architecture: another model.activation (relu, leaky_relu, tanh) or other "
-      "widths/depth in model.hidden.");
-}
-
-void variance_recommendations(const Diagnosis& d, std::vector<std::string>& out) {
-  out.push_back(fmt::format(
-      "High variance (variance {} > {}): get more training data — more examples or "
-      "augmentation, or a larger train fraction in data.split.",
-      num(d.variance.value_or(kNaN)), num(d.thresholds.variance)));
-  if (!d.run) {
-    out.push_back(
-        "Regularize: raise train.l2 by factors of 10 (e.g. 0.01, then 0.1), or dropout with "
-        "model.keep_prob = 0.8 on the hidden layers.");
-  } else {
-    const std::string l2 = d.run->l2 > 0
-        ? fmt::format("raise train.l2 from {} to {}", num(d.run->l2), num(d.run->l2 * 10))
-        : std::string("add train.l2 = 0.01 (then 0.1)");
-    const std::string dropout = d.run->min_keep_prob < 1.0
-        ? fmt::format("lower model.keep_prob from {} to {}", num(d.run->min_keep_prob),
-                      num(std::max(0.5, d.run->min_keep_prob - 0.1)))
-        : std::string("dropout with model.keep_prob = 0.8 on the hidden layers");
-    out.push_back(fmt::format("Regularize: {}, or {}.", l2, dropout));
-  }
-  if (d.run && d.run->early_stopping) {
-    // Already on: what it did, not "add it".
-    std::string early = fmt::format("Early stopping is on (patience {})", d.run->patience);
-    if (d.learning_curve && d.learning_curve->trend == "rising") {
-      early += fmt::format(": the dev cost was lowest at epoch {} ({}); {}",
-                           d.learning_curve->best_epoch, num(d.learning_curve->best_cost),
-                           d.run->restore_best
-                               ? "the saved model has that epoch's weights — `mlp diagnose "
-                                 "--best-epoch` diagnoses that epoch"
-                               : "set train.early_stopping.restore_best = true to keep that "
-                                 "epoch's weights");
-    } else {
-      early += "; it does not lower the variance by itself — regularize or add data";
-    }
-    out.push_back(early + ".");
-  } else {
-    std::string early = "Early stopping: add a [train.early_stopping] table (patience = 5)";
-    if (d.learning_curve && d.learning_curve->trend == "rising") {
-      early += fmt::format(" — the dev cost was lowest at epoch {} ({}) and ended at {}; or set "
-                           "train.epochs = {}",
-                           d.learning_curve->best_epoch, num(d.learning_curve->best_cost),
-                           num(d.learning_curve->final_cost), d.learning_curve->best_epoch);
-    }
-    out.push_back(early + ".");
-  }
-  out.push_back(
-      "Other architecture: a smaller network (fewer units or layers in model.hidden) or another "
-      "model.activation.");
-}
-
-void gradient_recommendations(const std::vector<GradientReport>& grads, std::vector<std::string>& out) {
-  std::map<GradientStatus, std::vector<std::string>> by_status;
-  for (const auto& g : grads) {
-    if (g.status != GradientStatus::ok) by_status[g.status].push_back(g.name);
-  }
-  for (const auto& [status, names] : by_status) {
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-    switch (status) {
-      case GradientStatus::vanishing:
-        out.push_back(fmt::format(
-            "Vanishing gradients in {}: use He init (model.init = \"he_normal\") with ReLU or "
-            "Glorot (\"glorot_normal\") with tanh/sigmoid, a ReLU-family model.activation, or "
-            "fewer layers.", list));
-        break;
-      case GradientStatus::exploding:
-        out.push_back(fmt::format(
-            "Exploding gradients in {}: clip the gradient norm (train.clip_norm = 1.0), lower "
-            "train.learning_rate, use He/Glorot init instead of a large model.init_scale.", list));
-        break;
-      case GradientStatus::dead:
-        out.push_back(fmt::format(
-            "Zero gradients in {}: ReLU units may be dead — try model.activation = "
-            "\"leaky_relu\", a lower train.learning_rate, He init (never model.init = \"zeros\").",
-            list));
-        break;
-      case GradientStatus::ok: break;
-    }
-  }
-}
-
-void recommend(Diagnosis& d) {
-  auto& out = d.recommendations;
-  out.clear();
-  const bool bias = d.verdict == Verdict::high_bias || d.verdict == Verdict::high_bias_and_variance;
-  const bool variance = d.verdict == Verdict::high_variance || d.verdict == Verdict::high_bias_and_variance;
-  if (bias && variance) {
-    // The larger gap first: it is the one to work on first.
-    if (*d.variance > d.avoidable_bias) {
-      variance_recommendations(d, out);
-      bias_recommendations(d, out);
-    } else {
-      bias_recommendations(d, out);
-      variance_recommendations(d, out);
-    }
-  } else if (bias) {
-    bias_recommendations(d, out);
-  } else if (variance) {
-    variance_recommendations(d, out);
-  } else {
-    std::string good = fmt::format("Good fit: avoidable bias {} <= {}", num(d.avoidable_bias),
-                                   num(d.thresholds.bias));
-    if (d.variance) {
-      good += fmt::format(" and variance {} <= {}; evaluate on the test set. To improve further, "
-                          "work on the larger gap ({}).",
-                          num(*d.variance), num(d.thresholds.variance),
-                          *d.variance > d.avoidable_bias ? "variance: more data, regularization"
-                                                         : "bias: bigger network, train longer");
-    } else {
-      good += ".";
-    }
-    out.push_back(good);
-    if (d.learning_curve && d.learning_curve->trend == "falling") {
-      out.push_back(fmt::format("The {} cost was still falling ({} over the last epochs): more "
-                                "epochs (train.epochs) may lower both errors.",
-                                d.learning_curve->source, pct(d.learning_curve->recent_decrease)));
-    }
-    if (d.learning_curve && d.learning_curve->trend == "rising") {
-      if (d.run && d.run->early_stopping) {
-        out.push_back(fmt::format("The dev cost turned up after epoch {}; the run's early "
-                                  "stopping keeps that epoch's weights.",
-                                  d.learning_curve->best_epoch));
-      } else {
-        out.push_back(fmt::format("The dev cost turned up after epoch {}: early stopping "
-                                  "([train.early_stopping]) keeps that epoch's weights.",
-                                  d.learning_curve->best_epoch));
-      }
-    }
-  }
-  if (!d.dev_error) {
-    out.push_back("No dev set: variance cannot be measured — give data.dev or a dev fraction in "
-                  "data.split.");
-  }
-  if (d.avoidable_bias < 0) {
-    out.push_back(fmt::format("The training error {} is below the baseline {}: check the baseline "
-                              "(human-level error) — the model may be fitting noise.",
-                              num(d.train_error), num(d.baseline_error.value_or(0.0))));
-  }
-  // Unhealthy gradients explain a high bias (the early layers barely learn): their remedies
-  // come first then; otherwise last.
-  std::vector<std::string> grads;
-  gradient_recommendations(d.gradients, grads);
-  const bool bias_verdict = d.verdict == Verdict::high_bias || d.verdict == Verdict::high_bias_and_variance;
-  out.insert(bias_verdict ? out.begin() : out.end(), grads.begin(), grads.end());
 }
 
 Verdict decide(const Diagnosis& d) {
@@ -283,21 +83,6 @@ std::optional<std::pair<long, std::string>> layer_of(const std::string& name) {
     if (k > 1000000) return std::nullopt;
   }
   return std::make_pair(k, name.substr(dot + 1));
-}
-
-const char* remedy(GradientStatus s) {
-  switch (s) {
-    case GradientStatus::vanishing:
-      return "He init (model.init = \"he_normal\") with ReLU, Glorot with tanh/sigmoid, a "
-             "ReLU-family model.activation, fewer layers";
-    case GradientStatus::exploding:
-      return "train.clip_norm (e.g. 1.0), a lower train.learning_rate, He/Glorot init";
-    case GradientStatus::dead:
-      return "with ReLU the units of this layer may be dead (never active): try "
-             "model.activation = \"leaky_relu\", a lower learning rate, He init";
-    case GradientStatus::ok: break;
-  }
-  return "";
 }
 
 /// The epochs that recorded gradient norms, one per slice name (ShapeError otherwise).
@@ -378,7 +163,8 @@ SliceHistory slice_history(const std::vector<const EpochMetrics*>& epochs, std::
 }
 
 /// Sets g.status and g.note by the first rule that applies: non-finite, zero, growth over the
-/// epochs, large against the last layer, below the absolute floor, small against the last layer.
+/// epochs, above the absolute ceiling, large against the last layer, below the absolute floor,
+/// small against the last layer.
 void judge_slice(GradientReport& g, const SliceHistory& h, const std::optional<NamedNorm>& ref,
                  const EpochMetrics& first, const EpochMetrics& last, const GradientThresholds& t) {
   const double lastv = g.last_epoch_norm;
@@ -393,11 +179,15 @@ void judge_slice(GradientReport& g, const SliceHistory& h, const std::optional<N
   } else if (h.zero_since) {
     g.status = GradientStatus::dead;
     g.note = fmt::format("gradient norm exactly 0 since epoch {}", *h.zero_since);
-  } else if (g.first_epoch_norm > 0 && g.max_norm >= t.exploding_ratio * g.first_epoch_norm) {
+  } else if (g.first_epoch_norm > 0 && g.max_norm >= t.exploding_growth * g.first_epoch_norm) {
     g.status = GradientStatus::exploding;
     g.note = fmt::format("norm grew from {} at epoch {} to {} at epoch {} (×{})",
                          num(g.first_epoch_norm), first.epoch, num(g.max_norm), h.max_epoch,
                          num(g.max_norm / g.first_epoch_norm));
+  } else if (g.max_norm >= t.exploding_abs) {
+    g.status = GradientStatus::exploding;
+    g.note = fmt::format("norm {} at epoch {} is at or above {}", num(g.max_norm), h.max_epoch,
+                         num(t.exploding_abs));
   } else if (usable_ref && ref->second > 0 && lastv >= t.exploding_ratio * ref->second) {
     g.status = GradientStatus::exploding;
     g.note = against_ref();
@@ -431,7 +221,7 @@ GradientReport slice_report(const std::vector<const EpochMetrics*>& epochs,
                        ? last.learning_rate * g.last_epoch_norm / w
                        : kNaN;
   judge_slice(g, h, reference_norm(names, s, reference, last), first, last, t);
-  g.remedy = remedy(g.status);
+  g.remedy = gradient_remedy(g.status, std::nullopt);
   return g;
 }
 
@@ -462,7 +252,7 @@ double error_of(const Metrics& m) { return m.accuracy ? 1.0 - *m.accuracy : m.lo
 Diagnosis diagnose_errors(double train_error, std::optional<double> dev_error,
                           const DiagnosisOptions& options) {
   Diagnosis d = base_diagnosis(train_error, dev_error, options);
-  recommend(d);
+  d.recommendations = recommendation_texts(d, d.run);
   return d;
 }
 
@@ -561,7 +351,8 @@ Diagnosis diagnose(const std::vector<EpochMetrics>& history,
   d.error_measure = chosen->train.accuracy ? "1 - accuracy" : "loss";
   d.learning_curve = read_learning_curve(history, options.curve);
   d.gradients = gradient_health(history, slice_names, options.gradients);
-  recommend(d);
+  for (auto& g : d.gradients) g.remedy = gradient_remedy(g.status, d.run);
+  d.recommendations = recommendation_texts(d, d.run);
   return d;
 }
 
@@ -589,7 +380,11 @@ std::string to_json(const Diagnosis& d, int indent) {
                 {"l1", jnum(d.run->l1)}, {"l2", jnum(d.run->l2)},
                 {"min_keep_prob", jnum(d.run->min_keep_prob)},
                 {"early_stopping", d.run->early_stopping}, {"patience", d.run->patience},
-                {"restore_best", d.run->restore_best}, {"epochs", d.run->epochs}};
+                {"restore_best", d.run->restore_best}, {"epochs", d.run->epochs},
+                {"schedule", d.run->schedule}, {"clip_norm", jnum(d.run->clip_norm)},
+                {"hidden", d.run->hidden}, {"activation", d.run->activation},
+                {"init", d.run->init}, {"init_scale", jnum(d.run->init_scale)},
+                {"init_gain", jnum(d.run->init_gain)}};
   } else {
     o["run"] = nullptr;
   }

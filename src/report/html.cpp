@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "mlp/io/atomic_file.hpp"
+#include "heatmap.hpp"
 #include "svg_chart.hpp"
 
 namespace mlp::report {
@@ -17,6 +19,9 @@ namespace {
 using detail::html_escape;
 using detail::Series;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+/// Up to this many layers the gradient norms are drawn as lines (one colour per layer, at most
+/// 8 lines and 3 legend rows); deeper networks get a heat map.
+constexpr std::size_t kLineChartMaxLayers = 4;
 
 std::string cell(double v) {
   if (std::isnan(v)) return "nan";
@@ -112,26 +117,78 @@ std::string chart_lr(const std::vector<EpochMetrics>& h, const std::vector<doubl
   return detail::line_chart_svg(spec, x, {{"learning rate", lr, detail::palette(2), false}});
 }
 
-std::string chart_grads(const std::vector<EpochMetrics>& h, const std::vector<std::string>& names,
-                        const std::vector<double>& x) {
+/// Slice "layers.K.X" → (K, X); other names → none.
+std::optional<std::pair<std::size_t, std::string>> layer_slice(const std::string& name) {
+  if (name.rfind("layers.", 0) != 0) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long k = std::strtoul(name.c_str() + 7, &end, 10);
+  if (end == name.c_str() + 7 || *end != '.' || k > 100000) return std::nullopt;
+  return std::make_pair(static_cast<std::size_t>(k), std::string(end + 1));
+}
+
+/// Layers in the slice names (the largest K + 1, or the number of slices for other names).
+std::size_t layer_count(const std::vector<std::string>& names) {
+  std::size_t layers = 0;
+  for (const auto& n : names) {
+    const auto ls = layer_slice(n);
+    layers = ls ? std::max(layers, ls->first + 1) : std::max(layers, names.size());
+  }
+  return layers;
+}
+
+/// A line per slice: readable for a few layers (one colour per layer, biases dashed).
+std::string grad_lines(const std::vector<EpochMetrics>& h, const std::vector<std::string>& names,
+                       const std::vector<double>& x) {
   std::vector<Series> s;
   for (std::size_t k = 0; k < names.size(); ++k) {
     std::vector<double> y;
     for (const auto& e : h) y.push_back(k < e.grad_norms.size() ? e.grad_norms[k] : kNaN);
-    // One colour per layer: weights solid, biases dashed.
-    std::size_t layer = k;
-    bool bias = false;
-    if (names[k].rfind("layers.", 0) == 0) {
-      layer = static_cast<std::size_t>(std::strtoul(names[k].c_str() + 7, nullptr, 10));
-      bias = names[k].size() > 2 && names[k].compare(names[k].size() - 2, 2, ".b") == 0;
-    }
-    s.push_back({names[k], std::move(y), detail::palette(layer), bias});
+    const auto ls = layer_slice(names[k]);
+    s.push_back({names[k], std::move(y), detail::palette(ls ? ls->first : k), ls && ls->second == "b"});
   }
   detail::ChartSpec spec{"chart-grad-norms", "Gradient norm per parameter slice (mean over each epoch's batches)",
                          "epoch", "‖gradient‖₂"};
   spec.log_y = true;
   spec.height = 340;
   return detail::line_chart_svg(spec, x, s);
+}
+
+/// A heat map per kind of slice (W, b): rows = layers (0 = the input side), columns = epochs,
+/// colour = log10 of the norm. Readable for any depth.
+std::string grad_heatmap(const std::vector<EpochMetrics>& h, const std::vector<std::string>& names,
+                         const std::vector<double>& x) {
+  const std::size_t layers = layer_count(names);
+  std::vector<detail::HeatmapPanel> panels;
+  const auto panel_of = [&](const std::string& kind) -> detail::HeatmapPanel& {
+    const std::string title = kind == "W" ? "weights W" : kind == "b" ? "biases b" : kind;
+    for (auto& p : panels) {
+      if (p.title == title) return p;
+    }
+    detail::HeatmapPanel p;
+    p.title = title;
+    for (std::size_t l = 0; l < layers; ++l) p.row_labels.push_back(std::to_string(l));
+    p.values.assign(layers, std::vector<double>(h.size(), kNaN));
+    panels.push_back(std::move(p));
+    return panels.back();
+  };
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const auto ls = layer_slice(names[k]);
+    auto& panel = panel_of(ls ? ls->second : "other slices");
+    const std::size_t row = ls ? ls->first : k;
+    if (row >= panel.values.size()) continue;
+    for (std::size_t j = 0; j < h.size(); ++j) {
+      panel.values[row][j] = k < h[j].grad_norms.size() ? h[j].grad_norms[k] : kNaN;
+    }
+  }
+  detail::HeatmapSpec spec{"chart-grad-norms",
+                           "Gradient norm per layer and epoch (mean over each epoch's batches)", "epoch",
+                           "layer (0 = input side)", "‖gradient‖₂"};
+  return detail::heatmap_svg(spec, x, panels);
+}
+
+std::string chart_grads(const std::vector<EpochMetrics>& h, const std::vector<std::string>& names,
+                        const std::vector<double>& x) {
+  return layer_count(names) <= kLineChartMaxLayers ? grad_lines(h, names, x) : grad_heatmap(h, names, x);
 }
 
 void metrics_rows(std::string& out, const Metrics* train, const Metrics* dev, const Metrics* test) {

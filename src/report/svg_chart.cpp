@@ -98,26 +98,29 @@ struct Layout {
   double left, top;     ///< the plot's top-left corner
   double pw, ph;        ///< the plot's size
   std::size_t per_row;  ///< legend entries per row
-  Range x;              ///< epochs
-  std::vector<double> xticks;
+  Range x;              ///< epochs (log10 of the values on a log x axis)
+  std::vector<double> xticks;  ///< in axis units
+  bool log_x;
   bool log_y;
   Range y;  ///< in axis units
   std::vector<Tick> yticks;
   bool has_data;  ///< some value is drawable
 
-  double px(double v) const { return left + (v - x.lo) / (x.hi - x.lo) * pw; }
+  /// The x pixel of an axis value (log10 of the value on a log x axis).
+  double px_axis(double a) const { return left + (a - x.lo) / (x.hi - x.lo) * pw; }
+  double px(double v) const { return px_axis(log_x ? std::log10(v) : v); }
   /// The y pixel of an axis value (log10 of the value on a log scale).
   double py_axis(double a) const { return top + (1.0 - (a - y.lo) / (y.hi - y.lo)) * ph; }
   double py(double v) const { return py_axis(log_y ? std::log10(v) : v); }
 };
 
 /// The range of the finite epochs; [0, 1] without any, centred on a single one.
-Range x_range(const std::vector<double>& x) {
+Range x_range(const std::vector<double>& x, bool log_x) {
   double lo = INFINITY, hi = -INFINITY;
   for (double v : x) {
-    if (std::isfinite(v)) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+    if (std::isfinite(v) && (!log_x || v > 0)) {
+      lo = std::min(lo, log_x ? std::log10(v) : v);
+      hi = std::max(hi, log_x ? std::log10(v) : v);
     }
   }
   if (lo > hi) lo = 0, hi = 1;
@@ -137,6 +140,19 @@ std::vector<double> x_ticks(Range x) {
   return ticks;
 }
 
+/// A log x axis: the whole decades inside the range (axis units).
+std::vector<double> log_x_ticks(Range x) {
+  std::vector<double> ticks;
+  const int every = std::max(1, static_cast<int>(std::ceil((x.hi - x.lo) / 8)));
+  for (double k = std::ceil(x.lo - 1e-9); k <= x.hi + 1e-9 && ticks.size() <= 100; k += every) ticks.push_back(k);
+  return ticks;
+}
+
+/// The label of decade k: 0.001 … 10000 as plain numbers, else 1e-4, 1e5.
+std::string decade_label(int k) {
+  return k >= -3 && k <= 4 ? fmt::format("{:g}", std::pow(10.0, k)) : fmt::format("1e{}", k);
+}
+
 /// Whole decades around the data (a decade each side without data), a label at every decade
 /// (every few on a wide range) and at 2 and 5 within a narrow one.
 YAxis log_y_axis(const std::optional<Range>& data) {
@@ -148,8 +164,7 @@ YAxis log_y_axis(const std::optional<Range>& data) {
   const int every = std::max(1, (decades + 7) / 8);
   for (int k = lo; k <= hi; k += every) {
     const double v = std::pow(10.0, k);
-    const bool plain = k >= -3 && k <= 4;  // 0.001 ... 10000, else 1e-4, 1e5
-    axis.ticks.emplace_back(k, plain ? fmt::format("{:g}", v) : fmt::format("1e{}", k));
+    axis.ticks.emplace_back(k, decade_label(k));
     if (decades <= 2 && k < hi) {  // a narrow range: 2 and 5 as well
       for (double m : {2.0, 5.0}) {
         axis.ticks.emplace_back(k + std::log10(m), fmt::format("{:g}", m * v));
@@ -190,7 +205,7 @@ Layout chart_layout(const ChartSpec& spec, const std::vector<double>& x,
       std::max<std::size_t>(1, static_cast<std::size_t>((W - left - right) / 170));
   const std::size_t legend_rows = (series.size() + per_row - 1) / per_row;
   const double top = 48 + 18.0 * static_cast<double>(legend_rows);
-  const Range xr = x_range(x);
+  const Range xr = x_range(x, spec.log_x);
   const auto data = data_range(series, spec.log_y);
   YAxis y = spec.log_y ? log_y_axis(data) : linear_y_axis(data);
   return Layout{.W = W,
@@ -201,7 +216,8 @@ Layout chart_layout(const ChartSpec& spec, const std::vector<double>& x,
                 .ph = H - top - bottom,
                 .per_row = per_row,
                 .x = xr,
-                .xticks = x_ticks(xr),
+                .xticks = spec.log_x ? log_x_ticks(xr) : x_ticks(xr),
+                .log_x = spec.log_x,
                 .log_y = spec.log_y,
                 .y = y.range,
                 .yticks = std::move(y.ticks),
@@ -234,7 +250,7 @@ void write_grid_and_axes(std::string& out, const Layout& l) {
   out += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>\n", coord(l.left),
                      coord(l.left + l.pw), coord(bottom));
   for (double t : l.xticks) {
-    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(l.px(t)),
+    out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>\n", coord(l.px_axis(t)),
                        coord(bottom), coord(bottom + 5));
   }
   out += "</g>\n";
@@ -248,14 +264,15 @@ void write_labels(std::string& out, const ChartSpec& spec, const Layout& l) {
                        coord(l.py_axis(a) + 4), html_escape(label));
   }
   for (double t : l.xticks) {
-    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", coord(l.px(t)),
-                       coord(l.top + l.ph + 18), fmt::format("{:g}", t));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", coord(l.px_axis(t)),
+                       coord(l.top + l.ph + 18),
+                       l.log_x ? decade_label(static_cast<int>(std::lround(t))) : fmt::format("{:g}", t));
   }
   out += "</g>\n";
   out += fmt::format(
       "<text class=\"x-label\" x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">"
-      "{}</text>\n",
-      coord(l.left + l.pw / 2), coord(l.H - 8), html_escape(spec.x_label));
+      "{}{}</text>\n",
+      coord(l.left + l.pw / 2), coord(l.H - 8), html_escape(spec.x_label), spec.log_x ? " (log scale)" : "");
   out += fmt::format(
       "<text class=\"y-label\" x=\"{0}\" y=\"{1}\" font-size=\"12\" text-anchor=\"middle\" "
       "transform=\"rotate(-90 {0} {1})\">{2}{3}</text>\n",
@@ -265,7 +282,9 @@ void write_labels(std::string& out, const ChartSpec& spec, const Layout& l) {
 
 /// The vertical reference line with its label on the side with room; none outside the x range.
 void write_marker(std::string& out, const ChartSpec& spec, const Layout& l) {
-  if (!std::isfinite(spec.marker_x) || spec.marker_x < l.x.lo || spec.marker_x > l.x.hi) return;
+  if (!std::isfinite(spec.marker_x) || (l.log_x && spec.marker_x <= 0)) return;
+  const double at = l.log_x ? std::log10(spec.marker_x) : spec.marker_x;
+  if (at < l.x.lo || at > l.x.hi) return;
   const double mx = l.px(spec.marker_x);
   const bool right_half = mx > l.left + l.pw / 2;
   out += fmt::format(
@@ -309,7 +328,7 @@ std::size_t write_series(std::string& out, const std::vector<double>& x,
     std::vector<std::pair<double, double>> run;
     for (std::size_t j = 0; j < s.y.size() && j < x.size(); ++j) {
       const double v = s.y[j];
-      if (!std::isfinite(v) || !std::isfinite(x[j]) || (l.log_y && v <= 0)) {
+      if (!std::isfinite(v) || !std::isfinite(x[j]) || (l.log_y && v <= 0) || (l.log_x && x[j] <= 0)) {
         ++skipped;
         write_run(out, run, s.dashed);
         run.clear();

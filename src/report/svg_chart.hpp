@@ -30,6 +30,8 @@ struct ChartSpec {
   std::string x_label;  ///< e.g. "epoch"
   std::string y_label;
   bool log_y = false;
+  /// A log10 x axis (e.g. learning rates): decades as ticks; x values <= 0 are gaps.
+  bool log_x = false;
   /// A vertical reference line (e.g. the best dev epoch) with its label; NaN = none.
   double marker_x = std::numeric_limits<double>::quiet_NaN();
   std::string marker_label;

@@ -57,6 +57,9 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
   j["epoch"] = st.epoch;
   j["batch"] = st.batch;
   j["epoch_objective_sum"] = st.epoch_objective_sum;
+  const MetricsSums& t = st.epoch_train_sums;
+  j["epoch_train_sums"] = {{"examples", t.examples}, {"loss", t.loss}, {"correct", t.correct},
+                           {"squared", t.squared}, {"absolute", t.absolute}};
   j["epoch_grad_norm_sums"] = st.epoch_grad_norm_sums;
   j["epoch_seconds"] = st.epoch_seconds;
   j["optimizer"] = {{"name", st.optimizer.optimizer}, {"step", st.optimizer.step},
@@ -103,6 +106,15 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
     st.epoch = j.at("epoch").get<std::uint64_t>();
     st.batch = j.at("batch").get<std::uint64_t>();
     st.epoch_objective_sum = j.at("epoch_objective_sum").get<double>();
+    // Absent from checkpoints of older versions: the running metrics then restart at the resumed batch.
+    if (const auto t = j.find("epoch_train_sums"); t != j.end()) {
+      MetricsSums& sums = st.epoch_train_sums;
+      sums.examples = t->at("examples").get<double>();
+      sums.loss = t->at("loss").get<double>();
+      sums.correct = t->at("correct").get<double>();
+      sums.squared = t->at("squared").get<double>();
+      sums.absolute = t->at("absolute").get<double>();
+    }
     st.epoch_grad_norm_sums = j.at("epoch_grad_norm_sums").get<std::vector<double>>();
     st.epoch_seconds = j.at("epoch_seconds").get<double>();
     const auto& o = j.at("optimizer");

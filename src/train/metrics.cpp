@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "mlp/core/error.hpp"
 
@@ -63,6 +64,54 @@ void fill_targets(const ModelSpec& spec, const data::Dataset& d, std::span<const
   }
 }
 
+void MetricsSums::add_classification(const Matrix<float>& A, std::span<const std::int32_t> labels,
+                                     double J, std::vector<std::vector<std::int64_t>>* confusion) {
+  const Index b = A.cols();
+  for (Index j = 0; j < b; ++j) {
+    Index p = 0;
+    if (A.rows() == 1) {
+      p = A(0, j) >= 0.5f ? 1 : 0;
+    } else {
+      A.col(j).maxCoeff(&p);
+    }
+    const auto t = labels[static_cast<std::size_t>(j)];
+    correct += (p == t) ? 1.0 : 0.0;
+    if (confusion) (*confusion)[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] += 1;
+  }
+  loss += J * static_cast<double>(b);
+  examples += static_cast<double>(b);
+}
+
+void MetricsSums::add_regression(const Matrix<float>& pred, const Matrix<float>& truth, double J) {
+  const auto diff = (pred - truth).array().cast<double>();
+  squared += diff.square().sum();
+  absolute += diff.abs().sum();
+  loss += J * static_cast<double>(pred.cols());
+  examples += static_cast<double>(pred.cols());
+}
+
+Metrics MetricsSums::metrics(bool classification, Index n_targets, double ss_tot) const {
+  Metrics out;
+  out.loss = examples > 0 ? loss / examples : std::numeric_limits<double>::quiet_NaN();
+  if (classification) {
+    out.accuracy = examples > 0 ? correct / examples : std::numeric_limits<double>::quiet_NaN();
+  } else {
+    const double count = static_cast<double>(n_targets) * examples;
+    out.rmse = std::sqrt(squared / count);
+    out.mae = absolute / count;
+    out.r2 = ss_tot > 0 ? 1.0 - squared / ss_tot : 0.0;
+  }
+  return out;
+}
+
+double total_sum_of_squares(const data::Dataset& d, const data::Standardizer* targets) {
+  Matrix<float> truth = d.Y;
+  if (targets) targets->inverse_transform(truth);
+  const auto t = truth.cast<double>();
+  const Eigen::VectorXd mean = t.rowwise().mean();
+  return (t.colwise() - mean).squaredNorm();
+}
+
 Metrics evaluate(Network<float>& net, const data::Dataset& d, const data::Standardizer* targets,
                  Index batch_size) {
   check_data_fits(net, d, "evaluation");
@@ -72,13 +121,12 @@ Metrics evaluate(Network<float>& net, const data::Dataset& d, const data::Standa
   if (m == 0) throw DataError(fmt::format("{}: no examples to evaluate", d.source));
   const bool classify = d.task == data::Task::classification;
   const Index n_classes = classify ? std::max<Index>(d.n_classes(), 2) : 0;
-  Metrics out;
-  if (classify) out.confusion.assign(static_cast<std::size_t>(n_classes), std::vector<std::int64_t>(static_cast<std::size_t>(n_classes), 0));
-  double loss_sum = 0, sq = 0, ab = 0;
-  std::int64_t correct = 0;
+  std::vector<std::vector<std::int64_t>> confusion;
+  if (classify) confusion.assign(static_cast<std::size_t>(n_classes), std::vector<std::int64_t>(static_cast<std::size_t>(n_classes), 0));
+  MetricsSums sums;
   Matrix<float> Y, pred, truth;
   std::vector<Index> idx;
-  // For R²: Σ (y − ȳ)² over all targets, in original units.
+  // Targets in original units, for RMSE/MAE and R².
   Matrix<float> all_truth;
   if (!classify) {
     all_truth = d.Y;
@@ -90,40 +138,21 @@ Metrics evaluate(Network<float>& net, const data::Dataset& d, const data::Standa
     for (Index j = 0; j < b; ++j) idx[static_cast<std::size_t>(j)] = start + j;
     fill_targets(spec, d, idx, Y);
     net.predict(d.X.middleCols(start, b));
-    loss_sum += static_cast<double>(net.loss(Y, false)) * static_cast<double>(b);
+    const double J = static_cast<double>(net.loss(Y, false));
     const Matrix<float>& A = net.A(net.layer_count() - 1);
     if (classify) {
-      for (Index j = 0; j < b; ++j) {
-        Index p = 0;
-        if (A.rows() == 1) {
-          p = A(0, j) >= 0.5f ? 1 : 0;
-        } else {
-          A.col(j).maxCoeff(&p);
-        }
-        const auto t = d.labels[static_cast<std::size_t>(start + j)];
-        correct += (p == t);
-        out.confusion[static_cast<std::size_t>(t)][static_cast<std::size_t>(p)] += 1;
-      }
+      sums.add_classification(A, std::span(d.labels).subspan(static_cast<std::size_t>(start), static_cast<std::size_t>(b)),
+                              J, &confusion);
     } else {
       pred = A;
       if (targets) targets->inverse_transform(pred);
-      const auto diff = (pred - all_truth.middleCols(start, b)).array().cast<double>();
-      sq += diff.square().sum();
-      ab += diff.abs().sum();
+      truth = all_truth.middleCols(start, b);
+      sums.add_regression(pred, truth, J);
     }
   }
-  out.loss = loss_sum / static_cast<double>(m);
-  if (classify) {
-    out.accuracy = static_cast<double>(correct) / static_cast<double>(m);
-  } else {
-    const double count = static_cast<double>(all_truth.size());
-    out.rmse = std::sqrt(sq / count);
-    out.mae = ab / count;
-    const auto t = all_truth.cast<double>();
-    const Eigen::VectorXd mean = t.rowwise().mean();
-    const double ss_tot = (t.colwise() - mean).squaredNorm();
-    out.r2 = ss_tot > 0 ? 1.0 - sq / ss_tot : 0.0;
-  }
+  const double ss_tot = classify ? 0.0 : total_sum_of_squares(d, targets);
+  Metrics out = sums.metrics(classify, classify ? 0 : d.Y.rows(), ss_tot);
+  out.confusion = std::move(confusion);
   return out;
 }
 

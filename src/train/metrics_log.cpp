@@ -1,7 +1,13 @@
 // metrics.jsonl / metrics.csv writers and the metrics.jsonl reader (formats: docs/diagnosis.md).
 #include "mlp/train/metrics_log.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 
@@ -157,6 +163,20 @@ std::uint64_t read_epoch(const ojson& obj, const Where& at) {
   at.fail(fmt::format("epoch must be an integer >= 1 (got {} {})", type_name(*it), it->dump()));
 }
 
+/// "running_mean" or "exact"; absent in files of versions that always made the exact pass.
+TrainCost read_train_cost(const ojson& obj, const Where& at) {
+  const auto it = obj.find("train_cost");
+  if (it == obj.end()) return TrainCost::exact;
+  if (it->is_string()) {
+    const auto name = it->get<std::string>();
+    for (const auto known : train_cost_names()) {
+      if (name == known) return parse_train_cost(name);
+    }
+  }
+  at.fail(fmt::format("train_cost must be \"running_mean\" or \"exact\" (got {} {}) — metrics.jsonl "
+                      "lines are written by `mlp train`; was the file edited?", type_name(*it), it->dump()));
+}
+
 EpochMetrics parse_line(std::string_view line, std::vector<std::string>& names, const Where& at) {
   ojson obj;
   try {
@@ -178,6 +198,7 @@ EpochMetrics parse_line(std::string_view line, std::vector<std::string>& names, 
   em.epoch = read_epoch(obj, at);
   em.learning_rate = read_required(obj, "learning_rate", "", at);
   em.objective = read_required(obj, "objective", "", at);
+  em.train_cost = read_train_cost(obj, at);
   const auto train = obj.find("train");
   if (train == obj.end()) at.fail("missing key train (an object {\"loss\": ..., ...})");
   em.train = read_metrics(*train, "train", at);
@@ -204,6 +225,7 @@ std::string metrics_jsonl_line(const EpochMetrics& e, const std::vector<std::str
   o["epoch"] = e.epoch;
   o["learning_rate"] = number(e.learning_rate);
   o["objective"] = number(e.objective);
+  o["train_cost"] = std::string(to_string(e.train_cost));
   o["train"] = metrics_json<ojson>(e.train);
   o["dev"] = e.dev ? metrics_json<ojson>(*e.dev) : ojson(nullptr);
   o["seconds"] = number(e.seconds);
@@ -222,7 +244,7 @@ CsvLayout CsvLayout::from(const EpochMetrics& first, bool has_dev, std::vector<s
 }
 
 std::string metrics_csv_header(const CsvLayout& layout) {
-  std::string out = "epoch,learning_rate,objective";
+  std::string out = "epoch,learning_rate,objective,train_cost";
   append_metric_columns(out, "train", layout.kind);
   if (layout.dev) append_metric_columns(out, "dev", layout.kind);
   out += ",seconds,samples_per_second";
@@ -236,7 +258,8 @@ std::string metrics_csv_row(const EpochMetrics& e, const CsvLayout& layout) {
         "metrics.csv: epoch {} has {} gradient norms but the header names {} slices", e.epoch,
         e.grad_norms.size(), layout.slice_names.size()));
   }
-  std::string out = fmt::format("{},{},{}", e.epoch, csv_number(e.learning_rate), csv_number(e.objective));
+  std::string out = fmt::format("{},{},{},{}", e.epoch, csv_number(e.learning_rate), csv_number(e.objective),
+                                to_string(e.train_cost));
   append_metric_values(out, &e.train, layout.kind);
   if (layout.dev) append_metric_values(out, e.dev ? &*e.dev : nullptr, layout.kind);
   out += ',' + csv_number(e.seconds) + ',' + csv_number(e.samples_per_second);
@@ -245,6 +268,86 @@ std::string metrics_csv_row(const EpochMetrics& e, const CsvLayout& layout) {
     if (!e.grad_norms.empty()) out += csv_number(e.grad_norms[s]);
   }
   return out + '\n';
+}
+
+// ---- MetricsFiles ----------------------------------------------------------------------------
+
+MetricsFiles::MetricsFiles(const std::filesystem::path& dir, std::vector<std::string> slice_names,
+                           const std::vector<EpochMetrics>& history)
+    : slice_names_(std::move(slice_names)) {
+  jsonl_.path = dir / "metrics.jsonl";
+  csv_.path = dir / "metrics.csv";
+  std::string jsonl, csv;
+  for (const auto& e : history) jsonl += metrics_jsonl_line(e, slice_names_) + "\n";
+  if (!history.empty()) {
+    layout_ = CsvLayout::from(history.front(), history.front().dev.has_value(), slice_names_);
+    csv = metrics_csv_header(*layout_);
+    for (const auto& e : history) csv += metrics_csv_row(e, *layout_);
+  }
+  open(jsonl_, jsonl);
+  open(csv_, csv);
+}
+
+MetricsFiles::~MetricsFiles() {
+  for (File* f : {&jsonl_, &csv_}) {
+    if (f->fd >= 0) ::close(f->fd);
+  }
+}
+
+void MetricsFiles::open(File& f, std::string_view content) {
+  io::write_file_atomic(f.path, content);
+  f.fd = ::open(f.path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (f.fd < 0) throw IoError(fmt::format("{}: {}", f.path.string(), std::strerror(errno)));
+  struct stat st {};
+  f.size = ::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<std::uint64_t>(st.st_size) : 0;
+}
+
+void MetricsFiles::write(File& f, std::string_view text) {
+  // An append to a file that was deleted (or whose directory was) would succeed unseen.
+  struct stat st {};
+  if (::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0) {
+    throw IoError(fmt::format("{}: {}", f.path.string(), std::strerror(ENOENT)));
+  }
+  while (!text.empty()) {
+    const ssize_t n = ::write(f.fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int error = n < 0 ? errno : EIO;
+      cut_back(f);
+      throw IoError(fmt::format("{}: {}", f.path.string(), std::strerror(error)));
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void MetricsFiles::cut_back(File& f) noexcept {
+  struct stat st {};
+  if (::fstat(f.fd, &st) == 0 && S_ISREG(st.st_mode)) static_cast<void>(::ftruncate(f.fd, static_cast<off_t>(f.size)));
+}
+
+void MetricsFiles::append(const EpochMetrics& e) {
+  const CsvLayout layout = layout_ ? *layout_ : CsvLayout::from(e, e.dev.has_value(), slice_names_);
+  std::string csv = layout_ ? std::string() : metrics_csv_header(layout);
+  csv += metrics_csv_row(e, layout);
+  const std::string jsonl = metrics_jsonl_line(e, slice_names_) + "\n";
+  write(jsonl_, jsonl);
+  try {
+    write(csv_, csv);
+  } catch (const IoError&) {
+    cut_back(jsonl_);  // the two files keep the same epochs
+    throw;
+  }
+  jsonl_.size += jsonl.size();
+  csv_.size += csv.size();
+  layout_ = layout;
+}
+
+void MetricsFiles::sync() {
+  for (File* f : {&jsonl_, &csv_}) {
+    struct stat st {};
+    if (::fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;  // a FIFO or device: nothing to sync
+    if (::fsync(f->fd) != 0) throw IoError(fmt::format("{}: {}", f->path.string(), std::strerror(errno)));
+  }
 }
 
 MetricsLog parse_metrics_jsonl(std::string_view text, std::string_view source) {

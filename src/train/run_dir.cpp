@@ -152,6 +152,29 @@ std::vector<std::string> run_files_present(const fs::path& dir) {
 
 bool holds_run(const fs::path& dir) { return !run_files_present(dir).empty(); }
 
+bool holds_untrained_start(const fs::path& dir) {
+  if (!is_marked_run(dir)) return false;
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir / "model.mlp", ec))) return false;
+  const fs::path checkpoints = dir / "checkpoints";
+  const auto ck = fs::symlink_status(checkpoints, ec);
+  if (fs::exists(ck) && (!fs::is_directory(ck) || !list_checkpoints(checkpoints).empty())) return false;
+  const fs::path metrics = dir / "metrics.jsonl";
+  const auto st = fs::symlink_status(metrics, ec);
+  if (!fs::exists(st)) return true;
+  if (!fs::is_regular_file(st)) return false;
+  std::vector<std::byte> bytes;
+  try {
+    bytes = io::read_file(metrics, 1 << 20);
+  } catch (const Error&) {
+    return false;  // unreadable or large: treat it as a run
+  }
+  return std::all_of(bytes.begin(), bytes.end(), [](std::byte b) {
+    const auto c = static_cast<unsigned char>(b);
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+  });
+}
+
 void clear_run(const fs::path& dir) {
   if (!is_marked_run(dir)) {
     throw ConfigError(fmt::format("{}: no {} marker — mlp removes files only in a run directory it "

@@ -52,6 +52,19 @@ void check_fit(const Network<float>& net, const TrainOptions& options, const dat
 
 }  // namespace
 
+std::string_view to_string(TrainCost c) {
+  return c == TrainCost::exact ? "exact" : "running_mean";
+}
+
+std::vector<std::string_view> train_cost_names() { return {"running_mean", "exact"}; }
+
+TrainCost parse_train_cost(std::string_view name) {
+  for (const TrainCost c : {TrainCost::running_mean, TrainCost::exact}) {
+    if (to_string(c) == name) return c;
+  }
+  throw ConfigError(fmt::format("unknown training-cost measure \"{}\" — use \"running_mean\" or \"exact\"", name));
+}
+
 bool EarlyStopping::observe(std::uint64_t epoch, double dev_cost, const Vector<float>& theta) {
   if (!state_.best_dev || dev_cost < *state_.best_dev - options_.min_delta) {
     state_.best_dev = dev_cost;
@@ -139,6 +152,7 @@ struct Trainer::FitRun {
   void end_batch(double J, double lr, std::uint64_t batch_no, double seconds);
   double penalties(bool gradient);
   double trial_cost();
+  void add_running_metrics(double loss);
 
   Network<float>& net_;
   Parameters<float>& params_;
@@ -161,6 +175,9 @@ struct Trainer::FitRun {
   Matrix<float> Y_;
   data::Batch batch_;
   std::vector<double> norms_;
+  // TrainCost::running_mean: regression outputs and targets in original units; R²'s Σ (y − ȳ)².
+  Matrix<float> pred_, truth_;
+  double ss_tot_ = 0;
   std::uint64_t samples_total_ = 0;
   double seconds_total_ = 0;
 };
@@ -185,7 +202,11 @@ Trainer::FitRun::FitRun(Trainer& trainer, const data::Dataset& train, const data
       l1_(static_cast<float>(options_.l1)),
       l2_(static_cast<float>(options_.l2)),
       batches_per_epoch_(static_cast<std::uint64_t>(batcher_.batches_per_epoch())),
-      norms_(params_.slot_count()) {}
+      norms_(params_.slot_count()) {
+  if (options_.train_cost == TrainCost::running_mean && train_.task != data::Task::classification) {
+    ss_tot_ = total_sum_of_squares(train_, targets_);
+  }
+}
 
 void Trainer::FitRun::begin() {
   if (pending_) {
@@ -235,7 +256,8 @@ double Trainer::FitRun::penalties(bool gradient) {
 double Trainer::FitRun::forward_backward(std::uint64_t batch_no) {
   const ConstMatrixMap<float> Yb = batch_.Y();
   encode_targets(net_.spec(), train_.task, batch_.labels(), &Yb, batch_.size(), Y_);
-  const double J = net_.forward_backward(batch_.X(), Y_, true, &dropout_rng_) + penalties(true);
+  const double loss = net_.forward_backward(batch_.X(), Y_, true, &dropout_rng_);
+  const double J = loss + penalties(true);
   if (options_.detect_anomaly) {
     const std::string bad = first_non_finite(net_, /*loss_fallback=*/false);
     if (!bad.empty()) {
@@ -249,7 +271,24 @@ double Trainer::FitRun::forward_backward(std::uint64_t batch_no) {
         "rate, enable train.clip_norm or standardize the data; the weights are those before "
         "this batch", st.epoch + 1, batch_no, first_non_finite(net_)));
   }
+  if (options_.train_cost == TrainCost::running_mean) add_running_metrics(loss);
   return J;
+}
+
+// The batch's training-mode outputs (before its update) into the epoch's running metrics.
+void Trainer::FitRun::add_running_metrics(double loss) {
+  const Matrix<float>& A = net_.A(net_.layer_count() - 1);
+  if (train_.task == data::Task::classification) {
+    st.epoch_train_sums.add_classification(A, batch_.labels(), loss);
+    return;
+  }
+  pred_ = A;
+  truth_ = batch_.Y();
+  if (targets_) {
+    targets_->inverse_transform(pred_);
+    targets_->inverse_transform(truth_);
+  }
+  st.epoch_train_sums.add_regression(pred_, truth_, loss);
 }
 
 // Per-slice ‖dW‖ summed over the epoch (monitoring), then global-norm clipping.
@@ -296,7 +335,7 @@ void Trainer::FitRun::end_batch(double J, double lr, std::uint64_t batch_no, dou
   samples_total_ += static_cast<std::uint64_t>(b);
   st.epoch_objective_sum += J;
   st.batch = batch_no;
-  const BatchInfo info{st.epoch + 1, batch_no, batches_per_epoch_, J, lr, b};
+  const BatchInfo info{st.epoch + 1, batch_no, batches_per_epoch_, J, lr, b, seconds};
   for (Callback* cb : callbacks_) {
     if (!cb->on_batch_end(info)) stop = true;
   }
@@ -315,7 +354,13 @@ EpochMetrics Trainer::FitRun::end_epoch(double lr) {
   em.objective = st.batch ? st.epoch_objective_sum / batches : 0.0;
   em.seconds = st.epoch_seconds;
   em.samples_per_second = st.epoch_seconds > 0 ? static_cast<double>(train_.size()) / st.epoch_seconds : 0.0;
-  em.train = evaluate(net_, train_, targets_);
+  em.train_cost = options_.train_cost;
+  if (options_.train_cost == TrainCost::exact) {
+    em.train = evaluate(net_, train_, targets_);
+  } else {
+    const bool classify = train_.task == data::Task::classification;
+    em.train = st.epoch_train_sums.metrics(classify, classify ? 0 : train_.Y.rows(), ss_tot_);
+  }
   if (dev_) em.dev = evaluate(net_, *dev_, targets_);
   if (options_.monitor_gradients) {
     for (double s : st.epoch_grad_norm_sums) em.grad_norms.push_back(st.batch ? s / batches : 0.0);
@@ -338,6 +383,7 @@ std::optional<StopReason> Trainer::FitRun::observe(const EpochMetrics& em) {
   st.epoch += 1;
   st.batch = 0;
   st.epoch_objective_sum = 0;
+  st.epoch_train_sums = MetricsSums{};
   st.epoch_seconds = 0;
   std::fill(st.epoch_grad_norm_sums.begin(), st.epoch_grad_norm_sums.end(), 0.0);
   save_progress();

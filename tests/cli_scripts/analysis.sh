@@ -71,6 +71,31 @@ j = json.load(open(sys.argv[1]))
 r = j["run"]
 assert r["optimizer"] == "adam" and r["early_stopping"] is False and r["epochs"] > 0, r
 PY
+# One source of advice: report.html lists exactly the recommendations of `mlp diagnose`, both
+# starting from the run's settings (train.l2 = 0.5 here: never the generic "e.g. 0.01").
+"$PY" - out run/report.html <<'PY' && pass || fail "report.html recommendations = mlp diagnose's"
+import html, json, re, sys
+d = json.load(open(sys.argv[1]))
+page = open(sys.argv[2], encoding="utf-8").read()
+ol = re.search(r'<ol class="recommendations">(.*?)</ol>', page, re.S).group(1)
+items = [html.unescape(x) for x in re.findall(r"<li>(.*?)</li>", ol, re.S)]
+assert items == d["recommendations"], (items, d["recommendations"])
+assert not any("e.g. 0.01" in r for r in items), items
+PY
+# Exploding gradients (examples/exploding_gradients.toml): every weight slice is flagged, and a
+# run that clips is told to lower clip_norm, never to add clipping it has.
+expect_exit 0 "train exploding example" -- "$MLP" train "$SRC/examples/exploding_gradients.toml" --out expl -q
+expect_exit 0 "diagnose exploding example" -- "$MLP" diagnose expl --json
+"$PY" - out <<'PY' && pass || fail "diagnose flags every exploding weight gradient; advice starts from clip_norm"
+import json, sys
+j = json.load(open(sys.argv[1]))
+weights = [g for g in j["gradients"] if g["name"].endswith(".W")]
+assert len(weights) == 11 and all(g["status"] == "exploding" for g in weights), weights
+recs = j["recommendations"]
+assert any("lower train.clip_norm from 1 to 0.1" in r for r in recs), recs
+assert not any("add train.clip_norm" in r or "clip_norm = 1.0" in r for r in recs), recs
+assert not any(g["remedy"] and "add train.clip_norm" in g["remedy"] for g in j["gradients"]), j["gradients"]
+PY
 cp -r run run_es
 grep -q '^\[train.early_stopping\]' run_es/config.toml && pass || fail "config.toml has no early-stopping table"
 sed -i '/^\[train.early_stopping\]/,/^\[/{s/^enabled = false/enabled = true/;s/^patience = .*/patience = 4/}' run_es/config.toml

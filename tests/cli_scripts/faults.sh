@@ -144,6 +144,11 @@ mkdir -p "$MNT"
 if mount -t tmpfs -o size=4k tmpfs "$MNT" 2>/dev/null; then
   trap 'umount "$MNT" 2>/dev/null; rm -rf "$WORK"' EXIT
   umount "$MNT"
+  # The run directory records its data relative to itself: the reference and the copies that
+  # resume sit as deep below $WORK as $MNT/run, so that their models' bytes match.
+  expect_exit 0 "reference run at the depth of the mount" -- "$MLP" train iris.toml --out mntref/run -q
+  ref_model=$WORK/mntref/run/model.mlp
+  mkdir -p copies
   declare -A hit=()
   size=4
   while :; do
@@ -173,10 +178,10 @@ if mount -t tmpfs -o size=4k tmpfs "$MNT" 2>/dev/null; then
     if [ -e "$MNT/run/model.mlp" ]; then
       cmp -s "$ref_model" "$MNT/run/model.mlp" && pass || fail "tmpfs ${size}k: incomplete model.mlp"
     fi
-    rm -rf "copy-$size"
-    cp -r "$MNT/run" "copy-$size"
-    if ls "copy-$size"/checkpoints/ckpt-*.mlpck >/dev/null 2>&1; then
-      resumes_to_reference "copy-$size" "tmpfs ${size}k ($file)"
+    rm -rf "copies/copy-$size"
+    cp -r "$MNT/run" "copies/copy-$size"
+    if ls "copies/copy-$size"/checkpoints/ckpt-*.mlpck >/dev/null 2>&1; then
+      resumes_to_reference "copies/copy-$size" "tmpfs ${size}k ($file)"
     fi
     umount "$MNT"
     size=$((size + 4))

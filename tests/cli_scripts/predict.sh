@@ -193,4 +193,47 @@ expect_exit 0 "and predicts on it" -- "$MLP" predict huge-run/model.mlp huge_tra
 grep -qi nan out && fail "nan in the predictions: $(head -3 out)" || pass
 [ "$(tail -n +2 out | wc -l)" -eq 60 ] && pass || fail "one prediction per row: $(wc -l < out)"
 
+# ---- IDX images: a model trained on IDX data predicts IDX images (by name or magic bytes) ---
+idx_images() {  # idx_images FILE N: N images of 2x2 pixels, bright when the index is odd
+  printf "\\x00\\x00\\x08\\x03\\x00\\x00\\x00\\x$(printf %02x "$2")\\x00\\x00\\x00\\x02\\x00\\x00\\x00\\x02" > "$1"
+  local i p base
+  for i in $(seq 0 $(($2 - 1))); do
+    base=$(( i % 2 == 1 ? 160 : 10 ))  # pixels vary from image to image within each class
+    for p in 0 1 2 3; do printf "\\x$(printf %02x $(( base + (i * 7 + p * 13) % 80 )))"; done >> "$1"
+  done
+}
+idx_labels() {  # idx_labels FILE N: 0, 1, 0, 1, ...
+  printf "\\x00\\x00\\x08\\x01\\x00\\x00\\x00\\x$(printf %02x "$2")" > "$1"
+  for i in $(seq 0 $(($2 - 1))); do printf "\\x$(printf %02x $((i % 2)))" >> "$1"; done
+}
+idx_images train-images-idx3-ubyte 40
+idx_labels train-labels-idx1-ubyte 40
+idx_images t10k-images-idx3-ubyte 6
+idx_labels t10k-labels-idx1-ubyte 6
+printf '[data]\ntrain = "train-images-idx3-ubyte"\ntrain_labels = "train-labels-idx1-ubyte"\n[model]\nhidden = [4]\n[train]\nlearning_rate = 0.05\nbatch_size = 8\nepochs = 40\nseed = 1\n' > idx.toml
+expect_exit 0 "train on IDX" -- "$MLP" train idx.toml --out idx-run -q
+expect_exit 0 "predict IDX images" -- "$MLP" predict idx-run/model.mlp t10k-images-idx3-ubyte
+[ "$(head -1 out)" = "label,p_0,p_1" ] && pass || fail "IDX prediction header: $(head -1 out)"
+[ "$(tail -n +2 out | cut -d, -f1 | tr '\n' ' ')" = "0 1 0 1 0 1 " ] && pass || fail "one row per image, in order: $(cat out)"
+cp out idx_pred.csv
+cp t10k-images-idx3-ubyte images.bin
+expect_exit 0 "predict IDX images found by their magic bytes" -- "$MLP" predict idx-run/model.mlp images.bin
+cmp -s out idx_pred.csv && pass || fail "the same predictions by magic as by name"
+gzip -c t10k-images-idx3-ubyte > images.gz
+expect_exit 0 "predict gzip IDX images" -- "$MLP" predict idx-run/model.mlp images.gz
+cmp -s out idx_pred.csv && pass || fail "the same predictions from gzip"
+expect_exit 65 "IDX images of another size" -- "$MLP" predict "$BOSTON" t10k-images-idx3-ubyte
+expect_err "t10k-images-idx3-ubyte: the images have 4 pixels \(2 x 2\), but the model expects 13 inputs" "pixel count named"
+# eval: the labels as the third argument or --labels; without them, the file beside is named.
+expect_exit 0 "eval IDX images LABELS" -- "$MLP" eval idx-run/model.mlp t10k-images-idx3-ubyte t10k-labels-idx1-ubyte --json
+grep -q '"examples": 6' out && pass || fail "eval counts 6 images: $(cat out)"
+expect_exit 2 "eval IDX without labels" -- "$MLP" eval idx-run/model.mlp t10k-images-idx3-ubyte
+expect_err "need their labels: mlp eval MODEL IMAGES LABELS \(here probably: mlp eval idx-run/model.mlp t10k-images-idx3-ubyte t10k-labels-idx1-ubyte\)" "labels beside suggested"
+expect_exit 2 "LABELS and --labels" -- "$MLP" eval idx-run/model.mlp t10k-images-idx3-ubyte t10k-labels-idx1-ubyte --labels t10k-labels-idx1-ubyte
+
+# ---- text in a feature column: the column, line:col, and how to fix it ----------------------
+{ head -1 iris.csv; echo "5.0,3.1,1.4,0.2,setosa"; echo "5.0,abc,1.4,0.2,setosa"; } > text_feature.csv
+expect_exit 65 "text in a feature column" -- "$MLP" predict "$IRIS" text_feature.csv
+expect_err "^text_feature.csv:3:5: error: column 2 'sepal_width_cm': expected a number, found 'abc'; 'sepal_width_cm' is a numeric feature .*encode its values as numbers" "text column named, with the remedy"
+
 finish

@@ -218,4 +218,43 @@ expect_exit 2 "two 200000-unit layers with the default limit" -- "$MLP" train ir
 expect_err "75 % of the .* available" "default memory limit named"
 [ $(( $(date +%s) - start )) -le 5 ] && pass || fail "the memory check took more than 5 s"
 
+# ---- usage hints: the nearest command; --set for an option named like a configuration key ---
+expect_exit 2 "misspelt command" -- "$MLP" trian iris.toml
+expect_err "^error: unknown command 'trian'; did you mean 'train'\?$" "nearest command"
+expect_exit 2 "unknown command far from any" -- "$MLP" frobnicate
+expect_err "^error: unknown command 'frobnicate'; the commands are .*train" "the commands listed"
+expect_exit 2 "--epochs 5" -- "$MLP" train iris.toml --out hint-run --epochs 5
+expect_err "^error: unknown option --epochs: configuration keys are set with --set; write --set train.epochs=5$" "--set for --epochs 5"
+[ ! -e hint-run ] && pass || fail "a refused command line created the run directory"
+expect_exit 2 "--learning-rate=0.1" -- "$MLP" train iris.toml --learning-rate=0.1
+expect_err "write --set train.learning_rate=0.1$" "--set for --X=Y, dashes for underscores"
+expect_exit 2 "--train.epochs 5" -- "$MLP" train iris.toml --train.epochs 5
+expect_err "write --set train.epochs=5$" "--set for a whole key"
+expect_exit 2 "--hidden '[16, 8]'" -- "$MLP" train iris.toml --hidden '[16, 8]'
+expect_err "write --set 'model.hidden=\[16, 8\]'$" "a value with spaces is quoted for the shell"
+expect_exit 2 "--epochs without a value" -- "$MLP" train iris.toml --epochs
+expect_err "write --set train.epochs=VALUE$" "--set with a placeholder value"
+expect_exit 2 "--jsn" -- "$MLP" train iris.toml --jsn
+expect_err "^error: unknown option --jsn; did you mean --json\?$" "nearest option"
+expect_exit 2 "an option near nothing" -- "$MLP" train iris.toml --zzzzzzzz
+expect_err "not expected: --zzzzzzzz" "the parser's message stands"
+expect_exit 2 "--epochs on predict, which has no --set" -- "$MLP" predict m.mlp in.csv --epochs 5
+grep -q -- "--set" err && fail "predict offers --set: $(cat err)" || pass
+
+# ---- the final summary: training-set metrics, labelled; a run without dev or test says so --
+expect_exit 0 "train without dev or test" -- "$MLP" train iris.toml --out nodev -q --set 'data.split=[1, 0, 0]' --set train.epochs=3
+grep -Eq '^train: cost [0-9.]+, accuracy [0-9.]+ \(training set: not a held-out estimate\)$' out && pass || fail "train line: $(cat out)"
+grep -Eq '^(dev|test):' out && fail "dev/test lines without dev/test data" || pass
+expect_err "^note: no dev or test set" "note about held-out data"
+expect_exit 0 "--json without dev or test" -- "$MLP" train iris.toml --out nodev --force -q --set 'data.split=[1, 0, 0]' --set train.epochs=3 --json
+if have_python; then
+  "$PY" - out run1/summary.json <<'PY' && pass || fail "train metrics in --json and summary.json"
+import json, sys
+nodev, held = (json.load(open(p)) for p in sys.argv[1:])
+assert set(nodev["train"]) >= {"loss", "accuracy"} and nodev["dev"] is None and nodev["test"] is None, nodev
+assert all(set(held[k]) >= {"loss", "accuracy"} for k in ("train", "dev", "test")), held
+PY
+fi
+grep -q '^train: ' <("$MLP" train iris.toml --out run1 --force -q) && pass || fail "train line with dev and test"
+
 finish

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "mlp/config/commands.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/io/model.hpp"
@@ -68,12 +70,42 @@ TEST(TrainRun, WritesTheWholeRunDirectory) {
   for (const char* f : {"config.toml", "model.mlp", "metrics.jsonl", "metrics.csv", "report.html", "summary.json"}) {
     EXPECT_TRUE(fs::exists(ws.dir / "run" / f)) << f;
   }
-  EXPECT_EQ(read_text(ws.dir / "run" / "summary.json"), r.summary_json);
+  // summary.json is the --json output, the model named relative to the run directory there.
+  std::string summary = r.summary_json;
+  const std::string given = nlohmann::json(r.model.string()).dump();
+  ASSERT_NE(summary.find(given), std::string::npos) << summary;
+  summary.replace(summary.find(given), given.size(), "\"model.mlp\"");
+  EXPECT_EQ(read_text(ws.dir / "run" / "summary.json"), summary);
   EXPECT_NE(r.summary_json.find("\"epochs_run\": 6"), std::string::npos) << r.summary_json;
   EXPECT_TRUE(r.dev.has_value());
   EXPECT_TRUE(r.test.has_value());
   EXPECT_EQ(list_checkpoints(ws.dir / "run" / "checkpoints").size(), 2u);  // keep_checkpoints
   EXPECT_EQ(r.last_checkpoint.filename(), list_checkpoints(ws.dir / "run" / "checkpoints").front().filename());
+}
+
+// The final summary always has the training-set metrics, under their own key; a run with no
+// dev or test set has nothing else, and a note says so before training.
+TEST(TrainRun, SummaryHasTrainingSetMetrics) {
+  const Workspace ws;
+  config::TrainRunOptions o = ws.options("run");
+  o.overrides = {"data.split=[1, 0, 0]"};
+  std::vector<std::string> notes;
+  o.on_note = [&](const std::string& n) { notes.push_back(n); };
+  const auto r = config::train_run(o);
+  ASSERT_TRUE(r.train.has_value());
+  EXPECT_TRUE(r.train->accuracy.has_value());
+  EXPECT_FALSE(r.dev.has_value());
+  EXPECT_FALSE(r.test.has_value());
+  EXPECT_NE(r.summary_json.find("\"train\": {"), std::string::npos) << r.summary_json;
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("no dev or test set"), std::string::npos) << notes[0];
+
+  config::TrainRunOptions held_out = ws.options("run2");
+  notes.clear();
+  held_out.on_note = o.on_note;
+  const auto r2 = config::train_run(held_out);
+  EXPECT_TRUE(r2.train.has_value() && r2.dev.has_value() && r2.test.has_value());
+  EXPECT_TRUE(notes.empty());
 }
 
 TEST(TrainRun, RefusesAnExistingRunUnlessForced) {
@@ -146,7 +178,7 @@ TEST(TrainRun, ResumeRefusesEveryChangedSettingButTheResumeSafeOnes) {
   ASSERT_TRUE(config::train_run(o).interrupted);
   const fs::path run = ws.dir / "run";
   const std::string saved = read_text(run / "config.toml");
-  const std::string data = (ws.dir / "iris.csv").string();
+  const std::string data = "../iris.csv";  // as config.toml records it: relative to the run
   config::TrainRunOptions again;
   again.out = run;
   again.resume = true;
@@ -268,6 +300,24 @@ TEST(RunSettings, CopiesWhatTheRunAlreadyDoes) {
   EXPECT_TRUE(s.early_stopping);
   EXPECT_EQ(s.patience, 4);
   EXPECT_EQ(s.epochs, 9);
+  EXPECT_EQ(s.schedule, "constant");
+  EXPECT_EQ(s.clip_norm, 0.0);
+}
+
+TEST(RunSettings, CopiesScheduleClippingArchitectureAndInitialization) {
+  const RunConfig cfg = parse_config(
+      "[data]\ntrain = \"t.csv\"\ntarget = \"y\"\n[model]\nhidden = [8, 6]\nactivation = [\"tanh\", \"relu\"]\n"
+      "init = \"normal\"\ninit_scale = 0.5\n"
+      "[train]\nclip_norm = 1.0\n[train.schedule]\ntype = \"exponential\"\n",
+      "cfg.toml");
+  const report::RunSettings s = config::run_settings(cfg);
+  EXPECT_EQ(s.schedule, "exponential");
+  EXPECT_EQ(s.clip_norm, 1.0);
+  EXPECT_EQ(s.hidden, (std::vector<std::int64_t>{8, 6}));
+  EXPECT_EQ(s.activation, (std::vector<std::string>{"tanh", "relu"}));
+  EXPECT_EQ(s.init, "normal");
+  EXPECT_EQ(s.init_scale, 0.5);
+  EXPECT_EQ(s.init_gain, 1.0);
 }
 
 TEST(DiagnoseRun, ReadsTheRunDirectory) {

@@ -227,7 +227,7 @@ TEST(ConfigChanges, EveryDifferenceIsListedByItsKeyWithBothValues) {
       "\"x.csv\"", "\"y\"", "[\"a\", \"b\"]", "\"none\"", "\"regression\"", "\"classification\"",
       "\"drop_row\"", "\"mean\"", "\"tanh\"", "\"sigmoid\"", "\"identity\"", "\"zeros\"", "\"xavier\"",
       "\"mse\"", "\"gd\"", "\"adamw\"", "\"rmsprop\"", "\"step\"", "\"exponential\"",
-      "\"inverse_time\"", "[0.9, 0.5]", "0.75", "12", "4096", "2097152", "1e-5"};
+      "\"inverse_time\"", "\"exact\"", "[0.9, 0.5]", "0.75", "12", "4096", "2097152", "1e-5"};
   std::map<std::string, int> changed_by_key;
   for (const auto& base_text : bases) {
     RunConfig base;

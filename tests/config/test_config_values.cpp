@@ -288,6 +288,8 @@ TEST(ConfigRoundTrip, DefaultsAndEveryVariant) {
       "[data]\ntrain = \"train-images-idx3-ubyte.gz\"\ntrain_labels = \"train-labels.gz\"\n"
       "test = \"t10k-images-idx3-ubyte.gz\"\ntest_labels = \"t10k-labels.gz\"\n"
       "[model]\nhidden = [100]\noutput = \"softmax\"\n[train]\nloss = \"cross_entropy\"\n");
+  expect_round_trip("[data]\ntrain = \"a.csv\"\ntarget = \"y\"\n[model]\nhidden = [4, 4]\ninit = \"identity\"\ninit_gain = 0.5\n");
+  expect_round_trip("[data]\ntrain = \"a.csv\"\ntarget = \"y\"\n[model]\nhidden = [4]\ninit = \"glorot_uniform\"\ninit_gain = 1.5\n");
   for (auto opt : optim::optimizer_names()) {
     expect_round_trip(kMinimal + fmt::format("[train]\noptimizer = \"{}\"\n", opt));
   }
@@ -380,7 +382,7 @@ TEST(ConfigKeys, EveryKeyCanBeOverridden) {
     const std::string msg = error_of(kMinimal, {std::string(key) + "=1"});
     EXPECT_EQ(msg.find("unknown key"), std::string::npos) << key << ": " << msg;
   }
-  EXPECT_EQ(config_keys().size(), 57u);
+  EXPECT_EQ(config_keys().size(), 59u);
 }
 
 // ---- properties ----------------------------------------------------------------------------

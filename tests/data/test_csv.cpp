@@ -432,5 +432,36 @@ TEST(CsvTask, FloatsManyIntegersOrAnOverrideStayRegression) {
   EXPECT_EQ(parse_csv("x,a,b\n1,1,0\n2,0,1\n3,1,0\n4,0,1\n", "t.csv", two).task, Task::regression);
 }
 
+// A feature column holding text: the message names the column and its line:col, and says how
+// to make the file readable (features are numbers; text is not read as a category).
+TEST(Csv, TextInAFeatureColumnSaysHowToFixIt) {
+  const auto msg = data_error("a,colour,y\n1,red,0\n2,blue,1\n");
+  EXPECT_NE(msg.find("t.csv:2:3: error: column 2 'colour': expected a number, found 'red'; feature "
+                     "columns must hold numbers and text is not read as a category: encode "
+                     "'colour' as numbers"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("data.drop = [\"colour\"]"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("data.target = \"colour\""), std::string::npos) << msg;
+  // Input for a trained model (a schema): the column is one of the model's numeric features.
+  CsvSchema schema;
+  schema.feature_names = {"colour", "a"};
+  const auto with_schema = error_of<DataError>(
+      [&] { (void)parse_csv("a,colour\n1,2\n3,red\n", "in.csv", schema); });
+  EXPECT_NE(with_schema.find("in.csv:3:3: error: column 2 'colour': expected a number, found "
+                             "'red'; 'colour' is a numeric feature (numbers in the training "
+                             "data), so it must hold numbers here too"),
+            std::string::npos)
+      << with_schema;
+  // A regression target holding text keeps the plain message (no feature advice).
+  const auto target = data_error("a,y\n1,abc\n", [] {
+    CsvOptions o;
+    o.task = Task::regression;
+    return o;
+  }());
+  EXPECT_NE(target.find("column 2 'y': expected a number, found 'abc'"), std::string::npos) << target;
+  EXPECT_EQ(target.find("feature"), std::string::npos) << target;
+}
+
 }  // namespace
 }  // namespace mlp::data

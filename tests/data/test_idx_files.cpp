@@ -125,5 +125,32 @@ TEST_F(IdxFiles, GzipFilesAreStillReadWhole) {
                          ": error: 3 bytes of trailing data after the end of the gzip stream");
 }
 
+// Images alone (mlp predict on IDX): the same reader and checks as load_idx.
+TEST_F(IdxFiles, ImagesAloneLoadWithTheirShape) {
+  Bytes bytes = idx_header({2, 1, 3});
+  for (std::uint8_t v : {0, 51, 255, 102, 153, 204}) bytes.push_back(v);
+  const IdxImages img = load_idx_images(write("two-images-idx3-ubyte", bytes));
+  EXPECT_EQ(img.count, 2);
+  EXPECT_EQ(img.rows, 1);
+  EXPECT_EQ(img.cols, 3);
+  ASSERT_EQ(img.X.rows(), 3);
+  ASSERT_EQ(img.X.cols(), 2);
+  EXPECT_FLOAT_EQ(img.X(1, 0), 0.2f);
+  EXPECT_FLOAT_EQ(img.X(2, 1), 0.8f);
+  Bytes short_file = idx_header({2, 1, 3});
+  short_file.push_back(1);
+  EXPECT_THROW((void)load_idx_images(write("short-ubyte", short_file)), DataError);
+  EXPECT_THROW((void)load_idx_images(dir.path / "missing-ubyte"), InputError);
+}
+
+// The labels file beside an images file, by the MNIST naming, only when it exists.
+TEST_F(IdxFiles, LabelsBesideImagesByName) {
+  const fs::path images = write("t10k-images-idx3-ubyte.gz", Bytes{1});
+  EXPECT_EQ(idx_labels_beside(images), fs::path());
+  const fs::path labels = write("t10k-labels-idx1-ubyte.gz", Bytes{1});
+  EXPECT_EQ(idx_labels_beside(images), labels);
+  EXPECT_EQ(idx_labels_beside(write("pictures.bin", Bytes{1})), fs::path());
+}
+
 }  // namespace
 }  // namespace mlp::data

@@ -66,7 +66,7 @@ TEST(Registry, TablesListTheDocumentedNamesInOrder) {
   EXPECT_EQ(names_of(loss_table()), (V{"mse", "binary_cross_entropy", "cross_entropy"}));
   EXPECT_EQ(names_of(init_table()),
             (V{"zeros", "normal", "he_normal", "he_uniform", "glorot_normal", "xavier",
-               "xavier_normal", "glorot_uniform", "xavier_uniform"}));
+               "xavier_normal", "glorot_uniform", "xavier_uniform", "identity"}));
 }
 
 TEST(Registry, EachFileDefinesTheNameOfItsRegistrationLine) {

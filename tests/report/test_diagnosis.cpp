@@ -124,7 +124,7 @@ TEST(BiasVariance, RecommendationsStartFromWhatTheRunDoes) {
   const auto bias = diagnose_errors(0.15, 0.16, o).recommendations;
   EXPECT_TRUE(mentions(bias, "already uses adam")) << joined(bias);
   EXPECT_TRUE(mentions(bias, "(now 0.003)")) << joined(bias);
-  EXPECT_TRUE(mentions(bias, "(now 40)")) << joined(bias);
+  EXPECT_TRUE(mentions(bias, "raise train.epochs from 40 to 80")) << joined(bias);
   EXPECT_TRUE(mentions(bias, "lower train.l2 from 0.01 to 0.001")) << joined(bias);
   EXPECT_TRUE(mentions(bias, "raise model.keep_prob from 0.9")) << joined(bias);
 

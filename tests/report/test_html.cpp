@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "mlp/report/html.hpp"
+#include "report/heatmap.hpp"
 #include "report/svg_chart.hpp"
 
 namespace mlp::report {
@@ -204,6 +205,86 @@ TEST(HtmlReport, EmptyHistoryStillRenders) {
   const auto html = render_report_html({}, {}, d, info());
   for (const char* id : kCharts) EXPECT_FALSE(svg_of(html, id).empty()) << id;
   EXPECT_NE(html.find("high_bias_and_variance"), std::string::npos);
+}
+
+/// `layers` layers (W, b slices) whose gradient norms fall by a factor 2 per layer toward the input.
+std::pair<std::vector<EpochMetrics>, std::vector<std::string>> deep_history(int layers, int epochs) {
+  std::vector<std::string> slices;
+  for (int k = 0; k < layers; ++k) {
+    slices.push_back(fmt::format("layers.{}.W", k));
+    slices.push_back(fmt::format("layers.{}.b", k));
+  }
+  auto h = classifier_history(epochs);
+  for (auto& e : h) {
+    e.grad_norms.clear();
+    e.weight_norms.clear();
+    for (int k = 0; k < layers; ++k) {
+      e.grad_norms.push_back(std::pow(0.5, layers - 1 - k) / static_cast<double>(e.epoch));
+      e.grad_norms.push_back(0.1 * std::pow(0.5, layers - 1 - k));
+      e.weight_norms.push_back(3);
+      e.weight_norms.push_back(0.1);
+    }
+  }
+  return {h, slices};
+}
+
+TEST(HtmlReport, DeepNetworkGradientsAreAHeatMapPerLayerAndEpoch) {
+  auto [h, slices] = deep_history(11, 30);  // 22 slices: a line each would be unreadable
+  h[4].grad_norms[0] = kNaN;
+  h[5].grad_norms[2] = 0.0;
+  const auto html = render_report_html(h, slices, diagnose(h, slices), info());
+  const auto svg = svg_of(html, "chart-grad-norms");
+  ASSERT_FALSE(svg.empty());
+  EXPECT_NE(svg.find("class=\"chart heatmap\""), std::string::npos);
+  EXPECT_EQ(svg.find("<polyline"), std::string::npos);
+  EXPECT_NE(svg.find("data-name=\"weights W\""), std::string::npos);
+  EXPECT_NE(svg.find("data-name=\"biases b\""), std::string::npos);
+  EXPECT_EQ(count(svg, "<title>weights W "), 11u * 30u);  // a cell per layer and epoch, each with its value
+  EXPECT_EQ(count(svg, "<title>biases b "), 11u * 30u);
+  EXPECT_NE(svg.find("<title>weights W 0, epoch 5: non-finite</title>"), std::string::npos);
+  EXPECT_NE(svg.find("<title>weights W 1, epoch 6: 0</title>"), std::string::npos);
+  EXPECT_NE(svg.find(">non-finite</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">0 (no gradient)</text>"), std::string::npos);
+  // Row labels 0 … 10, the colour bar with its decades (0.1·0.5^10 ≈ 1e-4 … 1).
+  for (int k = 0; k <= 10; ++k) EXPECT_NE(svg.find(fmt::format("text-anchor=\"end\">{}</text>", k)), std::string::npos) << k;
+  EXPECT_NE(svg.find(">1e-5</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">1</text>"), std::string::npos);
+  // The layer is readable: rows of at least 12 px for 11 layers, a chart no taller than 480.
+  const std::regex height(R"re(height="([0-9.]+)" role)re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, height));
+  EXPECT_LE(std::stod(m[1]), 480.0);
+  // A few layers keep the line chart.
+  auto [h2, slices2] = deep_history(4, 5);
+  EXPECT_EQ(count(svg_of(render_report_html(h2, slices2, diagnose(h2, slices2), info()), "chart-grad-norms"),
+                  "<polyline"), 8u);
+}
+
+TEST(HtmlReport, FiftyLayersAndALongRunStayReadableAndSmall) {
+  const auto [h, slices] = deep_history(50, 500);
+  const auto html = render_report_html(h, slices, diagnose(h, slices), info());
+  const auto svg = svg_of(html, "chart-grad-norms");
+  ASSERT_FALSE(svg.empty());
+  EXPECT_NE(svg.find("(500 epochs in 120 columns)"), std::string::npos);
+  EXPECT_EQ(count(svg, "<rect x="), 2u * 50u * 120u + 48u + 2u + 1u)
+      << "cells, colour-bar steps, panel frames, colour-bar frame";
+  EXPECT_EQ(svg.find("<title>weights"), std::string::npos);  // no per-cell tooltips at this size
+  EXPECT_LT(svg.size(), 1'200'000u);
+  // Every few rows labelled (rows of about 7 px), the first and the last among them.
+  EXPECT_NE(svg.find("text-anchor=\"end\">0</text>"), std::string::npos);
+  EXPECT_NE(svg.find("text-anchor=\"end\">49</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("text-anchor=\"end\">1</text>"), std::string::npos);
+  const std::regex height(R"re(height="([0-9.]+)" role)re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, height));
+  EXPECT_LE(std::stod(m[1]), 480.0);
+}
+
+TEST(SvgChart, ViridisEndsAndMiddle) {
+  EXPECT_EQ(detail::viridis(0), "#440154");
+  EXPECT_EQ(detail::viridis(1), "#fde725");
+  EXPECT_EQ(detail::viridis(0.5), "#21918c");
+  EXPECT_EQ(detail::viridis(kNaN), "#440154");
 }
 
 TEST(SvgChart, NiceTicksAndLabels) {

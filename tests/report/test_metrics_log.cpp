@@ -97,9 +97,19 @@ TEST(MetricsJsonl, LineHasTheDocumentedKeysInOrder) {
   const auto j = nlohmann::ordered_json::parse(line);
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"epoch", "learning_rate", "objective", "train", "dev", "seconds",
-                                            "samples_per_second", "grad_norms", "weight_norms"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"epoch", "learning_rate", "objective", "train_cost", "train", "dev",
+                                            "seconds", "samples_per_second", "grad_norms", "weight_norms"}));
   EXPECT_EQ(j["epoch"], 3);
+  EXPECT_EQ(j["train_cost"], "exact");
+  // Read back: how "train" was measured; a line without the key (older files) is "exact".
+  auto running = classifier_epoch(3);
+  running.train_cost = TrainCost::running_mean;
+  EXPECT_EQ(parse_metrics_jsonl(metrics_jsonl_line(running, kNames)).history.at(0).train_cost, TrainCost::running_mean);
+  auto older = j;
+  older.erase("train_cost");
+  EXPECT_EQ(parse_metrics_jsonl(older.dump()).history.at(0).train_cost, TrainCost::exact);
+  older["train_cost"] = "mean";
+  EXPECT_THROW((void)parse_metrics_jsonl(older.dump()), DataError);
   EXPECT_DOUBLE_EQ(j["train"]["accuracy"].get<double>(), 0.9);
   EXPECT_FALSE(j["train"].contains("rmse"));
   std::vector<std::string> slices;
@@ -266,7 +276,7 @@ TEST(MetricsCsv, ClassifierHeaderAndRowRoundTrip) {
   const auto layout = CsvLayout::from(e, true, kNames);
   const auto header = metrics_csv_header(layout);
   EXPECT_EQ(header,
-            "epoch,learning_rate,objective,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,"
+            "epoch,learning_rate,objective,train_cost,train_loss,train_accuracy,dev_loss,dev_accuracy,seconds,"
             "samples_per_second,grad_norm.layers.0.W,grad_norm.layers.0.b,grad_norm.layers.1.W,"
             "grad_norm.layers.1.b\n");
   const auto cols = split_csv(header);
@@ -302,15 +312,16 @@ TEST(MetricsCsv, RegressionColumnsMissingDevAndNonFinite) {
   const auto row = split_csv(metrics_csv_row(e, layout));
   ASSERT_EQ(header.size(), row.size());
   const std::vector<std::string> expected_header = {
-      "epoch", "learning_rate", "objective", "train_loss", "train_rmse", "train_mae", "train_r2",
+      "epoch", "learning_rate", "objective", "train_cost", "train_loss", "train_rmse", "train_mae", "train_r2",
       "dev_loss", "dev_rmse", "dev_mae", "dev_r2", "seconds", "samples_per_second",
       "grad_norm.layers.0.W", "grad_norm.layers.0.b", "grad_norm.layers.1.W", "grad_norm.layers.1.b"};
   EXPECT_EQ(header, expected_header);
-  EXPECT_EQ(row[4], "41234.5");
-  EXPECT_EQ(row[6], "-inf");
-  for (std::size_t i = 7; i <= 10; ++i) EXPECT_EQ(row[i], "") << "dev column " << header[i];
-  EXPECT_EQ(row[13], "nan");
-  EXPECT_EQ(row[16], "inf");
+  EXPECT_EQ(row[3], "exact");  // how the train_* columns were measured
+  EXPECT_EQ(row[5], "41234.5");
+  EXPECT_EQ(row[7], "-inf");
+  for (std::size_t i = 8; i <= 11; ++i) EXPECT_EQ(row[i], "") << "dev column " << header[i];
+  EXPECT_EQ(row[14], "nan");
+  EXPECT_EQ(row[17], "inf");
 }
 
 TEST(MetricsCsv, NoDevColumnsWithoutDevAndEmptyGradientFields) {

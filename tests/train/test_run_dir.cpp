@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,50 @@ TEST(RunDir, HoldsRunWhenAnyRunFileIsPresent) {
   const TempDir tmp;
   fs::create_directory(tmp.path / "checkpoints");
   EXPECT_TRUE(holds_run(tmp.path));
+}
+
+TEST(RunDir, AStartThatNeverTrainedIsNoRun) {
+  // What a start that failed before its first epoch leaves: the marker, config.toml, empty
+  // metrics files, an empty checkpoints/ — and the user's notes, which change nothing.
+  const auto untrained = [] {
+    auto tmp = std::make_unique<TempDir>();
+    mark_run(tmp->path);
+    tmp->touch("config.toml");
+    tmp->touch("notes.txt");
+    std::ofstream(tmp->path / "metrics.jsonl") << "\n";
+    std::ofstream(tmp->path / "metrics.csv") << "epoch,lr\n";
+    fs::create_directory(tmp->path / "checkpoints");
+    return tmp;
+  };
+  {
+    const auto tmp = untrained();
+    EXPECT_TRUE(holds_run(tmp->path));
+    EXPECT_TRUE(holds_untrained_start(tmp->path));
+    fs::remove(tmp->path / "metrics.jsonl");
+    EXPECT_TRUE(holds_untrained_start(tmp->path));
+  }
+  // Any trace of training makes it a run: an epoch, a model, a checkpoint.
+  {
+    const auto tmp = untrained();
+    std::ofstream(tmp->path / "metrics.jsonl") << "{\"epoch\": 1}\n";
+    EXPECT_FALSE(holds_untrained_start(tmp->path));
+  }
+  {
+    const auto tmp = untrained();
+    tmp->touch("model.mlp");
+    EXPECT_FALSE(holds_untrained_start(tmp->path));
+  }
+  {
+    const auto tmp = untrained();
+    tmp->touch("checkpoints/ckpt-000001.mlpck");
+    EXPECT_FALSE(holds_untrained_start(tmp->path));
+  }
+  // Without the marker the files may be the user's: never "untrained".
+  {
+    const TempDir tmp;
+    tmp.touch("config.toml");
+    EXPECT_FALSE(holds_untrained_start(tmp.path));
+  }
 }
 
 TEST(RunDir, MarkerIsWrittenOnceAndRecognised) {

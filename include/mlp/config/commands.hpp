@@ -35,6 +35,7 @@ struct TrainRunStart {
   std::optional<Index> classes;  ///< classification: the number of classes
   std::size_t parameters = 0;
   std::uint64_t epochs = 0;      ///< train.epochs
+  TrainCost train_cost = TrainCost::running_mean;  ///< train.train_cost: what the train metrics measure
   /// With resume: the checkpoint continued from, and the position it holds (epoch from 1,
   /// batch within it; batch 0 = at an epoch boundary).
   std::optional<std::filesystem::path> resumed_from;
@@ -52,6 +53,10 @@ struct TrainRunOptions {
   bool resume = false;  ///< continue from the newest valid checkpoint of the run directory
   bool force = false;   ///< overwrite a previous run in the run directory
   bool detect_anomaly = false;  ///< TrainOptions::detect_anomaly
+  /// A new run (not --resume) first runs the error-level checks of config::lint (lint.hpp) and
+  /// refuses to train on one, before anything is written; `lint_ignore` skips those codes.
+  bool lint = true;
+  std::vector<std::string> lint_ignore;
   std::vector<std::string> overrides;  ///< "section.key=value" (--set)
   /// Warnings: a batch size larger than the training set, a checkpoint skipped on resume.
   std::function<void(const std::string&)> on_warning;
@@ -76,9 +81,14 @@ struct TrainRunResult {
   bool interrupted = false;
   std::filesystem::path last_checkpoint;  ///< empty when none was written or loaded
   TrainResult training;
+  /// Of the final model on its own training set: how well it fits, not how well it
+  /// generalizes (dev and test are the held-out estimates). Unset when interrupted.
+  std::optional<Metrics> train;
   std::optional<Metrics> dev;   ///< of the final model, when there is dev data
   std::optional<Metrics> test;  ///< of the final model, when there is test data
-  std::string summary_json;     ///< the contents of dir/summary.json (empty when interrupted)
+  /// The --json output (empty when interrupted): dir/summary.json, except that its "model" is
+  /// the path `model` above where summary.json says "model.mlp" (relative to the run directory).
+  std::string summary_json;
 };
 
 /// `mlp train`: reads and checks the configuration before any data, prepares and locks the run
@@ -109,6 +119,16 @@ inline constexpr Interval baseline_error = kNonNegativeReal;    ///< diagnose_ru
 /// Throws ConfigError when `folds` exceeds the number of examples. `on_fold` reports progress.
 CrossValidationResult cross_validate(const std::filesystem::path& path,
                                      const std::vector<std::string>& overrides, int folds,
+                                     const FoldDone& on_fold = {});
+
+/// The labelled data `mlp cv` shares into folds: the training data and a separate dev file, if
+/// any (not a separate test file), of `cfg` (data paths already resolved).
+data::Dataset pooled_data(const RunConfig& cfg);
+
+/// The cross-validation of `mlp cv` on a configuration already read and its pooled_data():
+/// what `mlp search` scores each trial with. Leaves the kernel threads (set_threads) alone;
+/// may be called from several threads at once.
+CrossValidationResult cross_validate(const RunConfig& cfg, const data::Dataset& pool, int folds,
                                      const FoldDone& on_fold = {});
 
 struct GradientCheckReport {

@@ -75,6 +75,7 @@ struct Model {
   std::optional<Activation> output;          ///< softmax | sigmoid | identity; nullopt = auto
   Init init = ModelSpec{}.init;
   double init_scale = ModelSpec{}.init_scale; ///< standard deviation for init = normal
+  double init_gain = ModelSpec{}.init_gain;   ///< W = init_gain · W_init (not with init = zeros)
   std::vector<double> keep_prob;             ///< one per hidden layer, each in (0, 1]
   bool operator==(const Model&) const = default;
 };
@@ -116,6 +117,7 @@ struct Train {
   double clip_norm = TrainOptions{}.clip_norm;  ///< 0 = off
   bool line_search = TrainOptions{}.line_search;  ///< gd (with a full batch)
   bool drop_last = TrainOptions{}.drop_last;
+  TrainCost train_cost = TrainOptions{}.train_cost;  ///< what the train metrics of each epoch measure
   std::int64_t checkpoint_every = 1;  ///< epochs, 0 = off
   std::int64_t keep_checkpoints = 3;  ///< 0 = keep all
   Schedule schedule;
@@ -137,6 +139,9 @@ struct RunConfig {
   /// Dotted key -> where its value was written: "run.toml:7:17" or "--set key=value". List
   /// elements have their own entries ("model.hidden[1]"). Keys left at their default are absent.
   std::map<std::string, std::string, std::less<>> where;
+  /// Where the file's [search] table is ("run.toml:12:1"); empty when it has none. Only
+  /// `mlp search` reads the table (config/search.hpp); the other commands leave it alone.
+  std::string search_table;
 
   /// Where `key` was set; for a list element not recorded, the list's location; for a key left
   /// at its default, `source` alone.

@@ -30,4 +30,11 @@ const std::vector<ConfigKeyInfo>& config_key_table();
 /// "train.early_stopping") as the Markdown table of docs/config.md.
 std::string config_keys_markdown(std::string_view section);
 
+/// The keys a command-line option was probably meant to set: `name` is the option without its
+/// leading dashes ("epochs", "learning-rate", "train.epochs"), compared with each key whole
+/// and with its last component, '-' and '_' counting as the same character. `mlp train` answers
+/// `--epochs 5` with `--set train.epochs=5`. Several keys when the last component is shared
+/// (in documentation order); empty when none matches.
+std::vector<std::string> config_keys_for_option(std::string_view name);
+
 }  // namespace mlp

@@ -62,6 +62,15 @@ Preprocessing preprocessing_of(const PreparedData& d);
 
 namespace mlp {
 /// Makes the data paths of `cfg` absolute, resolving relative ones against `base` (the
-/// directory of the configuration file), so a saved configuration works from anywhere.
+/// directory of the configuration file), without symbolic links (weakly canonical): the file
+/// the operating system would open.
 void resolve_data_paths(RunConfig& cfg, const std::filesystem::path& base);
+
+/// `cfg` as a run directory `dir` stores it (its config.toml, the provenance of its model and
+/// checkpoints): each data path of the resolved `cfg` written relative to `dir`, so that the run
+/// names no absolute path of the machine that trained it and still finds its data from any
+/// working directory (resolve_data_paths(cfg, dir) reads it back) — unless the data and `dir`
+/// share no folder but the root (`/data/train.csv` for a run in `/home/me/runs/a`), where the
+/// absolute path is the portable one and stays. `-` (standard input) stays.
+RunConfig with_data_paths_relative_to(RunConfig cfg, const std::filesystem::path& dir);
 }  // namespace mlp

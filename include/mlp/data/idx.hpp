@@ -54,6 +54,15 @@ struct IdxOptions {
                                const std::filesystem::path& labels_path,
                                const IdxOptions& options = {});
 
+/// Loads an images file alone (raw or gzip), for prediction: the same checks as load_idx.
+/// Throws InputError (missing, unreadable or not a regular file) or DataError (malformed).
+[[nodiscard]] IdxImages load_idx_images(const std::filesystem::path& images_path);
+
+/// The labels file that usually accompanies an images file, when it exists beside it: the name
+/// with "images-idx3" replaced by "labels-idx1" (the MNIST / Fashion-MNIST naming:
+/// t10k-images-idx3-ubyte.gz -> t10k-labels-idx1-ubyte.gz). Empty when there is none.
+[[nodiscard]] std::filesystem::path idx_labels_beside(const std::filesystem::path& images_path);
+
 /// Decompresses a gzip stream, refusing to produce more than `max_output` bytes; throws
 /// DataError naming `source_name` on corrupt data, a CRC error, or output beyond the cap.
 /// The result may be shorter than max_output (the caller checks the size it expects).

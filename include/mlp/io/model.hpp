@@ -85,6 +85,14 @@ class Model {
   /// output is not finite (inputs near +-FLT_MAX that overflow standardization or a layer).
   void predict_csv(const std::filesystem::path& input, std::size_t block_rows,
                    const PredictionSink& sink);
+  /// Predictions for an input file in either format a model is trained from: IDX images when
+  /// data::detect_format says so (a name ending in -ubyte / -ubyte.gz, or the IDX or gzip magic
+  /// bytes), one example per image, whose pixel count must be the model's input width (pixels
+  /// scaled to [0, 1] as for training); otherwise a CSV, as predict_csv. The outputs go to
+  /// `sink` in blocks of `block_rows` examples. Throws what predict_csv and
+  /// data::load_idx_images throw, and DataError when the images' pixel count does not fit.
+  void predict_file(const std::filesystem::path& input, std::size_t block_rows,
+                    const PredictionSink& sink);
   /// The same on text in memory; `source_name` stands for the file name in messages.
   void predict_csv_text(std::string_view text, std::string_view source_name,
                         std::size_t block_rows, const PredictionSink& sink);
@@ -97,9 +105,10 @@ class Model {
   static Model load(const std::filesystem::path& path);
 
  private:
-  /// DataError naming the first row (first_row + column + 1) of P with a non-finite output.
+  /// DataError naming the first example (first_row + column + 1) of P with a non-finite
+  /// output; `unit` names an example ("row", "image").
   static void check_finite_outputs(const MatrixF& P, const std::string& source,
-                                   std::size_t first_row);
+                                   std::size_t first_row, std::string_view unit = "row");
   Network<float> network_;
   Preprocessing pre_;
   std::map<std::string, std::string> info_;

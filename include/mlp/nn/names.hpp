@@ -37,6 +37,8 @@ enum class Loss { MLP_LOSSES(MLP_ENUM_VALUE) };
 ///  - he_uniform:     W ~ U(−√(6/n_in), √(6/n_in))
 ///  - glorot_normal:  W ~ N(0, 2/(n_in+n_out))   (alias: xavier, xavier_normal)
 ///  - glorot_uniform: W ~ U(−√(6/(n_in+n_out)), +√(6/(n_in+n_out)))   (alias: xavier_uniform)
+///  - identity:       W = I on the leading min(n_in, n_out) diagonal, 0 elsewhere (no draw)
+/// ModelSpec::init_gain g multiplies every one of them: W = g · (the initializer's W).
 enum class Init { MLP_INITIALIZERS(MLP_ENUM_VALUE) };
 
 #undef MLP_ENUM_VALUE

@@ -43,6 +43,9 @@ struct ModelSpec {
   double leaky_slope = 0.01;
   Init init = Init::he_normal;
   double init_scale = 0.01;  ///< standard deviation for Init::normal
+  /// g: multiplies the initial weights of every initializer, W = g · W_init (g·I for
+  /// Init::identity); finite and > 0. 1 = the initializer's own formula.
+  double init_gain = 1.0;
   std::uint64_t seed = 42;
   bool operator==(const ModelSpec&) const = default;
 
@@ -52,7 +55,7 @@ struct ModelSpec {
   void validate() const;
   /// {"inputs": 4, "layers": [{"units": 8, "activation": "relu", "keep_prob": 1.0}, ...],
   ///  "loss": "cross_entropy", "leaky_slope": 0.01, "init": "he_normal", "init_scale": 0.01,
-  ///  "seed": 42}
+  ///  "init_gain": 1.0, "seed": 42}   (a description without "init_gain" reads as 1.0)
   [[nodiscard]] std::string to_json() const;
   static ModelSpec from_json(std::string_view text);
 };
@@ -67,6 +70,8 @@ class ModelBuilder {
   ModelBuilder& output(Index units, Activation psi);
   ModelBuilder& loss(Loss l);
   ModelBuilder& init(Init i, double scale = 0.01);
+  /// W = gain · W_init (ModelSpec::init_gain), e.g. .init(Init::identity).init_gain(0.5).
+  ModelBuilder& init_gain(double gain);
   ModelBuilder& leaky_slope(double a);
   ModelBuilder& seed(std::uint64_t s);
   /// Validates and returns the description.
@@ -77,10 +82,11 @@ class ModelBuilder {
   bool has_output_ = false;
 };
 
-/// Fills W of shape [n_out x n_in] by the initializer formula (names.hpp), column-major order:
-/// the fill of src/nn/initializers/<name>.cpp, through the registry.
+/// Fills W of shape [n_out x n_in] by the initializer formula (names.hpp), column-major order,
+/// times `gain` (ModelSpec::init_gain): the fill of src/nn/initializers/<name>.cpp, through the
+/// registry.
 template <class T>
-void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W);
+void initialize_weights(Init init, double scale, Rng& rng, MatrixMap<T> W, double gain = 1.0);
 
 template <class T>
 class Network {
@@ -201,7 +207,7 @@ class Network {
 
 extern template class Network<float>;
 extern template class Network<double>;
-extern template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>);
-extern template void initialize_weights<double>(Init, double, Rng&, MatrixMap<double>);
+extern template void initialize_weights<float>(Init, double, Rng&, MatrixMap<float>, double);
+extern template void initialize_weights<double>(Init, double, Rng&, MatrixMap<double>, double);
 
 }  // namespace mlp

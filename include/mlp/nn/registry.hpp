@@ -31,4 +31,5 @@
   X(he_normal)              \
   X(he_uniform)             \
   X(glorot_normal)          \
-  X(glorot_uniform)
+  X(glorot_uniform)         \
+  X(identity)

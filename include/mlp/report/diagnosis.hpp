@@ -32,10 +32,13 @@ struct CurveThresholds {
 };
 
 /// Gradient-health rules (per parameter slice, on the recorded per-epoch mean gradient norms).
+/// Defaults and their rationale: docs/diagnosis.md, "Gradient health".
 struct GradientThresholds {
-  double vanishing_ratio = 1e-3;  ///< slice norm < ratio × the last layer's norm of the same kind
+  double vanishing_ratio = 1e-2;  ///< slice norm < ratio × the last layer's norm of the same kind
   double vanishing_abs = 1e-7;    ///< or below this absolute norm
-  double exploding_ratio = 1e3;   ///< slice norm ≥ ratio × the last layer's, or growth over epochs
+  double exploding_ratio = 1e2;   ///< slice norm ≥ ratio × the last layer's norm of the same kind
+  double exploding_growth = 1e3;  ///< max norm ≥ growth × the first epoch's norm
+  double exploding_abs = 1e3;     ///< or a norm at or above this in any epoch
 };
 
 /// What the diagnosed run already does (from its configuration), so that the recommendations
@@ -43,6 +46,8 @@ struct GradientThresholds {
 struct RunSettings {
   std::string optimizer;          ///< e.g. "adam"
   double learning_rate = 0.0;
+  std::string schedule = "constant";  ///< [train.schedule] type; "constant" = no schedule
+  double clip_norm = 0.0;         ///< train.clip_norm; 0 = no clipping
   double l1 = 0.0;
   double l2 = 0.0;
   double min_keep_prob = 1.0;     ///< the lowest keep_prob of the hidden layers (1: no dropout)
@@ -50,6 +55,11 @@ struct RunSettings {
   std::int64_t patience = 0;      ///< early stopping's
   bool restore_best = true;       ///< early stopping's
   std::int64_t epochs = 0;
+  std::vector<std::int64_t> hidden;     ///< model.hidden (widths; empty = no hidden layer)
+  std::vector<std::string> activation;  ///< model.activation, one per hidden layer
+  std::string init;               ///< model.init, e.g. "he_normal"; empty = unknown
+  double init_scale = 0.0;        ///< model.init_scale (used by init = "normal" only)
+  double init_gain = 1.0;         ///< model.init_gain
 };
 
 struct DiagnosisOptions {
@@ -93,7 +103,9 @@ struct GradientReport {
   double update_ratio = 0.0;
   GradientStatus status = GradientStatus::ok;
   std::string note;    ///< the numbers behind the status
-  std::string remedy;  ///< what to change (empty when ok)
+  /// What to change (empty when ok): from the run's settings when the diagnosis knows them
+  /// (gradient_remedy in advice.hpp).
+  std::string remedy;
 };
 
 struct Diagnosis {
@@ -106,6 +118,7 @@ struct Diagnosis {
   double avoidable_bias = 0.0;           ///< train − baseline (baseline 0 when absent)
   std::optional<double> variance;        ///< dev − train
   BiasVarianceThresholds thresholds;
+  /// The advice (report::advise in advice.hpp): what `mlp diagnose` and report.html print.
   std::vector<std::string> recommendations;
   std::vector<GradientReport> gradients;
   std::optional<LearningCurve> learning_curve;
@@ -113,7 +126,7 @@ struct Diagnosis {
 };
 
 /// Verdict from errors given directly (any units, as long as the thresholds use the same).
-/// Recommendations follow the verdict; no learning curve or gradients.
+/// Recommendations follow the verdict and options.run; no learning curve or gradients.
 [[nodiscard]] Diagnosis diagnose_errors(double train_error, std::optional<double> dev_error,
                                         const DiagnosisOptions& options = {});
 

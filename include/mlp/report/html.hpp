@@ -25,8 +25,10 @@ struct ReportInfo {
 
 /// The report as one HTML document. Charts (each an <svg> with a <title>, axes, tick labels and
 /// a legend): `chart-cost` (train and dev cost, training objective), `chart-accuracy` (accuracy,
-/// or RMSE for regression), `chart-lr` (learning rate), `chart-grad-norms` (per-slice gradient
-/// norms, log scale). Non-finite values are gaps; every text is HTML-escaped.
+/// or RMSE for regression), `chart-lr` (learning rate), `chart-grad-norms` (gradient norms: a
+/// line per slice on a log scale up to 4 layers, a layer × epoch heat map of log10 ‖g‖ with a
+/// colour bar beyond). Non-finite values are gaps; every text is HTML-escaped. The
+/// recommendations shown are `diagnosis.recommendations` (report::advise, advice.hpp).
 [[nodiscard]] std::string render_report_html(const std::vector<EpochMetrics>& history,
                                              const std::vector<std::string>& slice_names,
                                              const Diagnosis& diagnosis, const ReportInfo& info);

@@ -31,6 +31,33 @@ struct Metrics {
   std::vector<std::vector<std::int64_t>> confusion;
 };
 
+/// Sums over batches from which Metrics follow: evaluate() and the trainer's running training
+/// metrics (TrainCost::running_mean) add their batches here.
+struct MetricsSums {
+  double examples = 0;  ///< Σ m_b
+  double loss = 0;      ///< Σ m_b·J_b (J_b the batch's mean loss, no penalties)
+  double correct = 0;   ///< classification: examples whose predicted class is the label
+  double squared = 0;   ///< regression: Σ (ŷ − y)², original units
+  double absolute = 0;  ///< regression: Σ |ŷ − y|, original units
+  bool operator==(const MetricsSums&) const = default;
+
+  /// A classification batch: output activations A [n_out x b] (one sigmoid unit: class 1 when
+  /// A >= 0.5, else argmax), its labels, its mean loss J. With `confusion`, counts it there too.
+  void add_classification(const Matrix<float>& A, std::span<const std::int32_t> labels, double J,
+                          std::vector<std::vector<std::int64_t>>* confusion = nullptr);
+  /// A regression batch: predictions and targets [n_targets x b] in original units, mean loss J.
+  void add_regression(const Matrix<float>& pred, const Matrix<float>& truth, double J);
+  /// loss = Σ m_b·J_b / Σ m_b; classification: accuracy; regression: RMSE, MAE and R² with
+  /// `n_targets` targets per example and `ss_tot` = Σ (y − ȳ)² over the data set (original
+  /// units; total_sum_of_squares). Loss NaN when no example was added.
+  [[nodiscard]] Metrics metrics(bool classification, Index n_targets, double ss_tot) const;
+};
+
+/// Σ (y − ȳ)² over the regression targets of `data` in original units (ȳ per target): R²'s
+/// denominator.
+[[nodiscard]] double total_sum_of_squares(const data::Dataset& data,
+                                          const data::Standardizer* targets);
+
 /// Evaluates `net` on `data` (no dropout), in batches of `batch_size` examples.
 /// `targets` un-standardizes regression outputs and targets for RMSE/MAE/R² (may be null).
 Metrics evaluate(Network<float>& net, const data::Dataset& data,

@@ -1,6 +1,7 @@
 // The run directory of a training run (`mlp train --out DIR`, config::train_run):
 //   .mlp-run       the marker: written when a run starts in the directory (docs/cli.md)
-//   config.toml    the resolved configuration (every default filled in, absolute data paths)
+//   config.toml    the resolved configuration (every default filled in, data paths relative to
+//                  the directory: config::with_data_paths_relative_to)
 //   model.mlp      the trained model (the best dev epoch's weights with early stopping)
 //   metrics.jsonl  one JSON object per epoch;  metrics.csv  the same as a table
 //   checkpoints/   ckpt-<step>.mlpck, the newest `train.keep_checkpoints` kept
@@ -55,6 +56,12 @@ void mark_run(const std::filesystem::path& dir);
 
 /// True when DIR holds the files of a previous run (run_files_present is not empty).
 [[nodiscard]] bool holds_run(const std::filesystem::path& dir);
+
+/// True when DIR is a marked run directory (is_marked_run) of a start that never trained: no
+/// model.mlp, no checkpoint file in checkpoints/, and no epoch in metrics.jsonl (absent or
+/// blank). What such a start left (the marker, config.toml, empty metrics files) is no run: a
+/// new run may replace it without --force (clear_run). False for a directory without the marker.
+[[nodiscard]] bool holds_untrained_start(const std::filesystem::path& dir);
 
 /// Removes the files of a previous run from DIR (for --force): config.toml, model.mlp,
 /// metrics.jsonl, metrics.csv, report.html, summary.json, the checkpoint files in checkpoints/

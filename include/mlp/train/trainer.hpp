@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mlp/data/batcher.hpp"
@@ -32,6 +33,21 @@ struct EarlyStoppingOptions {
   /// At the end of training (stopped early or not), put back the weights of the best epoch.
   bool restore_best = true;
 };
+
+/// What EpochMetrics::train reports (docs/optimization.md, "Training cost"):
+///   running_mean  the training-mode forward pass of each batch, before its update (dropout
+///                 active, penalties excluded), summed over the epoch and weighted by batch size:
+///                 loss = Σ_b m_b·J_b / Σ_b m_b; accuracy, RMSE, MAE and R² from the same outputs.
+///                 Costs nothing extra (Keras's `loss`, scikit-learn's loss_curve_).
+///   exact         a pass over the whole training set after the epoch, without dropout, at the
+///                 epoch's final θ (evaluate()): one more forward pass over the training set.
+enum class TrainCost { running_mean, exact };
+
+[[nodiscard]] std::string_view to_string(TrainCost c);
+/// The names above, in declaration order ("running_mean", "exact").
+[[nodiscard]] std::vector<std::string_view> train_cost_names();
+/// ConfigError naming the allowed names for anything else.
+[[nodiscard]] TrainCost parse_train_cost(std::string_view name);
 
 struct TrainOptions {
   std::uint64_t epochs = 10;
@@ -54,6 +70,7 @@ struct TrainOptions {
   /// Check every tensor of every step (Z and A of each layer, each gradient slice, the updated
   /// weights) and stop at the first non-finite one, naming it. Costs a pass over each tensor.
   bool detect_anomaly = false;
+  TrainCost train_cost = TrainCost::running_mean;  ///< what EpochMetrics::train reports
   void validate() const;         ///< ConfigError naming the option
 };
 
@@ -61,7 +78,8 @@ struct EpochMetrics {
   std::uint64_t epoch = 0;      ///< from 1
   double learning_rate = 0.0;
   double objective = 0.0;       ///< mean over the epoch's batches of J + penalties (training mode)
-  Metrics train;                ///< evaluated after the epoch, no dropout
+  Metrics train;                ///< as `train_cost` says (no confusion matrix when running_mean)
+  TrainCost train_cost = TrainCost::exact;  ///< how `train` was measured
   std::optional<Metrics> dev;
   double seconds = 0.0;         ///< wall time of the epoch's training steps
   double samples_per_second = 0.0;
@@ -76,6 +94,7 @@ struct BatchInfo {
   double cost;          ///< J + penalties of this batch
   double learning_rate;
   Index samples;
+  double seconds = 0.0;  ///< wall time of this batch's training step
 };
 
 enum class StopReason { completed, early_stopping, callback };
@@ -103,6 +122,7 @@ struct TrainerState {
   std::uint64_t epoch = 0;           ///< epochs completed
   std::uint64_t batch = 0;           ///< batches done in the current (incomplete) epoch
   double epoch_objective_sum = 0.0;  ///< running sums of the incomplete epoch
+  MetricsSums epoch_train_sums;      ///< TrainCost::running_mean: the batches' metrics so far
   std::vector<double> epoch_grad_norm_sums;
   double epoch_seconds = 0.0;
   optim::OptimizerState<float> optimizer;

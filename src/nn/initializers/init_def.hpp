@@ -15,8 +15,9 @@
 
 namespace mlp::nn_detail {
 
-/// W ~ draw(0, spread): N(0, spread²), U(−spread, spread), or 0 (no sample drawn).
-enum class Draw { zeros, normal, uniform };
+/// W ~ draw(0, spread): N(0, spread²), U(−spread, spread), or 0 (no sample drawn); identity:
+/// W[i][i] = 1 for i < min(n_out, n_in), 0 elsewhere (no sample drawn).
+enum class Draw { zeros, normal, uniform, identity };
 
 struct InitDef {
   std::string_view name;                        // canonical name, stored in model files
@@ -24,18 +25,22 @@ struct InitDef {
   std::string_view doc;                         // one line
   Draw draw = Draw::zeros;
   /// The standard deviation (normal) or limit (uniform) from the fans of W and
-  /// model.init_scale; nullptr for zeros.
+  /// model.init_scale; nullptr for zeros and identity.
   double (*spread)(double n_in, double n_out, double scale) = nullptr;
 
   /// Fills W [n_out x n_in] element by element in storage order (n_in = W.cols() is the
-  /// fan-in, n_out = W.rows() the fan-out).
+  /// fan-in, n_out = W.rows() the fan-out), times the gain g (model.init_gain):
+  ///   W = g · draw(0, spread)    or    W = g · I (leading diagonal)    or    W = 0.
+  /// g = 1 draws exactly the values of the initializer without a gain.
   template <class T>
-  void fill(double scale, Rng& rng, MatrixMap<T> W) const {
-    if (draw == Draw::zeros) {
+  void fill(double scale, double gain, Rng& rng, MatrixMap<T> W) const {
+    if (draw == Draw::zeros || draw == Draw::identity) {
       W.setZero();
+      if (draw == Draw::identity) W.diagonal().setConstant(static_cast<T>(gain));
       return;
     }
-    const double s = spread(static_cast<double>(W.cols()), static_cast<double>(W.rows()), scale);
+    const double s =
+        gain * spread(static_cast<double>(W.cols()), static_cast<double>(W.rows()), scale);
     for (Index i = 0; i < W.size(); ++i) {
       W.data()[i] =
           static_cast<T>(draw == Draw::normal ? rng.normal() * s : rng.uniform(-s, s));
