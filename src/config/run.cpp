@@ -211,6 +211,11 @@ TrainOptions train_options(const RunConfig& cfg) {
   for (const auto& [key, value] : t.optimizer_settings) o.optimizer.set(key, value);
   o.schedule.kind = optim::parse_schedule(t.schedule.type);
   for (const auto& [key, value] : t.schedule.settings) o.schedule.set(key, value);
+  // cosine's period 0 (the default) anneals to min_lr at the end of training.
+  if (o.schedule.kind == optim::ScheduleKind::cosine && o.schedule.period.value_or(0) == 0) {
+    const auto warmup = o.schedule.warmup_epochs.value_or(0);
+    o.schedule.period = o.epochs > warmup ? o.epochs - warmup : 0;
+  }
   o.l1 = t.l1;
   o.l2 = t.l2;
   o.clip_norm = t.clip_norm;

@@ -46,8 +46,9 @@ const Entry& find(std::string_view name) {
 
 // ---- settings by key --------------------------------------------------------------------
 
-constexpr std::array<std::string_view, 8> kKeys{"decay",  "gamma",    "k",         "step",
-                                                "factor", "patience", "threshold", "min_lr"};
+constexpr std::array<std::string_view, 12> kKeys{
+    "decay",     "gamma",  "k",      "step",   "factor",        "patience",
+    "threshold", "min_lr", "period", "t_mult", "warmup_epochs", "warmup_start"};
 
 using RealField = std::optional<double> ScheduleOptions::*;
 using IntegerField = std::optional<std::uint64_t> ScheduleOptions::*;
@@ -59,12 +60,16 @@ RealField real_field(std::string_view key) {
   if (key == "factor") return &ScheduleOptions::factor;
   if (key == "threshold") return &ScheduleOptions::threshold;
   if (key == "min_lr") return &ScheduleOptions::min_lr;
+  if (key == "warmup_start") return &ScheduleOptions::warmup_start;
   return nullptr;
 }
 
 IntegerField integer_field(std::string_view key) {
   if (key == "step") return &ScheduleOptions::step;
   if (key == "patience") return &ScheduleOptions::patience;
+  if (key == "period") return &ScheduleOptions::period;
+  if (key == "t_mult") return &ScheduleOptions::t_mult;
+  if (key == "warmup_epochs") return &ScheduleOptions::warmup_epochs;
   return nullptr;
 }
 
@@ -92,19 +97,35 @@ ScheduleOptions resolve(const ScheduleOptions& options, double initial_lr) {
     }
     resolved.set(s.key, v);
   }
+  if (resolved.kind == ScheduleKind::cosine && resolved.period == 0u) {
+    throw ConfigError(
+        "schedule.period of the cosine schedule must be >= 1 (the configuration sets it to "
+        "train.epochs - warmup_epochs when it is 0: give more epochs than warmup epochs)");
+  }
   return resolved;
 }
 
-/// α at epoch e of a pure schedule from resolved options: the rule, floored by min_lr.
+/// α at epoch e < warmup_epochs: α0·(s + (1 − s)·e/w); nullopt after the warmup.
+std::optional<double> warmup_lr(const ScheduleOptions& resolved, double initial_lr,
+                                std::uint64_t epoch) {
+  const std::uint64_t w = resolved.warmup_epochs.value_or(0);
+  if (epoch >= w) return std::nullopt;
+  const double s = resolved.warmup_start.value_or(1.0);
+  return initial_lr * (s + (1.0 - s) * static_cast<double>(epoch) / static_cast<double>(w));
+}
+
+/// α at epoch e of a pure schedule from resolved options: the warmup, then the rule at
+/// e − warmup_epochs floored by min_lr.
 double pure_lr(const ScheduleOptions& resolved, double initial_lr, std::uint64_t epoch) {
   const auto& rule = *entry(resolved.kind).rule;
   if (rule.lr == nullptr) {
-    throw ConfigError(fmt::format(
-        "schedule '{}' depends on the dev costs, not on the epoch alone; use "
-        "mlp::optim::Schedule",
-        to_string(resolved.kind)));
+    throw ConfigError(
+        fmt::format("schedule '{}' depends on the dev costs, not on the epoch alone; use "
+                    "mlp::optim::Schedule",
+                    to_string(resolved.kind)));
   }
-  const double alpha = rule.lr(resolved, initial_lr, epoch);
+  if (const auto warm = warmup_lr(resolved, initial_lr, epoch)) return *warm;
+  const double alpha = rule.lr(resolved, initial_lr, epoch - resolved.warmup_epochs.value_or(0));
   return resolved.min_lr ? std::max(alpha, *resolved.min_lr) : alpha;
 }
 
@@ -168,7 +189,9 @@ Schedule::Schedule(const ScheduleOptions& options, double initial_lr)
 }
 
 double Schedule::lr(std::uint64_t epoch) const {
-  if (entry(options_.kind).rule->lr == nullptr) return plateau_.lr;
+  if (entry(options_.kind).rule->lr == nullptr) {
+    return warmup_lr(options_, initial_lr_, epoch).value_or(plateau_.lr);
+  }
   return pure_lr(options_, initial_lr_, epoch);
 }
 
@@ -179,8 +202,8 @@ bool Schedule::end_epoch(double dev_cost) {
 
 void Schedule::load_plateau_state(const PlateauState& s) {
   if (!std::isfinite(s.lr) || s.lr <= 0.0 || s.lr > initial_lr_) {
-    throw DataError(fmt::format("schedule state: learning rate {} is not in (0, {}]", s.lr,
-                                initial_lr_));
+    throw DataError(
+        fmt::format("schedule state: learning rate {} is not in (0, {}]", s.lr, initial_lr_));
   }
   if (s.best && std::isnan(*s.best)) throw DataError("schedule state: best dev cost is NaN");
   plateau_ = s;

@@ -3,7 +3,9 @@
 // MLP_SCHEDULES (include/mlp/optim/schedule.hpp).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <span>
 #include <string_view>
 
@@ -29,6 +31,9 @@ struct ScheduleRule {
 MLP_SCHEDULES(MLP_DECLARE_SCHEDULE)
 #undef MLP_DECLARE_SCHEDULE
 
+/// Upper bound of the integer settings counted in epochs (step, patience, period, warmup).
+inline constexpr double kMaxEpochs = 1e7;
+
 /// The floor of every decaying schedule: α = max(formula, min_lr).
 constexpr Setting min_lr_setting() {
   return {"min_lr", Setting::Kind::real, 0.0, kNonNegativeReal,
@@ -40,7 +45,23 @@ constexpr Setting gamma_setting(double default_value, std::string_view doc) {
   return {"gamma", Setting::Kind::real, default_value, kUnitOpenLeft, doc};
 }
 
-/// Upper bound of the integer settings counted in epochs (step, patience).
-inline constexpr double kMaxEpochs = 1e7;
+
+/// The cosine descent from `from` (u = 0) to `to` (u = 1): to + (from − to)(1 + cos(π u)) / 2.
+inline double cosine_between(double from, double to, double u) {
+  return to + (from - to) * (1.0 + std::cos(std::numbers::pi * u)) / 2.0;
+}
+
+/// The linear warmup every schedule publishes: for e < warmup_epochs,
+///   α = α0 · (s + (1 − s) · e / warmup_epochs)        (s = warmup_start)
+/// and the schedule itself runs from e − warmup_epochs (PyTorch's LinearLR followed by the
+/// schedule in a SequentialLR). Applied by the registry; the rules never see warmup epochs.
+constexpr Setting warmup_epochs_setting() {
+  return {"warmup_epochs", Setting::Kind::integer, 0.0, Interval{0.0, false, kMaxEpochs, false},
+          "epochs of linear warmup in front of the schedule (0: none)"};
+}
+constexpr Setting warmup_start_setting() {
+  return {"warmup_start", Setting::Kind::real, 0.1, kUnitOpenLeft,
+          "learning-rate factor of the first warmup epoch, rising linearly to 1"};
+}
 
 }  // namespace mlp::optim::detail

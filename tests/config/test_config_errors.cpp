@@ -191,8 +191,8 @@ const std::vector<BadValue> kBadValues = {
   {"data", "target = [\"a\", \"a\"]", {"data.target[1] repeats the column \"a\""}, 16},
   {"data", "train = \"\"", {"data.train must be a non-empty path string"}},
   // Keys a variant does not use.
-  {"train.schedule", "type = \"inverse_time\"\ngamma = 0.5", {"train.schedule.gamma is not used by schedule \"inverse_time\" (it uses: decay, min_lr)"}},
-  {"train.schedule", "factor = 0.5", {"train.schedule.factor is not used by schedule \"constant\" (it has no parameters)"}},
+  {"train.schedule", "type = \"inverse_time\"\ngamma = 0.5", {"train.schedule.gamma is not used by schedule \"inverse_time\" (it uses: decay, min_lr, warmup_epochs, warmup_start)"}},
+  {"train.schedule", "factor = 0.5", {"train.schedule.factor is not used by schedule \"constant\" (it uses: warmup_epochs, warmup_start)"}},
   {"train", "beta = 0.8", {"train.beta is not used by optimizer \"adam\" (it uses: beta1, beta2, epsilon)"}},
   {"train", "optimizer = \"gd\"\nbeta1 = 0.8", {"train.beta1 is not used by optimizer \"gd\" (it uses: line_search)"}},
   {"train", "line_search = true", {"train.line_search is not used by optimizer \"adam\""}},

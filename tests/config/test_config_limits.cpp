@@ -221,6 +221,7 @@ TEST(ConfigChanges, EveryDifferenceIsListedByItsKeyWithBothValues) {
       "[train.schedule]\ntype = \"step\"\n",
       kMinimal + "[train]\noptimizer = \"adamw\"\n[train.schedule]\ntype = \"inverse_time\"\n",
       kMinimal + "[train]\noptimizer = \"rmsprop\"\n[train.schedule]\ntype = \"inverse_sqrt\"\n",
+      kMinimal + "[train.schedule]\ntype = \"cosine_restarts\"\n",
   };
   const std::vector<std::string> values = {
       "0.5", "0.25", "2", "3", "7", "0", "1", "true", "false", "[2]", "[5, 5]", "[0.5, 0.25, 0.25]",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mlp/config/config.hpp"
+#include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 
 namespace mlp {
@@ -82,7 +83,9 @@ TEST(ConfigDefaults, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(t.checkpoint_every, 1);
   EXPECT_EQ(t.keep_checkpoints, 3);
   EXPECT_EQ(t.schedule.type, "constant");
-  EXPECT_TRUE(t.schedule.settings.empty());
+  // constant publishes only the warmup, off by default.
+  EXPECT_EQ(t.schedule.settings,
+            (decltype(t.schedule.settings){{"warmup_epochs", 0.0}, {"warmup_start", 0.1}}));
   EXPECT_FALSE(t.early_stopping.enabled);
   EXPECT_EQ(t.early_stopping.patience, 5);
   EXPECT_EQ(t.early_stopping.min_delta, 0.0);
@@ -192,6 +195,42 @@ TEST(ConfigValues, ScheduleDefaultsDependOnTheType) {
       kMinimal + "[train.schedule]\ntype = \"plateau\"\nfactor = 0.5\npatience = 0\n", "c");
   EXPECT_EQ(c.train.schedule.settings.at("factor"), 0.5);
   EXPECT_EQ(c.train.schedule.settings.at("patience"), 0);
+}
+
+TEST(ScheduleKeys, CosinePeriodFollowsTheEpochs) {
+  // period = 0 (the default) anneals over train.epochs − warmup_epochs: the rate reaches min_lr
+  // at the end of training; an explicit period is kept.
+  const auto options = [](const std::string& extra) {
+    return train_options(parse_config(kMinimal + "[train]\nepochs = 30\n" + extra, "c"));
+  };
+  const TrainOptions plain = options("[train.schedule]\ntype = \"cosine\"\n");
+  EXPECT_EQ(plain.schedule.period, 30u);
+  EXPECT_EQ(plain.schedule.warmup_epochs, 0u);
+  const TrainOptions warm =
+      options("[train.schedule]\ntype = \"cosine\"\nwarmup_epochs = 5\nwarmup_start = 0.2\n");
+  EXPECT_EQ(warm.schedule.period, 25u);
+  EXPECT_EQ(warm.schedule.warmup_epochs, 5u);
+  EXPECT_EQ(warm.schedule.warmup_start, 0.2);
+  const optim::Schedule s(warm.schedule, warm.learning_rate);
+  EXPECT_DOUBLE_EQ(s.lr(0), 0.2 * warm.learning_rate);
+  EXPECT_EQ(s.lr(5), warm.learning_rate);
+  EXPECT_NEAR(s.lr(30), 0.0, 1e-18);  // after the last epoch: min_lr
+  EXPECT_EQ(options("[train.schedule]\ntype = \"cosine\"\nperiod = 7\n").schedule.period, 7u);
+  // Warmup on a type without period, and cosine_restarts' own default period.
+  EXPECT_EQ(options("[train.schedule]\ntype = \"step\"\nwarmup_epochs = 3\n").schedule.warmup_epochs,
+            3u);
+  EXPECT_EQ(options("[train.schedule]\ntype = \"cosine_restarts\"\n").schedule.period, 10u);
+  // No epoch left to anneal over: a configuration error that says what to change.
+  try {
+    (void)options("[train.schedule]\ntype = \"cosine\"\nwarmup_epochs = 30\n");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("more epochs than warmup epochs"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NE(error_of(kMinimal + "[train.schedule]\ntype = \"step\"\nt_mult = 2\n")
+                .find("not used by schedule"),
+            std::string::npos);
 }
 
 // ---- overrides ---------------------------------------------------------------------------
@@ -382,7 +421,7 @@ TEST(ConfigKeys, EveryKeyCanBeOverridden) {
     const std::string msg = error_of(kMinimal, {std::string(key) + "=1"});
     EXPECT_EQ(msg.find("unknown key"), std::string::npos) << key << ": " << msg;
   }
-  EXPECT_EQ(config_keys().size(), 59u);
+  EXPECT_EQ(config_keys().size(), 63u);
 }
 
 // ---- properties ----------------------------------------------------------------------------

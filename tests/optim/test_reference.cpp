@@ -126,5 +126,22 @@ TEST(Reference, ReduceOnPlateauMatchesTorch) {
   }
 }
 
+TEST(Reference, CosineAndWarmupMatchTorch) {
+  const json data = load("schedules.json");
+  ASSERT_GE(data.at("cases").size(), 10u);
+  for (const json& c : data.at("cases")) {
+    ScheduleOptions o;
+    o.kind = parse_schedule(c.at("schedule").get<std::string>());
+    for (const auto& [key, value] : c.at("settings").items()) o.set(key, value.get<double>());
+    const Schedule s(o, c.at("initial_lr").get<double>());
+    const json& lrs = c.at("lr");
+    for (std::size_t e = 0; e < lrs.size(); ++e) {
+      // PyTorch updates the rate recursively (chainable form): a few ulps from the closed form.
+      EXPECT_NEAR(s.lr(e), lrs.at(e).get<double>(), 1e-12)
+          << c.at("schedule") << " " << c.at("settings").dump() << " epoch " << e;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mlp::optim

@@ -14,9 +14,12 @@
 namespace mlp::optim {
 namespace {
 
+/// The schedule `kind` with its defaults, except cosine's period: its default 0 means "the
+/// run's epochs", which only the configuration knows; the library requires a period.
 ScheduleOptions of(ScheduleKind kind) {
   ScheduleOptions o;
   o.kind = kind;
+  if (kind == ScheduleKind::cosine) o.period = 20;
   return o;
 }
 
@@ -114,6 +117,15 @@ TEST(Schedules, MinLrFloorsEveryDecayingSchedule) {
                                        [](const Setting& s) { return s.key == "min_lr"; });
     EXPECT_EQ(has_floor, name != "constant") << name;
     if (name == "plateau" || name == "constant") continue;
+    if (name == "cosine" || name == "cosine_restarts") {
+      // The cosines descend to min_lr (PyTorch's eta_min) instead of being cut by it.
+      auto cos = of(parse_schedule(name));
+      cos.period = 10;
+      cos.min_lr = 0.02;
+      for (std::uint64_t e = 0; e < 200; ++e) EXPECT_GE(scheduled_lr(cos, 0.1, e), 0.02);
+      EXPECT_NEAR(scheduled_lr(cos, 0.1, 9), 0.02, 3e-3) << name;  // near a cycle's end
+      continue;
+    }
     auto floored = of(parse_schedule(name));
     floored.decay = 0.5;
     floored.gamma = 0.7;
@@ -143,26 +155,42 @@ TEST(Schedules, EverySchedulePublishesItsKeysAndDefaults) {
       {"exponential", {{"gamma", 0.95}, {"min_lr", 0.0}}},
       {"inverse_sqrt", {{"k", 1.0}, {"min_lr", 0.0}}},
       {"step", {{"gamma", 0.5}, {"step", 10.0}, {"min_lr", 0.0}}},
+      {"cosine", {{"period", 0.0}, {"min_lr", 0.0}}},
+      {"cosine_restarts", {{"period", 10.0}, {"t_mult", 1.0}, {"min_lr", 0.0}}},
       {"plateau", {{"factor", 0.1}, {"patience", 3.0}, {"threshold", 1e-4}, {"min_lr", 0.0}}},
   };
   ASSERT_EQ(table.size(), schedule_names().size());
   for (const auto& [name, settings] : table) {
     SCOPED_TRACE(std::string(name));
+    // Every schedule ends with the two warmup settings (no warmup by default).
+    auto expected = settings;
+    expected.emplace_back("warmup_epochs", 0.0);
+    expected.emplace_back("warmup_start", 0.1);
     const auto published = schedule_settings(name);
-    ASSERT_EQ(published.size(), settings.size());
-    const Schedule s(of(parse_schedule(name)), 0.1);
-    for (std::size_t i = 0; i < settings.size(); ++i) {
-      EXPECT_EQ(published[i].key, settings[i].first);
-      EXPECT_EQ(published[i].default_value, settings[i].second);
+    ASSERT_EQ(published.size(), expected.size());
+    auto defaults = of(parse_schedule(name));
+    defaults.period.reset();
+    if (name == "cosine") {
+      EXPECT_THROW(Schedule(defaults, 0.1), ConfigError);  // period 0: for the configuration
+      defaults.period = 0;
+      EXPECT_EQ(defaults.get("period"), 0.0);
+      defaults = of(ScheduleKind::cosine);
+    }
+    const Schedule s(defaults, 0.1);
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(published[i].key, expected[i].first);
+      EXPECT_EQ(published[i].default_value, expected[i].second);
       EXPECT_TRUE(published[i].range.contains(published[i].default_value));
       EXPECT_FALSE(published[i].doc.empty());
-      EXPECT_EQ(s.options().get(settings[i].first), settings[i].second);
+      if (name != "cosine" || expected[i].first != "period") {
+        EXPECT_EQ(s.options().get(expected[i].first), expected[i].second);
+      }
     }
     EXPECT_FALSE(schedule_doc(name).empty());
   }
   EXPECT_EQ(schedule_settings("step")[1].kind, Setting::Kind::integer);
   EXPECT_EQ(schedule_settings("plateau")[1].kind, Setting::Kind::integer);
-  EXPECT_THROW((void)schedule_settings("cosine"), ConfigError);
+  EXPECT_THROW((void)schedule_settings("cosinus"), ConfigError);
   EXPECT_THROW((void)schedule_doc("stepp"), ConfigError);
 
   // Unset values take these defaults.
@@ -222,7 +250,10 @@ TEST(Schedules, RangesComeFromThePublishedSettings) {
         const double below = integer ? s.range.lo - 1.0 : s.range.lo - 0.5;
         EXPECT_NE(error_for(below).find(expected), std::string::npos) << error_for(below);
       }
-      EXPECT_EQ(error_for(s.range.lo) == "no error", !s.range.lo_open);
+      // cosine's period 0 is in range (the configuration replaces it by the run's epochs) but
+      // the library cannot anneal over 0 epochs.
+      const bool cosine_period = name == "cosine" && s.key == "period";
+      EXPECT_EQ(error_for(s.range.lo) == "no error", !s.range.lo_open && !cosine_period);
       if (std::isfinite(s.range.hi)) {
         EXPECT_EQ(error_for(s.range.hi) == "no error", !s.range.hi_open);
         const double above = integer ? s.range.hi + 1.0 : s.range.hi + 0.5;
@@ -245,6 +276,55 @@ TEST(Schedules, ScheduleObjectAgreesWithThePureFunction) {
       EXPECT_EQ(s.lr(e), scheduled_lr(o, 0.05, e)) << name << " epoch " << e;
     }
   }
+}
+
+TEST(Schedules, Cosine) {
+  auto o = of(ScheduleKind::cosine);
+  o.period = 4;
+  // α0 (1 + cos(π e / 4)) / 2: 1, (1 + √½)/2, ½, (1 − √½)/2, 0, then 0
+  const double half_root = std::sqrt(0.5);
+  const double expected[] = {1.0, (1 + half_root) / 2, 0.5, (1 - half_root) / 2, 0.0, 0.0, 0.0};
+  for (std::uint64_t e = 0; e < 7; ++e) {
+    EXPECT_NEAR(scheduled_lr(o, 1.0, e), expected[e], 1e-15) << e;
+  }
+}
+
+TEST(Schedules, CosineRestartsCyclesGrowByTMult) {
+  auto o = of(ScheduleKind::cosine_restarts);
+  o.period = 2;
+  o.t_mult = 2;
+  // cycles of 2, 4, 8 epochs starting at e = 0, 2, 6, 14: each starts at α0
+  for (std::uint64_t e : {0u, 2u, 6u, 14u}) EXPECT_EQ(scheduled_lr(o, 0.3, e), 0.3) << e;
+  EXPECT_NEAR(scheduled_lr(o, 0.3, 1), 0.15, 1e-15);   // half of the first cycle
+  EXPECT_NEAR(scheduled_lr(o, 0.3, 4), 0.15, 1e-15);   // half of the second
+  EXPECT_NEAR(scheduled_lr(o, 0.3, 10), 0.15, 1e-15);  // half of the third
+}
+
+TEST(Schedules, WarmupRisesLinearlyThenRunsTheSchedule) {
+  // Every schedule: e < w gives α0 (s + (1 − s) e / w); then the schedule from e − w.
+  for (auto name : schedule_names()) {
+    SCOPED_TRACE(std::string(name));
+    auto plain = of(parse_schedule(name));
+    auto warm = plain;
+    warm.warmup_epochs = 4;
+    warm.warmup_start = 0.2;
+    Schedule s(warm, 0.5);
+    for (std::uint64_t e = 0; e < 4; ++e) {
+      EXPECT_DOUBLE_EQ(s.lr(e), 0.5 * (0.2 + 0.8 * static_cast<double>(e) / 4.0)) << e;
+    }
+    if (name == "plateau") {
+      EXPECT_EQ(s.lr(4), 0.5);
+      continue;
+    }
+    for (std::uint64_t e = 4; e < 40; ++e) {
+      EXPECT_EQ(s.lr(e), scheduled_lr(plain, 0.5, e - 4)) << e;
+    }
+  }
+  auto o = of(ScheduleKind::step);
+  o.warmup_epochs = 1;
+  o.warmup_start = 0.0;  // (0, 1]: a first epoch with α = 0 would not train
+  EXPECT_NE(config_error(o).find("schedule.warmup_start must be in (0, 1]"), std::string::npos)
+      << config_error(o);
 }
 
 TEST(Schedules, PlateauReducesAfterPatienceAndRespectsMinLr) {

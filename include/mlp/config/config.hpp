@@ -87,7 +87,7 @@ using Settings = std::map<std::string, double, std::less<>>;
 /// [train.schedule]
 struct Schedule {
   std::string type = std::string(optim::to_string(optim::ScheduleOptions{}.kind));  ///< schedule_names()
-  Settings settings;         ///< decay, gamma, k, step, factor, patience, threshold, min_lr
+  Settings settings;         ///< decay, gamma, k, step, period, t_mult, factor, patience, threshold, min_lr, warmup_*
   bool operator==(const Schedule&) const = default;
 };
 

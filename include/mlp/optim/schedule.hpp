@@ -10,9 +10,18 @@
 //   inverse_sqrt   α = max(α0 · k / sqrt(e + 1), min_lr)                   (k = 1)
 //                  (the SPEC's k/sqrt(e)·α0 with e counted from 1)
 //   step           α = max(α0 · γ^floor(e / step), min_lr)                 (γ = 0.5, step = 10)
+//   cosine         α = min_lr + (α0 − min_lr)(1 + cos(π·min(e, T)/T))/2     (T = period)
+//   cosine_restarts  the same over cycles of T_i = period·t_mult^i epochs, each restarting at α0
+//                  (SGDR)                                       (period = 10, t_mult = 1)
 //   plateau        α starts at α0 and becomes max(factor·α, min_lr) when the dev cost has not
 //                  improved for more than `patience` epochs (PyTorch ReduceLROnPlateau, mode
 //                  "min", threshold_mode "rel")   (factor = 0.1, patience = 3, threshold = 1e-4)
+//
+// Every schedule can be preceded by a linear warmup of w = warmup_epochs epochs (default 0):
+// for e < w, α = α0·(s + (1 − s)·e/w) with s = warmup_start (default 0.1), and from e = w on the
+// schedule runs with its epoch counted from the end of the warmup (e − w); plateau starts at α0
+// after the warmup and watches the dev cost from the first epoch. This is PyTorch's LinearLR
+// followed by the schedule in a SequentialLR.
 //
 // Each schedule publishes its settings with their defaults and ranges (schedule_settings), the
 // one description read by the configuration. The first five are pure functions of e
@@ -36,6 +45,8 @@
   X(exponential)         \
   X(inverse_sqrt)        \
   X(step)                \
+  X(cosine)              \
+  X(cosine_restarts)     \
   X(plateau)
 
 namespace mlp::optim {
@@ -47,7 +58,8 @@ enum class ScheduleKind {
 };
 
 std::string_view to_string(ScheduleKind kind);
-/// Parses a registered name (constant, inverse_time, exponential, inverse_sqrt, step, plateau);
+/// Parses a registered name (constant, inverse_time, exponential, inverse_sqrt, step, cosine,
+/// cosine_restarts, plateau);
 /// anything else is a ConfigError with the valid names and a did-you-mean.
 ScheduleKind parse_schedule(std::string_view name);
 /// The registered schedule names, in registration order.
@@ -71,6 +83,10 @@ struct ScheduleOptions {
   std::optional<std::uint64_t> patience{};  ///< plateau: epochs without improvement tolerated
   std::optional<double> threshold{};        ///< plateau: improvement = cost < best·(1 − threshold)
   std::optional<double> min_lr{};           ///< every decaying schedule: lower bound on α
+  std::optional<std::uint64_t> period{};    ///< cosine, cosine_restarts: epochs of a (first) cycle
+  std::optional<std::uint64_t> t_mult{};    ///< cosine_restarts: growth of the cycles
+  std::optional<std::uint64_t> warmup_epochs{};  ///< every schedule: epochs of linear warmup
+  std::optional<double> warmup_start{};     ///< every schedule: α factor of the first warmup epoch
   /// plateau: epochs after a reduction during which no bad epoch counts (PyTorch's cooldown;
   /// a library option, not a published setting).
   std::uint64_t cooldown = 0;

@@ -9,6 +9,8 @@ namespace {
 constexpr Setting kSettings[] = {
     gamma_setting(0.95, "factor per epoch: lr(e) = gamma^e lr"),
     min_lr_setting(),
+    warmup_epochs_setting(),
+    warmup_start_setting(),
 };
 
 }  // namespace

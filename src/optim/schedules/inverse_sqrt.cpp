@@ -10,6 +10,8 @@ namespace {
 constexpr Setting kSettings[] = {
     {"k", Setting::Kind::real, 1.0, kPositiveReal, "scale k in lr(e) = lr k / sqrt(e + 1)"},
     min_lr_setting(),
+    warmup_epochs_setting(),
+    warmup_start_setting(),
 };
 
 }  // namespace

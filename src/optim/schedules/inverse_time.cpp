@@ -7,6 +7,8 @@ namespace {
 constexpr Setting kSettings[] = {
     {"decay", Setting::Kind::real, 0.1, kNonNegativeReal, "d in lr(e) = lr / (1 + d e)"},
     min_lr_setting(),
+    warmup_epochs_setting(),
+    warmup_start_setting(),
 };
 
 }  // namespace

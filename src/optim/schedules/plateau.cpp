@@ -19,6 +19,8 @@ constexpr Setting kSettings[] = {
     {"threshold", Setting::Kind::real, 1e-4, kUnitOpenRight,
      "relative improvement that counts: cost < best (1 - threshold)"},
     min_lr_setting(),
+    warmup_epochs_setting(),
+    warmup_start_setting(),
 };
 
 bool end_epoch(const ScheduleOptions& o, PlateauState& st, double dev_cost) {

@@ -12,6 +12,8 @@ constexpr Setting kSettings[] = {
     {"step", Setting::Kind::integer, 10.0, Interval{1.0, false, kMaxEpochs, false},
      "epochs between two decays"},
     min_lr_setting(),
+    warmup_epochs_setting(),
+    warmup_start_setting(),
 };
 
 }  // namespace
