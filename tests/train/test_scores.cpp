@@ -1,0 +1,118 @@
+// Detailed scores against scikit-learn on committed predictions
+// (tests/reference/gen_scores.py writes tests/fixtures/train/scores.json), and by hand.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mlp/core/error.hpp"
+#include "mlp/train/scores.hpp"
+
+namespace mlp {
+namespace {
+
+using nlohmann::json;
+
+json load_scores() {
+  std::ifstream in(std::string(MLP_TEST_DATA_DIR) + "/train/scores.json");
+  EXPECT_TRUE(in.good()) << "regenerate with /usr/bin/python3 tests/reference/gen_scores.py";
+  return json::parse(in);
+}
+
+/// A json array of rows [m][k] as the matrix [k x m] (examples as columns).
+Eigen::MatrixXd columns_of(const json& rows) {
+  const auto m = static_cast<Index>(rows.size());
+  const auto k = static_cast<Index>(rows.at(0).size());
+  Eigen::MatrixXd out(k, m);
+  for (Index j = 0; j < m; ++j) {
+    for (Index i = 0; i < k; ++i) out(i, j) = rows[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)].get<double>();
+  }
+  return out;
+}
+
+void expect_class(const ClassScores& s, const json& ref, const std::string& what) {
+  EXPECT_NEAR(s.precision, ref.at("precision").get<double>(), 1e-12) << what;
+  EXPECT_NEAR(s.recall, ref.at("recall").get<double>(), 1e-12) << what;
+  EXPECT_NEAR(s.f1, ref.at("f1-score").get<double>(), 1e-12) << what;
+  EXPECT_EQ(s.support, ref.at("support").get<std::int64_t>()) << what;
+}
+
+TEST(Scores, ClassificationMatchesScikitLearn) {
+  const json data = load_scores();
+  ASSERT_EQ(data.at("classification").size(), 3u);
+  for (const json& c : data.at("classification")) {
+    const std::string name = c.at("name");
+    SCOPED_TRACE(name);
+    const auto labels = c.at("labels").get<std::vector<std::int32_t>>();
+    const auto s = classification_scores(labels, columns_of(c.at("proba")));
+    ASSERT_EQ(s.per_class.size(), c.at("per_class").size());
+    for (std::size_t i = 0; i < s.per_class.size(); ++i) {
+      expect_class(s.per_class[i], c.at("per_class")[i], "class " + std::to_string(i));
+    }
+    expect_class(s.macro, c.at("macro"), "macro");
+    expect_class(s.weighted, c.at("weighted"), "weighted");
+    EXPECT_NEAR(s.accuracy, c.at("accuracy").get<double>(), 1e-12);
+    EXPECT_EQ(s.confusion, c.at("confusion").get<std::vector<std::vector<std::int64_t>>>());
+    EXPECT_NEAR(s.log_loss, c.at("log_loss").get<double>(), 1e-9);
+    if (c.at("roc_auc").is_null()) {
+      EXPECT_FALSE(s.roc_auc.has_value());
+    } else {
+      ASSERT_TRUE(s.roc_auc.has_value());
+      EXPECT_NEAR(*s.roc_auc, c.at("roc_auc").get<double>(), 1e-12);
+    }
+  }
+}
+
+TEST(Scores, RegressionMatchesScikitLearn) {
+  const json r = load_scores().at("regression");
+  const auto s = regression_scores(columns_of(r.at("truth")), columns_of(r.at("pred")));
+  ASSERT_EQ(s.size(), 2u);
+  for (std::size_t t = 0; t < s.size(); ++t) {
+    SCOPED_TRACE(t);
+    EXPECT_NEAR(s[t].rmse, r.at("rmse")[t].get<double>(), 1e-12);
+    EXPECT_NEAR(s[t].mae, r.at("mae")[t].get<double>(), 1e-12);
+    EXPECT_NEAR(s[t].r2, r.at("r2")[t].get<double>(), 1e-12);
+    // MAPE of the second target is ~8e12 (a zero target divided by ε): relative tolerance.
+    EXPECT_NEAR(s[t].mape / r.at("mape")[t].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(s[t].max_error, r.at("max_error")[t].get<double>(), 1e-12);
+  }
+}
+
+TEST(Scores, SmallCasesByHand) {
+  // Perfect separation: AUC 1; reversed scores: AUC 0; all tied: ½.
+  const std::vector<std::int32_t> y{0, 0, 1, 1};
+  Eigen::MatrixXd p(1, 4);
+  p << 0.1, 0.2, 0.8, 0.9;
+  EXPECT_EQ(classification_scores(y, p).roc_auc, 1.0);
+  p << 0.9, 0.8, 0.2, 0.1;
+  EXPECT_EQ(classification_scores(y, p).roc_auc, 0.0);
+  p << 0.5, 0.5, 0.5, 0.5;
+  const auto tied = classification_scores(y, p);
+  EXPECT_EQ(tied.roc_auc, 0.5);
+  // Everything predicted as class 1 (p ≥ 0.5): precision of class 0 is 0/0 = 0.
+  EXPECT_EQ(tied.per_class[0].precision, 0.0);
+  EXPECT_EQ(tied.per_class[1].precision, 0.5);
+  EXPECT_EQ(tied.per_class[1].recall, 1.0);
+  EXPECT_EQ(tied.confusion, (std::vector<std::vector<std::int64_t>>{{0, 2}, {0, 2}}));
+  // A probability of exactly 0 for the true class is clipped: a finite log-loss.
+  p << 0.0, 0.0, 1.0, 0.0;
+  EXPECT_TRUE(std::isfinite(classification_scores(y, p).log_loss));
+  // One class only: AUC undefined.
+  EXPECT_FALSE(classification_scores(std::vector<std::int32_t>{1, 1}, Eigen::MatrixXd::Constant(1, 2, 0.7))
+                   .roc_auc.has_value());
+}
+
+TEST(Scores, BadInputsAreTypedErrors) {
+  Eigen::MatrixXd p(3, 2);
+  p.setConstant(1.0 / 3);
+  EXPECT_THROW(classification_scores(std::vector<std::int32_t>{0, 3}, p), ShapeError);
+  EXPECT_THROW(classification_scores(std::vector<std::int32_t>{0}, p), ShapeError);
+  EXPECT_THROW(classification_scores(std::vector<std::int32_t>{}, Eigen::MatrixXd(3, 0)), DataError);
+  EXPECT_THROW(regression_scores(Eigen::MatrixXd(1, 2), Eigen::MatrixXd(2, 2)), ShapeError);
+  EXPECT_THROW(regression_scores(Eigen::MatrixXd(1, 0), Eigen::MatrixXd(1, 0)), DataError);
+}
+
+}  // namespace
+}  // namespace mlp
