@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "mlp/core/error.hpp"
+#include "mlp/train/metrics.hpp"
 
 namespace mlp {
 namespace {
@@ -148,6 +149,34 @@ std::vector<TargetScores> regression_scores(const Eigen::MatrixXd& Y, const Eige
     s.max_error = e.abs().maxCoeff();
   }
   return out;
+}
+
+Scores evaluate_scores(Network<float>& net, const data::Dataset& d,
+                       const data::Standardizer* targets, Index batch_size) {
+  check_data_fits(net, d, "evaluation");
+  if (!d.has_targets()) throw DataError(fmt::format("{}: no target values to score", d.source));
+  const Index m = d.size();
+  // The outputs of every example [n_out x m], in double.
+  Eigen::MatrixXd out(net.spec().layers.back().units, m);
+  for (Index start = 0; start < m; start += batch_size) {
+    const Index b = std::min(batch_size, m - start);
+    net.predict(d.X.middleCols(start, b));
+    out.middleCols(start, b) = net.A(net.layer_count() - 1).cast<double>();
+  }
+  Scores s;
+  if (d.task == data::Task::classification) {
+    s.classification = classification_scores(d.labels, out);
+  } else {
+    Matrix<float> truth = d.Y;
+    if (targets) {
+      Matrix<float> pred = out.cast<float>();
+      targets->inverse_transform(pred);
+      targets->inverse_transform(truth);
+      out = pred.cast<double>();
+    }
+    s.targets = regression_scores(truth.cast<double>(), out);
+  }
+  return s;
 }
 
 }  // namespace mlp

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "mlp/core/error.hpp"
+#include "mlp/train/metrics.hpp"
 #include "mlp/train/scores.hpp"
+#include "mlp/core/random.hpp"
 
 namespace mlp {
 namespace {
@@ -112,6 +114,54 @@ TEST(Scores, BadInputsAreTypedErrors) {
   EXPECT_THROW(classification_scores(std::vector<std::int32_t>{}, Eigen::MatrixXd(3, 0)), DataError);
   EXPECT_THROW(regression_scores(Eigen::MatrixXd(1, 2), Eigen::MatrixXd(2, 2)), ShapeError);
   EXPECT_THROW(regression_scores(Eigen::MatrixXd(1, 0), Eigen::MatrixXd(1, 0)), DataError);
+}
+
+TEST(Scores, OfANetworkAgreeWithEvaluate) {
+  // A small untrained softmax network on random data, scored in batches of 7: the confusion
+  // matrix and accuracy are evaluate()'s, the log-loss its cost (float vs double), and the
+  // scores are those of the network's own outputs.
+  Rng rng(5);
+  data::Dataset d;
+  d.task = data::Task::classification;
+  d.X.resize(3, 40);
+  d.class_names = {"a", "b", "c"};
+  d.feature_names = {"x0", "x1", "x2"};
+  d.source = "random";
+  for (Index j = 0; j < 40; ++j) {
+    d.labels.push_back(static_cast<std::int32_t>(rng.below(3)));
+    for (Index i = 0; i < 3; ++i) d.X(i, j) = static_cast<float>(rng.normal());
+  }
+  Network<float> net(ModelBuilder(3).hidden(5).output(3, Activation::softmax)
+                         .loss(Loss::cross_entropy).seed(2).build());
+  const Metrics m = evaluate(net, d);
+  const Scores s = evaluate_scores(net, d, nullptr, 7);
+  ASSERT_TRUE(s.classification.has_value());
+  EXPECT_EQ(s.classification->confusion, m.confusion);
+  EXPECT_DOUBLE_EQ(s.classification->accuracy, *m.accuracy);
+  EXPECT_NEAR(s.classification->log_loss, m.loss, 1e-5);
+  net.predict(d.X);
+  const Eigen::MatrixXd P = net.A(net.layer_count() - 1).cast<double>();
+  EXPECT_EQ(s.classification->roc_auc, classification_scores(d.labels, P).roc_auc);
+  // Regression: per-target RMSE/MAE/R² are evaluate()'s.
+  data::Dataset r;
+  r.task = data::Task::regression;
+  r.X = d.X;
+  r.Y.resize(2, 40);
+  for (Index j = 0; j < 40; ++j) {
+    r.Y(0, j) = static_cast<float>(rng.normal());
+    r.Y(1, j) = static_cast<float>(3.0 + rng.normal());
+  }
+  r.feature_names = d.feature_names;
+  r.target_names = {"u", "v"};
+  r.source = "random";
+  Network<float> reg(ModelBuilder(3).hidden(4).output(2, Activation::identity).loss(Loss::mse).seed(4).build());
+  const Metrics rm = evaluate(reg, r);
+  const Scores rs = evaluate_scores(reg, r);
+  ASSERT_EQ(rs.targets.size(), 2u);
+  double sse = 0;
+  for (const auto& t : rs.targets) sse += t.rmse * t.rmse * 40;
+  EXPECT_NEAR(std::sqrt(sse / 80), *rm.rmse, 1e-6);
+  EXPECT_THROW(evaluate_scores(net, r), ShapeError);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@
 #include <vector>
 
 #include "mlp/core/tensor.hpp"
+#include "mlp/data/dataset.hpp"
+#include "mlp/data/standardizer.hpp"
+#include "mlp/nn/network.hpp"
 
 namespace mlp {
 
@@ -52,5 +55,15 @@ struct TargetScores {
 /// Scores per target (row) of predictions Ŷ [t x m] against Y [t x m], in the units given.
 /// R² is 0 for a constant target (as Metrics). ShapeError / DataError as above.
 std::vector<TargetScores> regression_scores(const Eigen::MatrixXd& Y, const Eigen::MatrixXd& Yhat);
+
+/// The detailed scores of `net` on `data` (no dropout, batches of `batch_size`): classification
+/// scores for a classifier, per-target scores in original units for a regression (`targets`
+/// un-standardizes as in evaluate(); may be null).
+struct Scores {
+  std::optional<ClassificationScores> classification;
+  std::vector<TargetScores> targets;  ///< regression, one per target
+};
+Scores evaluate_scores(Network<float>& net, const data::Dataset& data,
+                       const data::Standardizer* targets = nullptr, Index batch_size = 1024);
 
 }  // namespace mlp
