@@ -20,6 +20,7 @@
 #include "mlp/data/load.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/io/model.hpp"
+#include "mlp/train/scores_json.hpp"
 #include "mlp/train/trainer.hpp"
 
 namespace mlp::cli {
@@ -106,6 +107,38 @@ std::string confusion_text(const Metrics& m, const std::vector<std::string>& cla
   return out;
 }
 
+/// Per-class precision, recall, F1 and support with their averages, log-loss and ROC-AUC
+/// (scikit-learn's classification_report layout), or the per-target regression scores.
+std::string scores_text(const Scores& s, const std::vector<std::string>& names) {
+  const auto name = [&](std::size_t i) { return i < names.size() ? names[i] : std::to_string(i); };
+  std::string out;
+  if (s.classification) {
+    const ClassificationScores& c = *s.classification;
+    std::size_t first = std::string("weighted avg").size();
+    for (std::size_t i = 0; i < c.per_class.size(); ++i) first = std::max(first, name(i).size());
+    out += fmt::format("{:<{}}  {:>9}  {:>9}  {:>9}  {:>9}\n", "", first, "precision", "recall",
+                       "f1", "support");
+    const auto row = [&](const std::string& label, const ClassScores& r) {
+      out += fmt::format("{:<{}}  {:>9.4f}  {:>9.4f}  {:>9.4f}  {:>9}\n", label, first,
+                         r.precision, r.recall, r.f1, r.support);
+    };
+    for (std::size_t i = 0; i < c.per_class.size(); ++i) row(name(i), c.per_class[i]);
+    row("macro avg", c.macro);
+    row("weighted avg", c.weighted);
+    out += fmt::format("log-loss {:.4f}, ROC-AUC {}\n", c.log_loss,
+                       c.roc_auc ? fmt::format("{:.4f}{}", *c.roc_auc,
+                                               c.per_class.size() > 2 ? " (one-vs-rest, macro)" : "")
+                                 : std::string("undefined (a class has no example)"));
+  } else {
+    for (std::size_t i = 0; i < s.targets.size(); ++i) {
+      const TargetScores& t = s.targets[i];
+      out += fmt::format("{}: RMSE {:.4g}, MAE {:.4g}, R² {:.4f}, MAPE {:.4g}, max error {:.4g}\n",
+                         name(i), t.rmse, t.mae, t.r2, t.mape, t.max_error);
+    }
+  }
+  return out;
+}
+
 int run_eval(const EvalArgs& args) {
   Model model = Model::load(args.model);
   const Preprocessing& pre = model.preprocessing();
@@ -121,8 +154,10 @@ int run_eval(const EvalArgs& args) {
     target_scaler = &*pre.targets;
   }
   const Metrics m = evaluate(model.network(), ds, target_scaler);
+  const Scores scores = evaluate_scores(model.network(), ds, target_scaler);
 
   const bool classify = pre.task == data::Task::classification;
+  const std::vector<std::string>& names = classify ? pre.class_names : pre.target_names;
   if (args.json) {
     nlohmann::json j = metrics_json(m);
     j["examples"] = ds.size();
@@ -130,6 +165,7 @@ int run_eval(const EvalArgs& args) {
       j["classes"] = pre.class_names;
       j["confusion"] = m.confusion;
     }
+    j["scores"] = scores_json(scores, names);
     print_json(j);
     return 0;
   }
@@ -140,6 +176,7 @@ int run_eval(const EvalArgs& args) {
                                             pre.target_names.size() == 1 ? "" : "s"));
   out += fmt::format("data: {} ({} examples)\n", ds.source, ds.size());
   out += metrics_text(m) + "\n";
+  out += scores_text(scores, names);
   if (classify) out += confusion_text(m, pre.class_names);
   write_stdout(out);
   return 0;
@@ -161,7 +198,8 @@ void setup(CLI::App& app, Action& action) {
       ->excludes(labels_arg);
   sub->add_flag("--json", args->json,
                 "print one JSON object: {\"loss\", \"accuracy\", \"classes\", \"confusion\", "
-                "\"examples\"} or {\"loss\", \"rmse\", \"mae\", \"r2\", \"examples\"}");
+                "\"examples\", \"scores\"} or {\"loss\", \"rmse\", \"mae\", \"r2\", \"examples\", "
+                "\"scores\"} (docs/cli.md)");
   sub->callback([args, &action] { action = [args] { return run_eval(*args); }; });
 }
 

@@ -16,7 +16,8 @@ grep -Eq '^true \\ predicted +setosa +versicolor +virginica$' eval-iris.txt && p
 # and the diagonal over the total is the accuracy printed above.
 awk '
   /^accuracy|, accuracy/ { split($0, a, "accuracy "); acc = a[2] + 0 }
-  $1 == "setosa" || $1 == "versicolor" || $1 == "virginica" {
+  /^confusion matrix/ { matrix = 1 }
+  matrix && ($1 == "setosa" || $1 == "versicolor" || $1 == "virginica") {
     rows++; for (i = 2; i <= NF; i++) { total += $i; if (i - 1 == rows) diag += $i }
   }
   END {
@@ -25,6 +26,12 @@ awk '
     if (d > 1e-4) { print "diag/total " diag/total " vs accuracy " acc; exit 1 }
   }' eval-iris.txt && pass || fail "confusion matrix rows, total and diagonal"
 sed -n 's/.*accuracy \([0-9.]*\).*/\1/p' eval-iris.txt | awk '{ exit !($1 >= 0.8) }' && pass || fail "iris accuracy >= 0.8"
+
+# The per-class table (scikit-learn's classification_report layout), log-loss and ROC-AUC.
+grep -Eq '^ +precision +recall +f1 +support$' eval-iris.txt && pass || fail "per-class table header"
+grep -Eq '^macro avg +[0-9.]+ +[0-9.]+ +[0-9.]+ +150$' eval-iris.txt && pass || fail "macro avg row"
+grep -Eq '^weighted avg +[0-9.]+ +[0-9.]+ +[0-9.]+ +150$' eval-iris.txt && pass || fail "weighted avg row"
+grep -Eq '^log-loss [0-9.]+, ROC-AUC [0-9.]+ \(one-vs-rest, macro\)$' eval-iris.txt && pass || fail "log-loss and ROC-AUC line"
 
 # ---- classifier: --json, stdin --------------------------------------------------------------
 expect_exit 0 "eval iris --json" -- "$MLP" eval "$IRIS" iris.csv --json
@@ -46,6 +53,39 @@ assert 0 < j["loss"] < 1.0 and j["accuracy"] >= 0.8, j
 PY
 else
   echo "skip: /usr/bin/python3 not available for the JSON checks"
+fi
+# The scores against scikit-learn on the probabilities that mlp predict prints (floats written
+# exactly), and the regression scores further below.
+if have_python && "$PY" -c "import sklearn" 2>/dev/null; then
+  "$MLP" predict "$IRIS" iris.csv > iris-proba.csv 2>err
+  "$PY" - eval-iris.json iris-proba.csv iris.csv <<'PY' && pass || fail "eval --json scores equal scikit-learn's"
+import csv, json, sys
+import numpy as np
+from sklearn import metrics
+j = json.load(open(sys.argv[1]))
+s = j["scores"]
+rows = list(csv.DictReader(open(sys.argv[2])))
+names = j["classes"]
+P = np.array([[float(r["p_" + n]) for n in names] for r in rows])
+truth = [r[[k for k in r if k.lower() in ("species", "class", "label", "target")][0]]
+         for r in csv.DictReader(open(sys.argv[3]))]
+y = np.array([names.index(t) for t in truth])
+pred = P.argmax(axis=1)
+rep = metrics.classification_report(y, pred, labels=[0, 1, 2], output_dict=True, zero_division=0)
+for i, c in enumerate(s["classes"]):
+    assert c["class"] == names[i]
+    for k, ref in (("precision", "precision"), ("recall", "recall"), ("f1", "f1-score")):
+        assert abs(c[k] - rep[str(i)][ref]) < 1e-12, (i, k, c[k], rep[str(i)][ref])
+    assert c["support"] == rep[str(i)]["support"]
+for ours, theirs in (("macro_avg", "macro avg"), ("weighted_avg", "weighted avg")):
+    assert abs(s[ours]["f1"] - rep[theirs]["f1-score"]) < 1e-12, (ours, s[ours], rep[theirs])
+assert s["confusion"] == metrics.confusion_matrix(y, pred).tolist() == j["confusion"]
+assert abs(s["log_loss"] - metrics.log_loss(y, P)) < 1e-9, (s["log_loss"], metrics.log_loss(y, P))
+auc = metrics.roc_auc_score(y, P, multi_class="ovr", average="macro")
+assert abs(s["roc_auc"] - auc) < 1e-12, (s["roc_auc"], auc)
+PY
+else
+  echo "skip: scikit-learn (python3-sklearn) not available for the scores oracle"
 fi
 "$MLP" eval "$IRIS" - --json < iris.csv > stdin.json 2>err && cmp -s stdin.json eval-iris.json && pass || fail "eval from stdin ('-') equals eval from the file"
 
@@ -75,6 +115,26 @@ assert int(n) == j["examples"] == 506
 assert abs(float(rmse) - j["rmse"]) <= 1e-4 * j["rmse"], (rmse, j["rmse"])
 assert abs(float(mae) - j["mae"]) <= 1e-4 * j["mae"], (mae, j["mae"])
 assert 0.5 < j["r2"] <= 1 and 0 < j["rmse"] < 7, j
+PY
+fi
+grep -Eq '^MEDV: RMSE [0-9.e+-]+, MAE [0-9.e+-]+, R² -?[0-9.]+, MAPE [0-9.e+-]+, max error [0-9.e+-]+$' \
+  <("$MLP" eval "$BOSTON" boston_housing.csv) && pass || fail "per-target scores line"
+if have_python && "$PY" -c "import sklearn" 2>/dev/null; then
+  # Per-target scores against scikit-learn on the printed predictions (units of MEDV; the
+  # predictions are un-standardized in float, hence 1e-5 relative).
+  "$PY" - eval-boston.json pred.csv boston_housing.csv <<'PY' && pass || fail "regression scores equal scikit-learn's"
+import csv, json, sys
+import numpy as np
+from sklearn import metrics
+t = json.load(open(sys.argv[1]))["scores"]["targets"]
+assert len(t) == 1 and t[0]["target"] == "MEDV", t
+pred = np.array([float(r["MEDV"]) for r in csv.DictReader(open(sys.argv[2]))])
+y = np.array([float(r["MEDV"]) for r in csv.DictReader(open(sys.argv[3]))])
+for key, ref in (("rmse", np.sqrt(metrics.mean_squared_error(y, pred))),
+                 ("mae", metrics.mean_absolute_error(y, pred)), ("r2", metrics.r2_score(y, pred)),
+                 ("mape", metrics.mean_absolute_percentage_error(y, pred)),
+                 ("max_error", metrics.max_error(y, pred))):
+    assert abs(t[0][key] - ref) <= 1e-5 * abs(ref), (key, t[0][key], ref)
 PY
 fi
 
