@@ -21,6 +21,7 @@
 #include "mlp/train/metrics_json.hpp"
 #include "mlp/train/metrics_log.hpp"
 #include "mlp/train/run_dir.hpp"
+#include "mlp/train/scores_json.hpp"
 
 namespace mlp::config {
 namespace {
@@ -322,6 +323,14 @@ std::string summary_json(const Run& run, const TrainRunResult& r, const fs::path
   j["train"] = r.train ? metrics_json(*r.train) : nlohmann::json(nullptr);
   j["dev"] = r.dev && !run.history.empty() ? metrics_json(*r.dev) : nlohmann::json(nullptr);
   j["test"] = r.test ? metrics_json(*r.test) : nlohmann::json(nullptr);
+  // Per-class / per-target scores of the held-out sets, as mlp eval --json prints them.
+  const data::Dataset& train = run.data.train;
+  const auto& names =
+      train.task == data::Task::classification ? train.class_names : train.target_names;
+  nlohmann::json scores = nlohmann::json::object();
+  if (r.dev_scores && !run.history.empty()) scores["dev"] = scores_json(*r.dev_scores, names);
+  if (r.test_scores) scores["test"] = scores_json(*r.test_scores, names);
+  j["scores"] = scores;
   j["best_epoch"] = r.training.best_epoch;
   j["stop_reason"] = r.training.reason == StopReason::early_stopping ? "early_stopping" : "completed";
   return j.dump(2) + "\n";
@@ -336,8 +345,14 @@ void finish(Run& run, TrainRunResult& r, MetricsFiles& metrics) {
   metrics.sync();
   write_report(run);
   r.train = evaluate(net, run.data.train, run.data.target_scaler());
-  if (run.data.dev.size() > 0) r.dev = evaluate(net, run.data.dev, run.data.target_scaler());
+  if (run.data.dev.size() > 0) {
+    r.dev = evaluate(net, run.data.dev, run.data.target_scaler());
+    r.dev_scores = evaluate_scores(net, run.data.dev, run.data.target_scaler());
+  }
   r.test = run.test;
+  if (run.data.test.size() > 0) {
+    r.test_scores = evaluate_scores(net, run.data.test, run.data.target_scaler());
+  }
   r.summary_json = summary_json(run, r, r.model);
   io::write_file_atomic(run.dir / "summary.json", summary_json(run, r, r.model.filename()));
 }

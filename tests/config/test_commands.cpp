@@ -106,6 +106,19 @@ TEST(TrainRun, SummaryHasTrainingSetMetrics) {
   const auto r2 = config::train_run(held_out);
   EXPECT_TRUE(r2.train.has_value() && r2.dev.has_value() && r2.test.has_value());
   EXPECT_TRUE(notes.empty());
+  // The held-out sets' detailed scores agree with their metrics; none without held-out data.
+  EXPECT_FALSE(r.dev_scores.has_value() || r.test_scores.has_value());
+  ASSERT_TRUE(r2.dev_scores.has_value() && r2.test_scores.has_value());
+  if (r2.test->accuracy) {
+    ASSERT_TRUE(r2.test_scores->classification.has_value());
+    EXPECT_DOUBLE_EQ(r2.test_scores->classification->accuracy, *r2.test->accuracy);
+    EXPECT_EQ(r2.test_scores->classification->confusion, r2.test->confusion);
+    EXPECT_NE(r2.summary_json.find("\"macro_avg\""), std::string::npos) << r2.summary_json;
+  } else {
+    ASSERT_FALSE(r2.test_scores->targets.empty());
+    EXPECT_NEAR(r2.test_scores->targets[0].rmse, *r2.test->rmse, 1e-4 * *r2.test->rmse);
+  }
+  EXPECT_NE(r2.summary_json.find("\"scores\": {"), std::string::npos) << r2.summary_json;
 }
 
 TEST(TrainRun, RefusesAnExistingRunUnlessForced) {

@@ -21,6 +21,7 @@
 #include "mlp/report/diagnosis.hpp"
 #include "mlp/train/cross_validation.hpp"
 #include "mlp/train/gradient_check.hpp"
+#include "mlp/train/scores.hpp"
 #include "mlp/train/trainer.hpp"
 
 namespace mlp::config {
@@ -86,6 +87,9 @@ struct TrainRunResult {
   std::optional<Metrics> train;
   std::optional<Metrics> dev;   ///< of the final model, when there is dev data
   std::optional<Metrics> test;  ///< of the final model, when there is test data
+  /// Per-class (classifier) or per-target (regression) scores of the final model on the dev
+  /// and test data, when there is such data (summary.json "scores", as mlp eval --json).
+  std::optional<Scores> dev_scores, test_scores;
   /// The --json output (empty when interrupted): dir/summary.json, except that its "model" is
   /// the path `model` above where summary.json says "model.mlp" (relative to the run directory).
   std::string summary_json;
