@@ -71,6 +71,6 @@ for area in train nn optim; do
   [ -d "tests/$area" ] && targets+=("test_$area")
 done
 cmake --build "$dir" -j "$(nproc)" --target "${targets[@]}"
-tests=${TSAN_TESTS:-'^(train\.|nn\.Threads\.|optim\.|cli\.(train|reproducible)$)'}
+tests=${TSAN_TESTS:-'^(train\.|nn\.Threads\.|optim\.|cli\.(train|reproducible|search)$)'}
 cd "$dir"
 ctest --output-on-failure -j 1 --timeout 1800 -R "$tests"
