@@ -19,6 +19,12 @@ run() {  # run NAME [extra args]: trains examples/NAME.toml into $WORK/NAME
 
 run iris
 check "iris test accuracy" "$(json_get iris.json 'j["test"]["accuracy"]') >= 0.9"
+# iris_search: mlp train notes the [search] table and trains the base configuration; mlp search
+# scores its trials (the search itself is tested in cli.search).
+run iris_search
+check "iris_search trains the base configuration" "$(json_get iris_search.json 'j["test"]["accuracy"]') >= 0.9"
+expect_exit 0 "example iris_search searched" -- "$MLP" search "$SRC/examples/iris_search.toml" --trials 2 --folds 3 --out "$WORK/iris_search-search" --json
+check "iris_search best trial" "$(json_get out 'j["best"]["mean"]') < 0.5"
 run boston_housing
 check "boston R² on test" "$(json_get boston_housing.json 'j["test"]["r2"]') > 0.75"
 check "boston RMSE in k\$" "$(json_get boston_housing.json 'j["test"]["rmse"]') < 6"
