@@ -11,6 +11,7 @@
 
 #include "mlp/io/atomic_file.hpp"
 #include "heatmap.hpp"
+#include "page_style.hpp"
 #include "svg_chart.hpp"
 
 namespace mlp::report {
@@ -30,15 +31,9 @@ std::string cell(double v) {
 }
 std::string cell(const std::optional<double>& v) { return v ? cell(*v) : "&ndash;"; }
 
+// report.html's own rules, after the shared page style.
 constexpr const char* kStyle = R"(
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto;
-       max-width: 1180px; padding: 16px 24px 48px; color: #222; background: #fafafa; }
-h1 { font-size: 1.6em; margin: 0.4em 0; }
-h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0; background: #fff; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; font-variant-numeric: tabular-nums; }
-th:first-child, td:first-child, td.text, th.text { text-align: left; }
-th { background: #f0f0f0; }
+th:first-child, td:first-child { text-align: left; }
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 4px; font-weight: bold; color: #fff; }
 .verdict.good_fit { background: #2e7d32; }
 .verdict.high_bias { background: #c62828; }
@@ -47,11 +42,6 @@ th { background: #f0f0f0; }
 .status-ok { color: #2e7d32; }
 .status-vanishing, .status-exploding, .status-dead { color: #c62828; font-weight: bold; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 8px; }
-svg.chart { width: 100%; height: auto; display: block; }
-svg.chart text { font-family: system-ui, sans-serif; }
-pre { background: #fff; border: 1px solid #ddd; padding: 8px; overflow-x: auto; }
-.note { color: #555; }
 ol li { margin: 4px 0; }
 )";
 
@@ -303,7 +293,7 @@ std::string render_report_html(const std::vector<EpochMetrics>& history,
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>" + html_escape(info.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  out += "<title>" + html_escape(info.title) + "</title>\n<style>" + detail::page_style(kStyle) + "</style>\n</head>\n<body>\n";
   out += "<h1>" + html_escape(info.title) + "</h1>\n";
 
   out += "<h2>Model</h2>\n";

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "mlp/io/atomic_file.hpp"
+#include "page_style.hpp"
 #include "svg_chart.hpp"
 
 namespace mlp::report {
@@ -17,22 +18,10 @@ namespace {
 using detail::html_escape;
 using nlohmann::json;
 
+// search.html's own rules, after the shared page style.
 constexpr const char* kStyle = R"(
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto;
-       max-width: 1180px; padding: 16px 24px 48px; color: #222; background: #fafafa; }
-h1 { font-size: 1.6em; margin: 0.4em 0; }
-h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
-table { border-collapse: collapse; margin: 8px 0; background: #fff; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; font-variant-numeric: tabular-nums; }
-td.text, th.text { text-align: left; }
-th { background: #f0f0f0; }
 tr.best td { background: #e8f5e9; font-weight: bold; }
 tr.failed td { color: #a33; }
-figure { margin: 0; background: #fff; border: 1px solid #ddd; padding: 8px; }
-svg.chart { width: 100%; height: auto; display: block; }
-svg.chart text { font-family: system-ui, sans-serif; }
-pre { background: #fff; border: 1px solid #ddd; padding: 8px; overflow-x: auto; }
-.note { color: #555; }
 )";
 
 bool failed(const search::Trial& t) { return !t.score.error.empty() || !std::isfinite(t.score.mean); }
@@ -199,7 +188,7 @@ std::string trials_table(const search::Result& r) {
 
 std::string render_search_html(const search::Result& r, const SearchReportInfo& info) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<title>" + html_escape(info.title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  out += "<title>" + html_escape(info.title) + "</title>\n<style>" + detail::page_style(kStyle) + "</style>\n</head>\n<body>\n";
   out += "<h1>" + html_escape(info.title) + "</h1>\n";
   std::string rungs;
   for (const auto& g : r.rungs) rungs += fmt::format("{}{} × {} epochs", rungs.empty() ? "" : ", ", g.trials, g.epochs);
