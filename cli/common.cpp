@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -75,6 +76,43 @@ std::string metrics_text(const Metrics& m) {
   if (m.mae) s += fmt::format(", MAE {:.4g}", *m.mae);
   if (m.r2) s += fmt::format(", R² {:.4f}", *m.r2);
   return s;
+}
+
+/// Per-class precision, recall, F1 and support with their averages, log-loss and ROC-AUC
+/// (scikit-learn's classification_report layout), or the per-target regression scores.
+std::string scores_text(const Scores& s, const std::vector<std::string>& names,
+                        std::string_view prefix) {
+  const auto name = [&](std::size_t i) { return i < names.size() ? names[i] : std::to_string(i); };
+  std::string out;
+  if (s.classification) {
+    const ClassificationScores& c = *s.classification;
+    std::size_t first = std::string("weighted avg").size();
+    for (std::size_t i = 0; i < c.per_class.size(); ++i) first = std::max(first, name(i).size());
+    out += fmt::format("{:<{}}  {:>9}  {:>9}  {:>9}  {:>9}\n", "", first, "precision", "recall",
+                       "f1", "support");
+    const auto row = [&](const std::string& label, const ClassScores& r) {
+      out += fmt::format("{:<{}}  {:>9.4f}  {:>9.4f}  {:>9.4f}  {:>9}\n", label, first,
+                         r.precision, r.recall, r.f1, r.support);
+    };
+    for (std::size_t i = 0; i < c.per_class.size(); ++i) row(name(i), c.per_class[i]);
+    row("macro avg", c.macro);
+    row("weighted avg", c.weighted);
+    out += fmt::format("log-loss {:.4f}, ROC-AUC {}\n", c.log_loss,
+                       c.roc_auc ? fmt::format("{:.4f}{}", *c.roc_auc,
+                                               c.per_class.size() > 2 ? " (one-vs-rest, macro)" : "")
+                                 : std::string("undefined (a class has no example)"));
+  } else {
+    const auto row = [&](const std::string& label, const TargetScores& t) {
+      out += fmt::format("{}{}: RMSE {:.4g}, MAE {:.4g}, R² {:.4f}, MAPE {:.4g}, max error {:.4g}\n",
+                         prefix, label, t.rmse, t.mae, t.r2, t.mape, t.max_error);
+    };
+    for (std::size_t i = 0; i < s.targets.size(); ++i) row(name(i), s.targets[i]);
+    // Several targets: their unweighted mean (scikit-learn's uniform_average), largest max error.
+    if (s.targets.size() > 1) {
+      row(fmt::format("mean of {} targets", s.targets.size()), mean_scores(s.targets));
+    }
+  }
+  return out;
 }
 
 void stdout_failed(int error) {

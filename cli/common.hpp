@@ -16,6 +16,7 @@
 
 #include "mlp/core/setting.hpp"
 #include "mlp/train/metrics_json.hpp"
+#include "mlp/train/scores.hpp"
 #include "mlp/train/trainer.hpp"
 
 namespace mlp::cli {
@@ -62,6 +63,12 @@ CLI::Option* add_number(CLI::App* cmd, const std::string& name, T& value, const 
 /// Metrics as the --json contract: {"loss", "accuracy"} or {"loss", "rmse", "mae", "r2"}.
 /// "cost 0.3408, accuracy 0.8917" or "cost 0.12, RMSE 3.1, MAE 2.2, R² 0.87".
 std::string metrics_text(const Metrics& m);
+
+/// Per-class precision, recall, F1 and support with their averages, log-loss and ROC-AUC, or
+/// one line of scores per regression target (and their mean when there are several), each
+/// regression line starting with `prefix` (mlp eval, mlp train).
+std::string scores_text(const Scores& s, const std::vector<std::string>& names,
+                        std::string_view prefix = {});
 
 /// Thrown when the reader of standard output went away (EPIPE, SIGPIPE ignored): main ends the
 /// command quietly with 141, as a program killed by SIGPIPE would.

@@ -40,11 +40,9 @@ data::LoadOptions load_options(const EvalArgs& args, const Model& model) {
   data::LoadOptions o;
   o.labels = args.labels;
   o.idx.class_names = pre.class_names;
-  data::CsvSchema schema;
-  schema.task = pre.task;
-  schema.feature_names = pre.feature_names;
+  // The model's numeric feature columns and categorical columns, by name.
+  data::CsvSchema schema = pre.csv_schema();
   schema.target_names = pre.target_names;
-  schema.class_names = pre.class_names;
   o.schema = schema;
   // A model trained with data.missing = "mean" fills in missing features with its training means.
   o.csv = pre.csv_options();
@@ -107,42 +105,13 @@ std::string confusion_text(const Metrics& m, const std::vector<std::string>& cla
   return out;
 }
 
-/// Per-class precision, recall, F1 and support with their averages, log-loss and ROC-AUC
-/// (scikit-learn's classification_report layout), or the per-target regression scores.
-std::string scores_text(const Scores& s, const std::vector<std::string>& names) {
-  const auto name = [&](std::size_t i) { return i < names.size() ? names[i] : std::to_string(i); };
-  std::string out;
-  if (s.classification) {
-    const ClassificationScores& c = *s.classification;
-    std::size_t first = std::string("weighted avg").size();
-    for (std::size_t i = 0; i < c.per_class.size(); ++i) first = std::max(first, name(i).size());
-    out += fmt::format("{:<{}}  {:>9}  {:>9}  {:>9}  {:>9}\n", "", first, "precision", "recall",
-                       "f1", "support");
-    const auto row = [&](const std::string& label, const ClassScores& r) {
-      out += fmt::format("{:<{}}  {:>9.4f}  {:>9.4f}  {:>9.4f}  {:>9}\n", label, first,
-                         r.precision, r.recall, r.f1, r.support);
-    };
-    for (std::size_t i = 0; i < c.per_class.size(); ++i) row(name(i), c.per_class[i]);
-    row("macro avg", c.macro);
-    row("weighted avg", c.weighted);
-    out += fmt::format("log-loss {:.4f}, ROC-AUC {}\n", c.log_loss,
-                       c.roc_auc ? fmt::format("{:.4f}{}", *c.roc_auc,
-                                               c.per_class.size() > 2 ? " (one-vs-rest, macro)" : "")
-                                 : std::string("undefined (a class has no example)"));
-  } else {
-    for (std::size_t i = 0; i < s.targets.size(); ++i) {
-      const TargetScores& t = s.targets[i];
-      out += fmt::format("{}: RMSE {:.4g}, MAE {:.4g}, R² {:.4f}, MAPE {:.4g}, max error {:.4g}\n",
-                         name(i), t.rmse, t.mae, t.r2, t.mape, t.max_error);
-    }
-  }
-  return out;
-}
-
 int run_eval(const EvalArgs& args) {
   Model model = Model::load(args.model);
   const Preprocessing& pre = model.preprocessing();
   data::Dataset ds = load_eval_data(args, model);
+  // Categorical columns one-hot encoded with the training categories; unseen ones are zeros,
+  // with one warning per column (or an error, with data.unknown_category = "error").
+  for (const auto& unseen : pre.encode(ds)) fmt::print(stderr, "warning: {}\n", unseen.message());
 
   // The same preprocessing as the training data: x' = (x − μ)/σ with the training statistics;
   // regression targets too when the model was trained on standardized targets, so that the

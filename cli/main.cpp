@@ -21,6 +21,7 @@
 #include "mlp/config/keys.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/names.hpp"
+#include "mlp/dist/mpi.hpp"
 
 namespace {
 
@@ -127,7 +128,9 @@ int run(int argc, char** argv) {
   CLI::App app{"mlp — multi-layer perceptrons: train, evaluate, predict, check gradients, "
                "diagnose bias/variance, cross-validate.\nSee docs/cli.md and docs/config.md.",
                "mlp"};
-  app.set_version_flag("--version", std::string("mlp ") + MLP_VERSION);
+  // The second line says whether `mpirun -np N mlp train` trains data-parallel (docs/distributed.md).
+  app.set_version_flag("--version", std::string("mlp ") + MLP_VERSION + "\ndistributed training: " +
+                                        mlp::dist::description());
   app.require_subcommand(1);
   app.fallthrough(false);
   mlp::cli::Action action;
@@ -172,6 +175,9 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const int code = run(argc, argv);
+  // Under an MPI launcher: finalize after success; otherwise leave it to the launcher to end the
+  // job (mlp/dist/mpi.hpp).
+  mlp::dist::finish(code);
   // Whatever a command printed must have reached standard output: a full disk or a closed
   // descriptor (`mlp eval ... > /dev/full`) is an output error, not a success.
   const int error = mlp::cli::close_stdout();

@@ -158,7 +158,7 @@ int run_predict(const PredictArgs& args) {
     }
     m = first + static_cast<std::size_t>(P.cols());
     out.write(text);
-  });
+  }, [](const std::string& w) { fmt::print(stderr, "warning: {}\n", w); });
   if (json_rows) out.write(m > 0 ? "\n]\n" : "]\n");
   out.commit();
   if (args.json && !to_stdout) {

@@ -7,7 +7,9 @@
 
 #include "common.hpp"
 #include "mlp/config/commands.hpp"
+#include "mlp/config/reproduce.hpp"
 #include "mlp/core/error.hpp"
+#include "mlp/dist/mpi.hpp"
 #include "mlp/train/progress.hpp"
 
 namespace mlp::cli {
@@ -58,6 +60,15 @@ std::string epoch_line(const EpochMetrics& e, std::uint64_t epochs) {
   return s;
 }
 
+std::string recovery_line(const Recovery& r) {
+  return fmt::format("recovered from a divergence at epoch {} batch {} (first non-finite: {}): {}, "
+                     "batch skipped, learning rate {:.6g} → {:.6g}",
+                     r.epoch, r.batch, r.tensor,
+                     r.steps_undone == 1 ? std::string("step undone")
+                                         : fmt::format("{} steps undone (back to the start of the epoch)", r.steps_undone),
+                     r.lr_before, r.lr_after);
+}
+
 /// Progress on stderr: a redrawn bar on a terminal, one line per epoch otherwise.
 class Progress : public Callback {
  public:
@@ -79,6 +90,12 @@ class Progress : public Callback {
                meter_.mean_cost(), meter_.samples_per_second(), duration(meter_.eta_seconds(epochs_)));
     std::fflush(stderr);
     return true;
+  }
+  // Always shown (also with --quiet): the run is no longer the one configured.
+  void on_recovery(const Recovery& r) override {
+    if (interactive_ && !quiet_) fmt::print(stderr, "\r\x1b[K");
+    fmt::print(stderr, "{}\n", recovery_line(r));
+    std::fflush(stderr);
   }
   bool on_epoch_end(const EpochMetrics& e) override {
     if (quiet_) return true;
@@ -106,6 +123,7 @@ struct TrainArgs {
   std::vector<std::string> sets;
   bool no_lint = false;                  // skip the error-level checks of `mlp lint`
   std::vector<std::string> lint_ignore;  // skip these codes only
+  std::string reproduce;                 // --reproduce RUN_DIR
 };
 
 /// The "resuming from ..." and "mlp train: ..." lines before the first epoch.
@@ -128,20 +146,40 @@ void print_result(const config::TrainRunResult& r, bool json) {
     return;
   }
   if (r.training.reason == StopReason::early_stopping) {
-    print_out("early stopping after epoch {}: best dev cost at epoch {} (weights restored)\n", r.training.epochs_run,
-               r.training.best_epoch);
+    print_out("early stopping after epoch {}: best {} at epoch {}{}\n", r.training.epochs_run, r.monitor,
+              r.training.best_epoch, r.restored_best ? " (weights restored)" : "");
+  }
+  if (r.refit) {
+    print_out("refit: trained again from the initial weights for {} epochs on {} examples (train + dev); "
+              "the model is that one, so its dev figures are no held-out estimate\n",
+              r.refit->epochs, r.refit->examples);
+    if (r.refit->selected_dev) print_out("dev (model early stopping chose): {}\n", metrics_text(*r.refit->selected_dev));
   }
   print_out("model: {}\n", r.model.string());
   if (r.train) print_out("train: {} (training set: not a held-out estimate)\n", metrics_text(*r.train));
   if (r.dev) print_out("dev:   {}\n", metrics_text(*r.dev));
   if (r.test) print_out("test:  {}\n", metrics_text(*r.test));
+  // Several regression targets: the pooled line above mixes their units, so each target's
+  // scores follow (and their mean), on the held-out sets.
+  for (const auto& [label, scores] : {std::pair{"dev", &r.dev_scores}, std::pair{"test", &r.test_scores}}) {
+    if (*scores && (*scores)->targets.size() > 1) {
+      print_out("{}", scores_text(**scores, r.score_names, fmt::format("{} ", label)));
+    }
+  }
   print_out("report: {}\n", r.report.string());
 }
 
+int run_train_rank(const TrainArgs& a, Communicator* comm);
+
 int run_train(const TrainArgs& a) {
+  // Started by mpirun/srun: data parallel over the job's ranks; rank 0 alone prints
+  // (docs/distributed.md). Otherwise null: this process trains alone, MPI never initialized.
+  Communicator* comm = dist::world();
+  if (comm && comm->rank() != 0) return run_train_rank(a, comm);
   Progress progress(0, stderr_is_interactive(), a.quiet);
   std::optional<SignalScope> signals;
   config::TrainRunOptions o;
+  o.comm = comm;
   o.config = a.config;
   o.out = a.out;
   o.resume = a.resume;
@@ -170,6 +208,68 @@ int run_train(const TrainArgs& a) {
   return 0;
 }
 
+/// --reproduce RUN_DIR: trains the run again from its manifest (config::reproduce_run); exit 0
+/// when the final weights are bit-identical, 1 when not.
+int run_reproduce(const TrainArgs& a) {
+  Progress progress(0, stderr_is_interactive(), a.quiet);
+  std::optional<SignalScope> signals;
+  config::TrainRunOptions o;
+  o.out = a.out;
+  o.detect_anomaly = a.detect_anomaly;
+  o.on_warning = [](const std::string& w) { fmt::print(stderr, "warning: {}\n", w); };
+  o.on_note = [](const std::string& n) { fmt::print(stderr, "note: {}\n", n); };
+  o.on_start = [&](const config::TrainRunStart& s) {
+    if (!a.quiet) print_start(s);
+    progress.set_epochs(s.epochs);
+    signals.emplace();
+  };
+  o.callbacks = {&progress};
+  o.stop_requested = [] { return g_signal != 0; };
+  const config::ReproduceResult r = config::reproduce_run(a.reproduce, o);
+  if (r.training.interrupted) {
+    fmt::print(stderr, "\ninterrupted — the reproduction in {} is incomplete; nothing was compared\n",
+               r.training.dir.string());
+    return g_signal == SIGTERM ? static_cast<int>(ExitCode::terminated) : static_cast<int>(ExitCode::interrupted);
+  }
+  if (a.json) {
+    write_stdout(r.json());
+  } else if (r.identical) {
+    print_out("reproduced: the final weights in {} are bit-identical to {}\n",
+              (r.training.dir / "model.mlp").string(), (r.original / "model.mlp").string());
+  } else {
+    print_out("not reproduced: the final weights in {} differ from {} (max abs difference {:.6g})\n",
+              (r.training.dir / "model.mlp").string(), (r.original / "model.mlp").string(), r.max_abs_difference);
+  }
+  if (!a.json) {
+    if (r.differences.empty()) {
+      print_out("manifest: same build, kernels, threads, seed and data\n");
+    } else {
+      for (const auto& d : r.differences) print_out("manifest differs: {}\n", d);
+    }
+  }
+  return r.identical ? 0 : 1;
+}
+
+/// A data-parallel rank other than 0: trains its shards, prints nothing but its own errors
+/// (main prints those), exits as rank 0 does after an agreed stop.
+int run_train_rank(const TrainArgs& a, Communicator* comm) {
+  config::TrainRunOptions o;
+  o.config = a.config;
+  o.out = a.out;
+  o.resume = a.resume;
+  o.force = a.force;
+  o.detect_anomaly = a.detect_anomaly;
+  o.overrides = a.sets;
+  o.lint = !a.no_lint;
+  o.lint_ignore = a.lint_ignore;
+  o.comm = comm;
+  o.stop_requested = [] { return g_signal != 0; };
+  SignalScope signals;  // a signal here stops every rank after the current batch
+  const config::TrainRunResult r = config::train_run(o);
+  if (!r.interrupted) return 0;
+  return g_signal == SIGTERM ? static_cast<int>(ExitCode::terminated) : static_cast<int>(ExitCode::interrupted);
+}
+
 void setup(CLI::App& app, Action& action) {
   auto a = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "Train a network as a configuration file describes (docs/config.md)");
@@ -184,12 +284,28 @@ void setup(CLI::App& app, Action& action) {
   cmd->add_flag("--no-lint", a->no_lint, "Train even when an error-level check of `mlp lint` fails");
   cmd->add_option("--lint-ignore", a->lint_ignore, "Skip this check of `mlp lint` before training (repeatable)")
       ->type_name("CODE");
+  cmd->add_option("--reproduce", a->reproduce,
+                  "Train the finished run in RUN_DIR again from its manifest (summary.json) into --out DIR "
+                  "(default: RUN_DIR-reproduce) and compare the final weights: exit 0 when bit-identical, 1 when not")
+      ->type_name("RUN_DIR");
   cmd->add_flag("--detect-anomaly", a->detect_anomaly,
                 "Check every tensor of every step; stop at the first non-finite one, naming it");
   cmd->footer("Exit codes: 0 done, 1 runtime failure (e.g. divergence), 2 usage/configuration error,\n"
               "65 bad data, 66 missing input, 74 output error, 130/143 interrupted (resumable).");
   cmd->callback([a, &action] {
     if (a->resume && a->force) throw CLI::ValidationError("--resume and --force", "cannot be used together");
+    if (!a->reproduce.empty()) {
+      if (!a->config.empty()) {
+        throw CLI::ValidationError("--reproduce", "takes the configuration from RUN_DIR: drop CONFIG");
+      }
+      if (a->resume || a->force || !a->sets.empty() || a->no_lint || !a->lint_ignore.empty()) {
+        throw CLI::ValidationError("--reproduce",
+                                   "cannot be used with --resume, --force, --set, --no-lint or --lint-ignore: it "
+                                   "trains RUN_DIR's configuration as it was");
+      }
+      action = [a] { return run_reproduce(*a); };
+      return;
+    }
     action = [a] { return run_train(*a); };
   });
 }

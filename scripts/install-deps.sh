@@ -14,8 +14,10 @@ packages=(
   libeigen3-dev libopenblas-dev         # matrix math
   libcli11-dev libtomlplusplus-dev      # command line, configuration
   libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libssl-dev                            # SHA-256 of a run's data files (its reproducibility manifest)
   libgtest-dev libgmock-dev googletest libbenchmark-dev librapidcheck-dev
   libonnx-dev libprotobuf-dev           # mlp export / mlp import: the ONNX protobuf classes
+  libopenmpi-dev openmpi-bin            # data-parallel training under mpirun (MLP_MPI, docs/distributed.md)
 )
 optional=(
   dataset-fashion-mnist                 # the main example's data
@@ -53,7 +55,7 @@ wanted=("${packages[@]}")
 # and the main job's data; no ONNX Runtime either (MLP_DEPS_MINIMAL skips it).
 if [ "${1:-}" = "--main" ]; then
   wanted=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev
-          libtomlplusplus-dev libfmt-dev nlohmann-json3-dev zlib1g-dev dataset-fashion-mnist)
+          libtomlplusplus-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libssl-dev dataset-fashion-mnist)
   MLP_DEPS_MINIMAL=1
 fi
 for p in "${wanted[@]}"; do

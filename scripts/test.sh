@@ -17,10 +17,10 @@ if [ "${1:-}" = "--sanitize" ]; then
 else
   dir=build
   # Everything on, whatever a previous scripts/main.sh left in build/CMakeCache.txt (it turns
-  # tests, benchmarks, examples, ONNX and Python off); -U lets MLP_ONNX / MLP_PYTHON default
-  # again to "on when their packages are installed".
+  # tests, benchmarks, examples, ONNX and Python off); -U lets MLP_ONNX / MLP_PYTHON / MLP_MPI
+  # default again to "on when their packages are installed".
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMLP_BUILD_TESTS=ON \
-    -DMLP_BUILD_BENCHMARKS=ON -DMLP_BUILD_EXAMPLES=ON -UMLP_ONNX -UMLP_PYTHON
+    -DMLP_BUILD_BENCHMARKS=ON -DMLP_BUILD_EXAMPLES=ON -UMLP_ONNX -UMLP_PYTHON -UMLP_MPI
 fi
 cmake --build "$dir" -j "$jobs"
 cd "$dir"

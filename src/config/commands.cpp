@@ -34,6 +34,13 @@ data::Dataset pooled(const LoadedData& loaded) {
     pool.Y.rightCols(dev.size()) = dev.Y;
   }
   pool.labels.insert(pool.labels.end(), dev.labels.begin(), dev.labels.end());
+  // Categorical cells (encoded per fold) and weights: the dev file's after the training file's.
+  for (std::size_t c = 0; c < pool.categorical.size() && c < dev.categorical.size(); ++c) {
+    auto& col = pool.categorical[c];
+    col.values.insert(col.values.end(), dev.categorical[c].values.begin(), dev.categorical[c].values.end());
+    col.where.insert(col.where.end(), dev.categorical[c].where.begin(), dev.categorical[c].where.end());
+  }
+  if (!pool.weights.empty()) pool.weights.resize(static_cast<std::size_t>(pool.size()), 1.0f);
   return pool;
 }
 

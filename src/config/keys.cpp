@@ -34,6 +34,8 @@ const std::map<std::string, std::string, std::less<>>& default_phrases() {
       {"data.target", "**required for CSV**"},
       {"model.hidden", "**required**"},
       {"train.early_stopping.enabled", "`true` when the table is present"},
+      {"model.init_from", "none"},
+      {"data.weight", "none"},  // a column of sample weights only when given
   };
   return m;
 }

@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "schema.hpp"
+#include "mlp/train/monitor.hpp"
 #include "mlp/core/setting.hpp"
 #include "mlp/nn/names.hpp"
 #include "mlp/config/config.hpp"
@@ -436,6 +437,8 @@ class Validator {
 
   void read_data();
   void read_split(const Sec& s);
+  void read_categorical_and_weight(const Sec& s);
+  void read_class_weight(const Sec& s);
   void check_csv_keys(const Sec& s);
   void check_idx_keys(const Sec& s);
   void check_separate_files();
@@ -679,6 +682,7 @@ void Validator::read_data() {
 
   string_list(s, "target", d.target);
   string_list(s, "drop", d.drop);
+  read_categorical_and_weight(s);
 
   read_split(s);
 
@@ -724,6 +728,91 @@ void Validator::read_split(const Sec& s) {
   }
 }
 
+/// data.categorical ("auto", "error" or a list of columns) and data.weight (a column name),
+/// neither naming a target or dropped column.
+void Validator::read_categorical_and_weight(const Sec& s) {
+  auto& d = cfg_.data;
+  if (const toml::node* n = get(s, "categorical")) {
+    const auto* text = n->as_string();
+    if (text != nullptr && (text->get() == "auto" || text->get() == "error")) {
+      d.categorical = text->get();
+    } else if (n->is_array()) {
+      if (string_list(s, "categorical", d.categorical_columns)) d.categorical = "list";
+    } else {
+      error("data.categorical", *n,
+            fmt::format("data.categorical must be \"auto\", \"error\" or a list of column names "
+                        "(got {}); a single column is written [\"{}\"]",
+                        describe(*n), text != nullptr ? text->get() : std::string("name")));
+    }
+  }
+  if (const toml::node* n = get(s, "weight")) {
+    std::string v;
+    if (text_value("data.weight", *n, "a non-empty column name", v)) d.weight = v;
+  }
+  const auto role = [&](const std::string& col) -> std::string {
+    if (std::find(d.target.begin(), d.target.end(), col) != d.target.end()) return "a target";
+    if (std::find(d.drop.begin(), d.drop.end(), col) != d.drop.end()) return "dropped (data.drop)";
+    return {};
+  };
+  if (d.weight && !role(*d.weight).empty()) {
+    error_key("data.weight", fmt::format("data.weight names the column {}, which is {}; the "
+                                         "weight column must be a column of its own",
+                                         quote(*d.weight), role(*d.weight)));
+  }
+  for (const auto& c : d.categorical_columns) {
+    std::string r = role(c);
+    if (r.empty() && d.weight && *d.weight == c) r = "the weight column (data.weight)";
+    if (!r.empty()) {
+      error_key("data.categorical", fmt::format("data.categorical lists the column {}, which is {}; "
+                                                "it lists feature columns", quote(c), r));
+    }
+  }
+}
+
+/// train.class_weight: "none", "balanced" or an inline table {label = weight >= 0}.
+void Validator::read_class_weight(const Sec& s) {
+  auto& t = cfg_.train;
+  const toml::node* n = get(s, "class_weight");
+  if (n == nullptr) return;
+  if (const auto* text = n->as_string()) {
+    if (text->get() == "none" || text->get() == "balanced") {
+      t.class_weight = text->get();
+      return;
+    }
+  } else if (const auto* table = n->as_table()) {
+    std::map<std::string, double, std::less<>> weights;
+    bool ok = true;
+    for (auto&& [label, v] : *table) {
+      const std::string elem = fmt::format("train.class_weight.{}", label.str());
+      cfg_.where[elem] = loc(elem, v.source());
+      double w = 0;
+      if (!real_value(elem, v, kNonNegativeReal, w)) {
+        ok = false;
+        continue;
+      }
+      weights.emplace(std::string(label.str()), w);
+    }
+    if (!ok) {
+      failed_.insert("train.class_weight");
+      return;
+    }
+    if (weights.empty()) {
+      error("train.class_weight", *n, "train.class_weight = {} names no class; give "
+                                      "{label = weight, ...}, \"balanced\" or \"none\"");
+      failed_.insert("train.class_weight");
+      return;
+    }
+    t.class_weight = "table";
+    t.class_weights = std::move(weights);
+    return;
+  }
+  error("train.class_weight", *n,
+        fmt::format("train.class_weight must be \"none\", \"balanced\" or an inline table of "
+                    "weights by class label, e.g. {{yes = 5, no = 1}} (got {})",
+                    describe(*n)));
+  failed_.insert("train.class_weight");
+}
+
 /// Keys that CSV data needs or cannot have.
 void Validator::check_csv_keys(const Sec& s) {
   auto& d = cfg_.data;
@@ -761,7 +850,8 @@ void Validator::check_csv_keys(const Sec& s) {
 /// Keys that IDX data needs or cannot have.
 void Validator::check_idx_keys(const Sec& s) {
   auto& d = cfg_.data;
-  for (auto key : {"target", "drop", "missing", "max_field_bytes", "max_record_bytes"}) {
+  for (auto key : {"target", "drop", "missing", "max_field_bytes", "max_record_bytes",
+                   "categorical", "unknown_category", "max_categories", "weight"}) {
     if (has(s, key)) {
       error_key(name(s, key),
                 fmt::format("data.{} is only used with CSV data, but data.format is \"idx\"",
@@ -977,6 +1067,25 @@ void Validator::read_train() {
     }
   }
   read_keys("train");
+  read_class_weight(s);
+  if (const toml::node* n = get(s, "freeze")) {  // train.freeze: layer prefixes or slice names
+    const auto* arr = n->as_array();
+    if (n->is_string()) {
+      std::string v;
+      if (text_value("train.freeze", *n, "a layer or slice name such as \"layers.0\"", v)) t.freeze = {v};
+    } else if (arr == nullptr) {
+      error("train.freeze", *n,
+            fmt::format("train.freeze must be a list of layer or slice names, e.g. [\"layers.0\"] (got {})",
+                        describe(*n)));
+    } else {
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const std::string elem = fmt::format("train.freeze[{}]", i);
+        cfg_.where[elem] = loc(elem, arr->get(i)->source());
+        std::string v;
+        if (text_value(elem, *arr->get(i), "a layer or slice name such as \"layers.0\"", v)) t.freeze.push_back(v);
+      }
+    }
+  }
   loss_ok_ = ok("train.loss");
   if (ok("train.optimizer")) {
     resolve_settings(s, sc::Group::optimizer, fmt::format("optimizer \"{}\"", t.optimizer));
@@ -1126,6 +1235,16 @@ void Validator::cross_checks() {
                             mlp::to_string(*m.output), cfg_.location_of("model.output")));
     }
   }
+  // Class weights are for classifiers; a regression task known from the configuration (data.task
+  // or an mse loss) refuses them here, one decided from the data when the data is read.
+  if (t.class_weight != "none" && ((task_ok_ && d.task == Task::regression) ||
+                                   (loss_ok_ && t.loss && *t.loss == Loss::mse))) {
+    error_key("train.class_weight",
+              fmt::format("train.class_weight weights classes, but this run is a regression ({}); "
+                          "remove it, or use data.weight for per-example weights",
+                          d.task == Task::regression ? "data.task = \"regression\""
+                                                     : "train.loss = \"mse\""));
+  }
   if (task_ok_ && d.task == Task::regression) {
     if (loss_ok_ && t.loss && *t.loss != Loss::mse) {
       error_key("train.loss",
@@ -1139,12 +1258,51 @@ void Validator::cross_checks() {
                 "\"regression\" (use \"identity\" or \"auto\")");
     }
   }
+  // Several target columns make a multi-target regression (one linear output per column); a
+  // classifier predicts the label of one column.
+  if (d.target.size() > 1) {
+    const auto several = fmt::format("data.target lists {} columns ({}), a multi-target regression",
+                                      d.target.size(), fmt::join(d.target, ", "));
+    std::string why;
+    if (task_ok_ && d.task == Task::classification) {
+      why = "data.task is \"classification\"";
+    } else if (loss_ok_ && t.loss && *t.loss != Loss::mse) {
+      why = fmt::format("train.loss = \"{}\" is a classification loss", mlp::to_string(*t.loss));
+    } else if (output_ok_ && m.output && *m.output == Activation::softmax) {
+      why = "model.output = \"softmax\" is a classification output";
+    }
+    if (!why.empty()) {
+      error_key("data.target",
+                fmt::format("{}, but {}: a classifier predicts one label column — name one "
+                            "target column to classify, or remove the classification setting "
+                            "to predict every listed column",
+                            several, why));
+    }
+  }
   if (task_ok_ && d.task == Task::classification && cfg_.where.count("data.normalize_target")) {
     error_key("data.normalize_target",
               "data.normalize_target is only used by regression, but data.task is "
               "\"classification\"; remove it");
   }
 
+  // train.refit retrains on train + dev for the epochs the dev set chose: there must be one.
+  if (split_ok_ && d.split && (*d.split)[1] == 0.0 && !d.dev && t.refit) {
+    error_key("train.refit",
+              "train.refit retrains on train + dev for the best dev epoch's number of epochs, but "
+              "data.split gives no dev set (dev fraction 0) and data.dev is not set; set data.dev or a "
+              "dev fraction > 0 (e.g. data.split = [0.8, 0.1, 0.1]), or remove train.refit");
+  }
+  // A monitored metric of the other task (dev_accuracy on a regression): known here when
+  // data.task is set; otherwise train_run checks it once the data decided the task.
+  if (task_ok_ && ok("train.early_stopping.monitor") && d.task != Task::automatic) {
+    try {
+      check_monitor_fits(t.early_stopping.monitor, d.task == Task::classification
+                                                       ? data::Task::classification
+                                                       : data::Task::regression);
+    } catch (const ConfigError& e) {
+      error_key("train.early_stopping.monitor", e.what());
+    }
+  }
   // Early stopping and the plateau schedule watch the dev cost: there must be a dev set.
   if (split_ok_ && d.split && (*d.split)[1] == 0.0 && !d.dev) {
     const bool es = t.early_stopping.enabled;

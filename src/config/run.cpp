@@ -62,6 +62,10 @@ data::Dataset load_one(const RunConfig& cfg, const std::string& path,
   if (d.task == config::Task::classification) o.csv.task = data::Task::classification;
   if (d.task == config::Task::regression) o.csv.task = data::Task::regression;
   if (d.task == config::Task::automatic) o.csv.numeric_task = implied_task(cfg);
+  o.csv.categorical = d.categorical == "auto" ? data::CsvOptions::Categorical::automatic
+                                              : data::CsvOptions::Categorical::error;
+  if (d.categorical == "list") o.csv.categorical_columns = d.categorical_columns;
+  if (d.weight) o.csv.weight = *d.weight;
   if (!like) return data::load(path, o);
   // Dev/test files: the training file's columns and labels.
   o.schema = data::CsvSchema{};
@@ -69,6 +73,7 @@ data::Dataset load_one(const RunConfig& cfg, const std::string& path,
   o.schema->feature_names = like->feature_names;
   o.schema->target_names = like->target_names;
   o.schema->class_names = like->class_names;
+  for (const auto& c : like->categorical) o.schema->categorical_names.push_back(c.name);
   data::Dataset out = data::load(path, o);
   if (!out.has_targets()) {
     throw DataError(fmt::format("{}: the target column(s) {} are missing", path,
@@ -88,7 +93,61 @@ LoadedData load_data(const RunConfig& cfg) {
   return out;
 }
 
-PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded) {
+namespace {
+
+/// train.refit: d.train := d.train followed by d.dev (X, targets, weights, categorical values);
+/// d.dev := empty.
+void join_dev(PreparedData& d) {
+  data::Dataset& a = d.train;
+  const data::Dataset& b = d.dev;
+  const Index m = a.size(), n = b.size();
+  if (n == 0) return;
+  const bool weighted = !a.weights.empty() || !b.weights.empty();
+  if (weighted) {
+    a.weights.resize(static_cast<std::size_t>(m), 1.0f);
+    if (b.weights.empty()) a.weights.resize(static_cast<std::size_t>(m + n), 1.0f);
+    else a.weights.insert(a.weights.end(), b.weights.begin(), b.weights.end());
+  }
+  a.X.conservativeResize(Eigen::NoChange, m + n);
+  a.X.rightCols(n) = b.X;
+  if (a.Y.rows() > 0) {
+    a.Y.conservativeResize(Eigen::NoChange, m + n);
+    a.Y.rightCols(n) = b.Y;
+  }
+  a.labels.insert(a.labels.end(), b.labels.begin(), b.labels.end());
+  for (std::size_t c = 0; c < a.categorical.size() && c < b.categorical.size(); ++c) {
+    auto& ca = a.categorical[c];
+    const auto& cb = b.categorical[c];
+    ca.values.insert(ca.values.end(), cb.values.begin(), cb.values.end());
+    if (!ca.where.empty() && !cb.where.empty()) ca.where.insert(ca.where.end(), cb.where.begin(), cb.where.end());
+    else ca.where.clear();
+  }
+  data::Dataset empty;
+  empty.task = a.task;
+  empty.feature_names = a.feature_names;
+  empty.target_names = a.target_names;
+  empty.class_names = a.class_names;
+  empty.source = b.source;
+  d.dev = std::move(empty);
+}
+
+/// model.init_from: the saved model's input standardization (the identity when it has none)
+/// and regression target standardization replace those fitted on the training split.
+void keep_statistics(const Preprocessing& p, PreparedData& d) {
+  const auto n = static_cast<std::size_t>(d.train.n_features());
+  if (p.features && p.features->mean().size() == n) {
+    d.normalization.features = *p.features;
+    d.standardized = true;
+  } else {
+    d.normalization.features = data::Standardizer(std::vector<float>(n, 0.0f), std::vector<float>(n, 1.0f));
+    d.standardized = false;
+  }
+  d.normalization.targets = d.train.task == data::Task::regression ? p.targets : std::nullopt;
+}
+
+}  // namespace
+
+PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded, const PrepareOptions& options) {
   PreparedData d;
   const std::uint64_t seed = cfg.train.seed;
   if (!loaded.test && !loaded.dev) {
@@ -114,11 +173,90 @@ PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded) {
     d.test = std::move(parts.test);
   }
   if (d.train.size() == 0) throw DataError(fmt::format("{}: the training split is empty", cfg.data.train));
+  if (options.join_dev) join_dev(d);    // train.refit
+  if (options.kept) d.kept = *options.kept;  // model.init_from
   standardize(cfg, d);
   return d;
 }
 
+std::vector<double> class_weights(const RunConfig& cfg, const data::Dataset& train) {
+  const config::Train& t = cfg.train;
+  if (t.class_weight == "none") return {};
+  if (train.task != data::Task::classification) {
+    throw ConfigError(cfg.diagnostic(
+        "train.class_weight",
+        fmt::format("train.class_weight weights classes, but {} holds a regression target; "
+                    "remove it, or use data.weight for per-example weights",
+                    train.source)));
+  }
+  const auto k = static_cast<std::size_t>(train.n_classes());
+  std::vector<double> w(k, 1.0);
+  if (t.class_weight == "balanced") {
+    // w_c = n / (k · n_c), as scikit-learn's compute_class_weight("balanced", ...).
+    std::vector<std::size_t> count(k, 0);
+    for (const auto label : train.labels) ++count[static_cast<std::size_t>(label)];
+    const auto n = static_cast<double>(train.labels.size());
+    for (std::size_t c = 0; c < k; ++c) {
+      if (count[c] > 0) w[c] = n / (static_cast<double>(k) * static_cast<double>(count[c]));
+    }
+    return w;
+  }
+  for (const auto& [label, weight] : t.class_weights) {
+    const auto it = std::find(train.class_names.begin(), train.class_names.end(), label);
+    if (it == train.class_names.end()) {
+      throw ConfigError(cfg.diagnostic(
+          "train.class_weight",
+          fmt::format("train.class_weight names the class '{}', which is not a class of {}; its "
+                      "classes are: {}",
+                      label, train.source, fmt::join(train.class_names, ", "))));
+    }
+    w[static_cast<std::size_t>(it - train.class_names.begin())] = weight;
+  }
+  return w;
+}
+
+namespace {
+
+/// data.categorical: the training split's categories, every split encoded with them.
+void encode_categorical(const RunConfig& cfg, PreparedData& d) {
+  d.categorical = data::OneHotEncoder();
+  if (d.train.categorical.empty()) return;
+  d.categorical.fit(d.train, static_cast<std::size_t>(cfg.data.max_categories));
+  d.categorical.set_unknown(cfg.data.unknown_category == "error" ? data::UnknownCategory::error
+                                                                 : data::UnknownCategory::ignore);
+  for (data::Dataset* s : {&d.train, &d.dev, &d.test}) {
+    if (s->categorical.empty()) continue;
+    for (const auto& u : d.categorical.transform(*s)) {
+      d.warnings.push_back(fmt::format("{}: {}", s->source, u.message()));
+    }
+  }
+}
+
+/// train.class_weight: each training example's weight times its class's weight.
+void weight_classes(const RunConfig& cfg, PreparedData& d) {
+  d.class_weights = class_weights(cfg, d.train);
+  if (!d.class_weights.empty()) {
+    const auto m = static_cast<std::size_t>(d.train.size());
+    if (d.train.weights.size() != m) d.train.weights.assign(m, 1.0f);
+    for (std::size_t i = 0; i < m; ++i) {
+      d.train.weights[i] *= static_cast<float>(d.class_weights[static_cast<std::size_t>(d.train.labels[i])]);
+    }
+  }
+  if (!d.train.weights.empty() &&
+      std::all_of(d.train.weights.begin(), d.train.weights.end(), [](float w) { return w == 0.0f; })) {
+    throw DataError(fmt::format("{}: every example of the training split has weight 0 ({}), so "
+                                "the cost is 0 whatever the network; give examples positive weights",
+                                d.train.source,
+                                cfg.data.weight ? "data.weight" : "train.class_weight"));
+  }
+}
+
+}  // namespace
+
 void standardize(const RunConfig& cfg, PreparedData& d) {
+  d.warnings.clear();
+  encode_categorical(cfg, d);
+  weight_classes(cfg, d);
   // data.missing = "mean": missing features (NaN) take the training split's means, before the
   // standardization statistics are computed.
   d.imputer.reset();
@@ -136,8 +274,18 @@ void standardize(const RunConfig& cfg, PreparedData& d) {
   if (!features) {  // the identity: x' = (x − 0)/1
     const auto n = static_cast<std::size_t>(d.train.n_features());
     d.normalization.features = data::Standardizer(std::vector<float>(n, 0.0f), std::vector<float>(n, 1.0f));
+  } else if (!d.categorical.empty()) {
+    // The one-hot inputs (the last rows of X) stay 0/1: x' = (x − 0)/1.
+    std::vector<float> mean = d.normalization.features.mean();
+    std::vector<float> sd = d.normalization.features.stddev();
+    for (std::size_t j = mean.size() - static_cast<std::size_t>(d.categorical.width()); j < mean.size(); ++j) {
+      mean[j] = 0.0f;
+      sd[j] = 1.0f;
+    }
+    d.normalization.features = data::Standardizer(std::move(mean), std::move(sd));
   }
   d.standardized = features;
+  if (d.kept) keep_statistics(*d.kept, d);  // model.init_from: the statistics its weights know
   for (data::Dataset* s : {&d.train, &d.dev, &d.test}) {
     if (s->size() > 0 || s->X.rows() > 0) d.normalization.apply(*s);
   }
@@ -204,6 +352,8 @@ TrainOptions train_options(const RunConfig& cfg) {
   o.batch_size = static_cast<Index>(t.batch_size);
   o.drop_last = t.drop_last;
   o.train_cost = t.train_cost;
+  o.on_divergence = t.on_divergence;
+  o.max_recoveries = static_cast<std::uint64_t>(t.max_recoveries);
   o.learning_rate = t.learning_rate;
   // The optimizer and the schedule by their registered names and settings (every setting the
   // component publishes is in the configuration after parsing).
@@ -224,6 +374,8 @@ TrainOptions train_options(const RunConfig& cfg) {
   o.early_stopping.patience = static_cast<std::uint64_t>(t.early_stopping.patience);
   o.early_stopping.min_delta = t.early_stopping.min_delta;
   o.early_stopping.restore_best = t.early_stopping.restore_best;
+  o.early_stopping.monitor = t.early_stopping.monitor;
+  o.freeze = t.freeze;
   o.seed = t.seed;
   try {
     o.validate();
@@ -243,6 +395,7 @@ Preprocessing preprocessing_of(const PreparedData& d) {
   if (d.standardized && d.normalization.features.fitted()) p.features = d.normalization.features;
   if (d.normalization.targets) p.targets = d.normalization.targets;
   p.imputer = d.imputer;
+  p.categorical = d.categorical;
   return p;
 }
 
@@ -266,6 +419,7 @@ void for_each_data_path(RunConfig& cfg, F f) {
   opt(cfg.data.train_labels);
   opt(cfg.data.dev_labels);
   opt(cfg.data.test_labels);
+  opt(cfg.model.init_from);  // a file path too, resolved and recorded as the data paths
 }
 
 /// The absolute path of `p` without symbolic links ("weakly": the missing tail is kept, so that

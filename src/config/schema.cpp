@@ -12,6 +12,7 @@
 #include "mlp/nn/names.hpp"
 #include "mlp/optim/optimizer.hpp"
 #include "mlp/optim/schedule.hpp"
+#include "mlp/train/monitor.hpp"
 
 namespace mlp::config {
 namespace schema {
@@ -207,6 +208,36 @@ void data_keys(std::vector<Key>& k) {
       "drop the row, or (features only) take the feature's mean over the training split, saved "
       "in the model for `mlp predict` and `mlp eval`",
       is_csv));
+  k.push_back(custom_key(
+      "data.categorical", "`\"auto\"` \\| `\"error\"` \\| list of strings",
+      "CSV only; a list names feature columns (distinct, not the target, weight or dropped)",
+      "text feature columns: `auto` one-hot encodes every feature column whose first row is "
+      "text, a list exactly those columns (integer codes too), `error` refuses text in a "
+      "feature; categories are learned from the training split (docs/data.md)",
+      [](const RunConfig& c) {
+        return c.data.categorical == "list" ? list(c.data.categorical_columns, str)
+                                            : str(c.data.categorical);
+      },
+      is_csv));
+  k.push_back(choice_key(
+      "data.unknown_category",
+      [] { return std::vector<std::string_view>{"ignore", "error"}; },
+      [](const RunConfig& c) { return std::string_view(c.data.unknown_category); },
+      [](RunConfig& c, std::string_view n) { c.data.unknown_category = std::string(n); },
+      "CSV only: a category not seen in training — all zeros with a warning per column, or an "
+      "error naming file:line:column (saved in the model for `mlp predict` and `mlp eval`)",
+      is_csv));
+  Key max_categories = int_key(
+      "data.max_categories", [](RunConfig& c) { return &c.data.max_categories; }, 1, 1000000,
+      "CSV only: the most distinct values a categorical column may have in the training split");
+  max_categories.used = is_csv;
+  k.push_back(max_categories);
+  k.push_back(custom_key(
+      "data.weight", "string", "CSV only; a column that is not a target, dropped or categorical",
+      "the column of per-example weights (finite, ≥ 0, not all 0): J = (1/m) Σ w_i·L_i; not a "
+      "feature",
+      [](const RunConfig& c) { return c.data.weight ? str(*c.data.weight) : std::string(); },
+      is_csv));
   Key field = int_key("data.max_field_bytes", [](RunConfig& c) { return &c.data.max_field_bytes; },
                       1, kMaxCsvBytes, "CSV only: the longest field accepted");
   field.used = is_csv;
@@ -280,6 +311,12 @@ void model_keys(std::vector<Key>& k) {
       });
   keep_prob.range = kUnitOpenLeft;  // of the number or of each element
   k.push_back(keep_prob);
+  // Fine-tuning: a saved model's weights as the start (src/config/train_run.cpp).
+  k.push_back(path_key("model.init_from", [](RunConfig& c) { return &c.model.init_from; }, nullptr,
+                       "non-empty; relative to the configuration file; the saved network must have "
+                       "this configuration's input size, layers, units and activations",
+                       "a saved model (model.mlp) whose weights training starts from; its input "
+                       "standardization is kept (docs/optimization.md, \"Fine-tuning\")"));
 }
 
 void train_keys(std::vector<Key>& k) {
@@ -294,6 +331,19 @@ void train_keys(std::vector<Key>& k) {
       },
       "the loss; `binary_cross_entropy` needs a sigmoid output, `cross_entropy` a softmax "
       "output, regression allows only `mse`"));
+  k.push_back(custom_key(
+      "train.class_weight", "`\"none\"` \\| `\"balanced\"` \\| inline table",
+      "classification only; a table maps class labels to finite weights ≥ 0, every label known",
+      "weights of the classes in the cost: `balanced` = n/(k·n_c) on the training split "
+      "(scikit-learn's compute_class_weight), or `{label = weight, ...}` (unlisted classes 1)",
+      [](const RunConfig& c) {
+        if (c.train.class_weight != "table") return str(c.train.class_weight);
+        std::string out = "{";
+        for (const auto& [label, w] : c.train.class_weights) {
+          out += (out.size() > 1 ? ", " : "") + str(label) + " = " + real_text(w);
+        }
+        return out + "}";
+      }));
   k.push_back(choice_key(
       "train.optimizer", optim::optimizer_names,
       [](const RunConfig& c) { return std::string_view(c.train.optimizer); },
@@ -354,6 +404,25 @@ void train_keys(std::vector<Key>& k) {
       "batches (weighted by batch size) of the training-mode outputs before each update, dropout "
       "active, no penalties (free); `exact` = one more pass over the whole training set after "
       "the epoch, without dropout (docs/optimization.md)"));
+  // A step that does not diverge computes the same bits under either policy: the policy only
+  // decides whether a divergence ends the run (like train.epochs, how long it runs), so a run
+  // stopped by a divergence can be resumed from its last checkpoint with "recover".
+  Key on_div = choice_key(
+      "train.on_divergence", on_divergence_names,
+      [](const RunConfig& c) { return to_string(c.train.on_divergence); },
+      [](RunConfig& c, std::string_view n) { c.train.on_divergence = parse_on_divergence(n); },
+      "what a non-finite cost, gradient or update does: `stop` = an error naming the first "
+      "non-finite tensor; `recover` = put back θ and the optimizer state of before the step, "
+      "halve the learning rate for the rest of the run, skip the batch and go on "
+      "(docs/optimization.md)");
+  on_div.resume_safe = true;
+  k.push_back(on_div);
+  Key max_rec = int_key("train.max_recoveries", [](RunConfig& c) { return &c.train.max_recoveries; }, 0,
+                        1000, "with `on_divergence = \"recover\"`: recoveries before a divergence "
+                        "stops the run (each halves the learning rate); read only then, allowed always so "
+                        "that `--resume` may switch the policy");
+  max_rec.resume_safe = true;
+  k.push_back(max_rec);
   // Checkpoints are read, never fed back into training: how often and how many changes no bit.
   Key every = int_key("train.checkpoint_every",
                       [](RunConfig& c) { return &c.train.checkpoint_every; }, 0, kMaxEpochs,
@@ -365,6 +434,15 @@ void train_keys(std::vector<Key>& k) {
                      "newest checkpoints kept; 0 = keep all");
   keep.resume_safe = true;
   k.push_back(keep);
+  // Fine-tuning and refit (docs/optimization.md); neither may change on --resume.
+  k.push_back(custom_key(
+      "train.freeze", "list of strings",
+      "layer prefixes (`\"layers.0\"`) or slice names (`\"layers.0.W\"`) of the network",
+      "parameter slices kept fixed: no gradient step, no penalty, no weight decay",
+      [](const RunConfig& c) { return list(c.train.freeze, str); }));
+  k.push_back(bool_key("train.refit", [](RunConfig& c) { return &c.train.refit; },
+                       "after training, train again from the initial weights on train + dev for "
+                       "the best epoch's number of epochs; needs a dev set"));
 }
 
 void schedule_keys(std::vector<Key>& k) {
@@ -393,10 +471,20 @@ void early_stopping_keys(std::vector<Key>& k) {
   k.push_back(enabled);
   k.push_back(int_key("train.early_stopping.patience",
                       [](RunConfig& c) { return &c.train.early_stopping.patience; }, 0, kMaxEpochs,
-                      "epochs without improvement of the dev cost before stopping"));
+                      "epochs without improvement of the monitored metric before stopping"));
   k.push_back(real_key("train.early_stopping.min_delta",
                        [](RunConfig& c) { return &c.train.early_stopping.min_delta; },
-                       kNonNegativeReal, "a smaller improvement of the dev cost does not count"));
+                       kNonNegativeReal,
+                       "a smaller improvement of the monitored metric does not count"));
+  Key monitor = choice_key(
+      "train.early_stopping.monitor", monitor_names,
+      [](const RunConfig& c) { return std::string_view(c.train.early_stopping.monitor); },
+      [](RunConfig& c, std::string_view n) { c.train.early_stopping.monitor = std::string(n); },
+      "the dev metric watched; lower (cost, RMSE, MAE) or higher (accuracy, macro F1, R²) is "
+      "better. The best epoch, restore_best and the summary follow it");
+  monitor.allowed = "`dev_cost` (any task); classification: `dev_accuracy`, `dev_f1`; "
+                    "regression: `dev_rmse`, `dev_mae`, `dev_r2`";
+  k.push_back(monitor);
   k.push_back(bool_key("train.early_stopping.restore_best",
                        [](RunConfig& c) { return &c.train.early_stopping.restore_best; },
                        "restore the best epoch's weights at the end"));

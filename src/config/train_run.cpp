@@ -10,6 +10,7 @@
 #include "mlp/config/commands.hpp"
 #include "mlp/config/keys.hpp"
 #include "mlp/config/lint.hpp"
+#include "mlp/config/reproduce.hpp"
 #include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/tensor.hpp"
@@ -18,6 +19,9 @@
 #include "mlp/report/html.hpp"
 #include "mlp/train/checkpoint.hpp"
 #include "mlp/train/checkpoint_rotation.hpp"
+#include "mlp/train/fine_tune.hpp"
+#include "mlp/train/monitor.hpp"
+#include "mlp/train/distributed.hpp"
 #include "mlp/train/metrics_json.hpp"
 #include "mlp/train/metrics_log.hpp"
 #include "mlp/train/run_dir.hpp"
@@ -41,10 +45,20 @@ struct Run {
   std::optional<mlp::Model> model;
   std::vector<std::string> slice_names;
   std::vector<EpochMetrics> history;
+  std::vector<Recovery> recoveries;  ///< divergence recoveries of the training (report.html)
+  /// summary.json's "manifest" (config/reproduce.hpp): taken by finish().
+  nlohmann::json manifest;
   std::optional<Metrics> test;
   fs::path last_checkpoint;
   /// A new run replaces the files in run.dir (--force, or a start that never trained).
   bool replace = false;
+  /// Writes the run directory: false on the data-parallel ranks other than 0.
+  bool writer = true;
+  /// model.init_from: the saved model training starts from (also on --resume, for train.refit).
+  std::optional<mlp::Model> init;
+  /// θ before the first step (fresh initialization or init_from's): train.refit starts there.
+  Vector<float> initial_theta;
+  std::uint64_t best_epoch = 0;  ///< of the monitored metric, once training ended
 };
 
 void warn(const TrainRunOptions& o, const std::string& message) {
@@ -188,13 +202,16 @@ void resume_settings(const TrainRunOptions& o, Run& run) {
   } else {
     refuse_changed_settings(run, *run.saved_cfg, (run.dir / "config.toml").string());
   }
-  if (!config_changes(*run.saved_cfg, run.cfg).empty()) io::write_file_atomic(run.dir / "config.toml", run.config_text);
+  if (run.writer && !config_changes(*run.saved_cfg, run.cfg).empty()) {
+    io::write_file_atomic(run.dir / "config.toml", run.config_text);
+  }
 }
 
-void write_report(const Run& run) {
+void write_report(const Run& run, const std::optional<Scores>& test_scores = std::nullopt) {
   if (run.history.empty()) return;
   report::DiagnosisOptions o;
   o.use_best_epoch = run.cfg.train.early_stopping.enabled && run.cfg.train.early_stopping.restore_best;
+  o.best_epoch = run.best_epoch;  // of train.early_stopping.monitor
   o.run = run_settings(run.cfg);  // the advice starts from the run's settings, as `mlp diagnose`'s
   const auto diagnosis = report::diagnose(run.history, run.slice_names, o);
   report::ReportInfo info;
@@ -208,7 +225,10 @@ void write_report(const Run& run) {
                                     run.cfg.train.optimizer, run.cfg.train.learning_rate)};
   info.test = run.test;
   info.class_names = run.model->preprocessing().class_names;
+  info.test_scores = test_scores;
+  info.target_names = run.model->preprocessing().target_names;
   info.config_text = run.config_text;
+  info.recoveries = run.recoveries;
   report::write_report_html(run.dir / "report.html", run.history, run.slice_names, diagnosis, info);
 }
 
@@ -248,9 +268,59 @@ class StopWhen : public Callback {
   const std::function<bool()>& stop_;
 };
 
+/// The settings that need the data: the monitored metric fits the task, train.refit has a dev
+/// set, model.init_from has the data's columns and classes and the configured architecture.
+void check_fine_tuning(const Run& run, const ModelSpec& spec, const TrainOptions& options) {
+  const auto at = [&](std::string_view key, const auto& f) {
+    try {
+      f();
+    } catch (const ConfigError& e) {
+      throw ConfigError(run.cfg.diagnostic(key, e.what()));
+    }
+  };
+  if (run.data.dev.size() > 0) {
+    at("train.early_stopping.monitor", [&] { check_monitor_fits(options.early_stopping.monitor, run.data.train.task); });
+  }
+  if (run.cfg.train.refit && run.data.dev.size() == 0) {
+    throw ConfigError(run.cfg.diagnostic(
+        "train.refit", "train.refit retrains on train + dev for the best dev epoch's number of epochs, but the "
+                       "run has no dev set; set data.dev or a dev fraction in data.split, or remove train.refit"));
+  }
+  if (!run.init) return;
+  const std::string& file = *run.cfg.model.init_from;
+  const Preprocessing& saved = run.init->preprocessing();
+  const data::Dataset& train = run.data.train;
+  at("model.init_from", [&] {
+    const std::string diff = architecture_difference(spec, run.init->network().spec());
+    if (!diff.empty()) throw ConfigError(fmt::format("{}: the saved network does not fit the configured one: {}", file, diff));
+    if (saved.task != train.task) {
+      throw ConfigError(fmt::format("{}: a {} model, but the data is a {} task", file,
+                                    saved.task == data::Task::classification ? "classification" : "regression",
+                                    train.task == data::Task::classification ? "classification" : "regression"));
+    }
+    if (!saved.feature_names.empty() && !train.feature_names.empty() && saved.feature_names != train.feature_names) {
+      throw ConfigError(fmt::format("{}: the saved model's input columns ({}) are not the data's ({})", file,
+                                    fmt::join(saved.feature_names, ", "), fmt::join(train.feature_names, ", ")));
+    }
+    if (!saved.class_names.empty() && saved.class_names != train.class_names) {
+      throw ConfigError(fmt::format("{}: the saved model's classes ({}) are not the data's ({}) — its outputs "
+                                    "would mean other classes", file, fmt::join(saved.class_names, ", "),
+                                    fmt::join(train.class_names, ", ")));
+    }
+  });
+}
+
 /// Step 3: the data, the model in run.model and the training options.
 TrainOptions build_model(const TrainRunOptions& o, Run& run) {
-  run.data = prepare_data(run.cfg);
+  // model.init_from: the saved model (66 missing, 65 not a model) and its standardization.
+  if (run.cfg.model.init_from) run.init = mlp::Model::load(*run.cfg.model.init_from);
+  PrepareOptions prepare;
+  if (run.init) prepare.kept = &run.init->preprocessing();
+  run.data = prepare_data(run.cfg, load_data(run.cfg), prepare);
+  // Dev/test rows with categories the training split does not have (encoded as zeros).
+  for (const auto& w : run.data.warnings) {
+    if (o.on_warning) o.on_warning(w);
+  }
   if (!run.data.train.task_decision.empty() && o.on_note) {
     o.on_note(fmt::format("{}: {}", run.cfg.data.train, run.data.train.task_decision));
   }
@@ -263,6 +333,7 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   check_training_memory(run.cfg, spec.inputs, spec.layers.back().units, run.data.train.size());
   TrainOptions options = train_options(run.cfg);
   options.detect_anomaly = o.detect_anomaly;
+  options.comm = o.comm;  // data parallel over its ranks (docs/distributed.md)
   if (options.batch_size > run.data.train.size()) {
     warn(o, fmt::format("{}: train.batch_size {} is larger than the {} training examples; using {}",
                         run.cfg.location_of("train.batch_size"), options.batch_size, run.data.train.size(),
@@ -271,10 +342,14 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   if (options.early_stopping.enabled && run.data.dev.size() == 0) {
     throw ConfigError(run.cfg.diagnostic("train.early_stopping", "early stopping needs a dev set (data.split or data.dev)"));
   }
+  check_fine_tuning(run, spec, options);
   std::map<std::string, std::string> info{{"mlp.version", MLP_VERSION},
                                           {"config", run.config_text},
                                           {"train_data", with_data_paths_relative_to(run.cfg, run.dir).data.train}};
+  if (run.init) info["init_from"] = with_data_paths_relative_to(run.cfg, run.dir).model.init_from.value_or("");
   run.model.emplace(Network<float>(spec), preprocessing_of(run.data), info);
+  if (run.init) warm_start(run.model->network(), run.init->network(), *run.cfg.model.init_from);
+  run.initial_theta = run.model->network().params().theta();
   for (const auto& s : run.model->network().params().slices()) run.slice_names.push_back(s.name);
   return options;
 }
@@ -324,16 +399,65 @@ std::string summary_json(const Run& run, const TrainRunResult& r, const fs::path
   j["dev"] = r.dev && !run.history.empty() ? metrics_json(*r.dev) : nlohmann::json(nullptr);
   j["test"] = r.test ? metrics_json(*r.test) : nlohmann::json(nullptr);
   // Per-class / per-target scores of the held-out sets, as mlp eval --json prints them.
-  const data::Dataset& train = run.data.train;
-  const auto& names =
-      train.task == data::Task::classification ? train.class_names : train.target_names;
   nlohmann::json scores = nlohmann::json::object();
-  if (r.dev_scores && !run.history.empty()) scores["dev"] = scores_json(*r.dev_scores, names);
-  if (r.test_scores) scores["test"] = scores_json(*r.test_scores, names);
+  if (r.dev_scores && !run.history.empty()) scores["dev"] = scores_json(*r.dev_scores, r.score_names);
+  if (r.test_scores) scores["test"] = scores_json(*r.test_scores, r.score_names);
   j["scores"] = scores;
   j["best_epoch"] = r.training.best_epoch;
   j["stop_reason"] = r.training.reason == StopReason::early_stopping ? "early_stopping" : "completed";
+  // Divergence recovery (train.on_divergence = "recover"): every rollback, in order.
+  nlohmann::json recoveries = nlohmann::json::array();
+  for (const Recovery& rec : r.training.recoveries) {
+    recoveries.push_back({{"epoch", rec.epoch}, {"batch", rec.batch}, {"tensor", rec.tensor},
+                          {"lr_before", rec.lr_before}, {"lr_after", rec.lr_after},
+                          {"steps_undone", rec.steps_undone}});
+  }
+  j["recoveries"] = recoveries;
+  j["manifest"] = run.manifest;  // what a bit-for-bit rerun needs (mlp train --reproduce)
+  j["lr_multiplier"] = r.training.lr_multiplier;
+  j["monitor"] = run.cfg.train.early_stopping.monitor;  // what best_epoch is the best of
+  j["refit"] = r.refit ? nlohmann::json{{"epochs", r.refit->epochs}, {"examples", r.refit->examples},
+                                        {"selected_dev", r.refit->selected_dev ? metrics_json(*r.refit->selected_dev)
+                                                                               : nlohmann::json(nullptr)}}
+                       : nlohmann::json(nullptr);
+  j["ranks"] = r.ranks;  // data-parallel processes (docs/distributed.md)
+  j["allreduce_seconds"] = r.allreduce_seconds;
   return j.dump(2) + "\n";
+}
+
+/// train.refit (after a completed training): a network from the initial weights trained on
+/// train + dev (the same split, joined; statistics fitted on the union unless model.init_from
+/// keeps its own) for the best epoch's number of epochs, with the same options and no early
+/// stopping; it replaces run.model and run.data. A stop request leaves both as they were.
+void refit(const TrainRunOptions& o, Run& run, TrainOptions options, TrainRunResult& r, StopWhen& stop) {
+  const std::uint64_t epochs = r.training.best_epoch;
+  if (epochs == 0) return;  // no dev epoch (build_model refuses a refit without dev data)
+  Network<float>& chosen = run.model->network();
+  RefitInfo info;
+  info.epochs = epochs;
+  info.selected_dev = evaluate(chosen, run.data.dev, run.data.target_scaler());
+  PrepareOptions prepare;
+  prepare.join_dev = true;
+  if (run.init) prepare.kept = &run.init->preprocessing();
+  PreparedData data = prepare_data(run.cfg, load_data(run.cfg), prepare);
+  info.examples = data.train.size();
+  if (o.on_note) {
+    o.on_note(fmt::format("train.refit: training again from the initial weights on train + dev ({} examples) for "
+                          "{} epochs, the best epoch of {}", info.examples, epochs, options.early_stopping.monitor));
+  }
+  Network<float> net(chosen.spec());
+  net.params().theta() = run.initial_theta;
+  options.epochs = epochs;
+  options.early_stopping.enabled = false;
+  options.comm = nullptr;  // rank 0 alone
+  Trainer trainer(net, options);
+  const TrainResult t = trainer.fit(data.train, nullptr, {&stop}, data.target_scaler());
+  if (t.reason == StopReason::callback) return;
+  auto model_info = run.model->info();
+  model_info["refit"] = fmt::format("{} epochs on {} examples (train + dev)", epochs, info.examples);
+  run.model.emplace(std::move(net), preprocessing_of(data), model_info);
+  run.data = std::move(data);
+  r.refit = std::move(info);
 }
 
 /// Step 5: the final model, test metrics, metrics files, report and summary.
@@ -343,18 +467,42 @@ void finish(Run& run, TrainRunResult& r, MetricsFiles& metrics) {
   run.model->info()["epochs_run"] = std::to_string(r.training.epochs_run);
   run.model->save(r.model);
   metrics.sync();
-  write_report(run);
+  if (run.data.test.size() > 0) {
+    r.test_scores = evaluate_scores(net, run.data.test, run.data.target_scaler());
+  }
+  write_report(run, r.test_scores);
   r.train = evaluate(net, run.data.train, run.data.target_scaler());
   if (run.data.dev.size() > 0) {
     r.dev = evaluate(net, run.data.dev, run.data.target_scaler());
     r.dev_scores = evaluate_scores(net, run.data.dev, run.data.target_scaler());
   }
   r.test = run.test;
-  if (run.data.test.size() > 0) {
-    r.test_scores = evaluate_scores(net, run.data.test, run.data.target_scaler());
-  }
+  const data::Dataset& train = run.data.train;
+  r.score_names = train.task == data::Task::classification ? train.class_names : train.target_names;
+  run.manifest = run_manifest(run.cfg, run.dir);  // the build, threads, seed, data hashes, config
   r.summary_json = summary_json(run, r, r.model);
   io::write_file_atomic(run.dir / "summary.json", summary_json(run, r, r.model.filename()));
+}
+
+/// A data-parallel rank other than 0 (docs/distributed.md): the same configuration, checkpoint
+/// (--resume) and data as rank 0, its shard of every batch; nothing written, nothing reported.
+/// Rank 0 checks the run directory; a refusal there ends the job (rank 0 exits non-zero).
+TrainRunResult train_worker(const TrainRunOptions& o, Run& run) {
+  if (o.resume) resume_settings(o, run);
+  const TrainOptions options = build_model(o, run);
+  Trainer trainer(run.model->network(), options);
+  TrainRunStart start = start_info(run, options);
+  if (o.resume) resume(run, trainer, start);
+  StopWhen stop(o.stop_requested);
+  TrainRunResult r;
+  r.dir = run.dir;
+  r.model = run.dir / "model.mlp";
+  r.report = run.dir / "report.html";
+  r.training = trainer.fit(run.data.train, run.data.dev_or_null(), {&stop}, run.data.target_scaler());
+  r.interrupted = r.training.reason == StopReason::callback;
+  r.ranks = o.comm->size();
+  r.allreduce_seconds = o.comm->seconds();
+  return r;
 }
 
 }  // namespace
@@ -365,6 +513,13 @@ TrainRunResult train_run(const TrainRunOptions& o) {
   check_training_memory(run.cfg, 1, 1, 0);  // a lower bound, before any file is touched
   if (o.lint && !o.resume) enforce_lint(run.cfg, o.lint_ignore);  // leaks, symmetry: before any file
   set_threads(static_cast<int>(run.cfg.train.threads));
+  // Data parallel (docs/distributed.md): rank 0 alone touches the run directory.
+  if (o.comm && o.comm->size() > 1 && run.cfg.train.refit) {  // rank 0 alone would train again
+    throw ConfigError(run.cfg.diagnostic("train.refit", fmt::format(
+        "train.refit is not supported on {} data-parallel ranks — refit without mpirun", o.comm->size())));
+  }
+  run.writer = o.comm == nullptr || o.comm->rank() == 0;
+  if (!run.writer) return train_worker(o, run);
   prepare_writable_dir(run.dir);
   RunLock lock(run.dir);
   check_run_dir(o, run);
@@ -388,6 +543,7 @@ TrainRunResult train_run(const TrainRunOptions& o) {
   callbacks.push_back(&stop);
   try {
     r.training = trainer.fit(run.data.train, run.data.dev_or_null(), callbacks, run.data.target_scaler());
+    run.recoveries = r.training.recoveries;
   } catch (const NumericError& e) {
     try {
       metrics.sync();  // the epochs before the divergence stay on record
@@ -396,7 +552,15 @@ TrainRunResult train_run(const TrainRunOptions& o) {
     throw NumericError(fmt::format("{} (last good checkpoint: {})", e.what(),
                                    run.last_checkpoint.empty() ? "none" : run.last_checkpoint.filename().string()));
   }
-  if (stop.stop_requested()) {
+  r.ranks = o.comm ? o.comm->size() : 1;
+  r.allreduce_seconds = o.comm ? o.comm->seconds() : 0.0;
+  // Data parallel: another rank's signal stops this one too (the ranks agree on each stop).
+  const bool stopped_by_rank = o.comm && o.comm->size() > 1 && r.training.reason == StopReason::callback;
+  run.best_epoch = r.training.best_epoch;
+  r.monitor = options.early_stopping.monitor;
+  r.restored_best = options.early_stopping.enabled && options.early_stopping.restore_best;
+  if (run.cfg.train.refit && !stop.stop_requested() && !stopped_by_rank) refit(o, run, options, r, stop);
+  if (stop.stop_requested() || stopped_by_rank) {
     checkpointer.save();
     metrics.sync();
     write_report(run);

@@ -286,4 +286,10 @@ void gemm<float>(float alpha, const MatrixCRef<float>& A, bool transpose_a,
 template void gemm<double>(double, const MatrixCRef<double>&, bool, const MatrixCRef<double>&,
                            bool, double, MatrixRef<double>);
 
+GemmBackend gemm_backend() {
+  // gemm() above calls Eigen's general_matrix_matrix_product kernel, compiled in this file.
+  return {"eigen", fmt::format("{}.{}.{}", EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION),
+          Eigen::SimdInstructionSetsInUse()};
+}
+
 }  // namespace mlp

@@ -31,6 +31,14 @@ void Batcher::shuffle_from(const Rng::State& st) {
   rng_.shuffle(perm_);
 }
 
+void Batcher::set_shard(int rank, int ranks) {
+  if (ranks < 1 || rank < 0 || rank >= ranks) {
+    throw ConfigError(fmt::format("batch shard {} of {}: needs 0 <= rank < ranks", rank, ranks));
+  }
+  shard_rank_ = rank;
+  shard_count_ = ranks;
+}
+
 void Batcher::start_epoch() {
   rng_at_epoch_start_ = rng_.state();
   shuffle_from(rng_at_epoch_start_);
@@ -54,10 +62,16 @@ bool Batcher::next(Batch& batch) {
   }
   batch.indices_.resize(static_cast<std::size_t>(batch_size_));
   batch.labels_.resize(classification ? static_cast<std::size_t>(batch_size_) : 0);
-  for (Index j = 0; j < b; ++j) {
-    const Index i = perm_[static_cast<std::size_t>(position_ + j)];
+  const bool weighted = data_.weights.size() == static_cast<std::size_t>(m);
+  batch.weights_.resize(weighted ? static_cast<std::size_t>(batch_size_) : 0);
+  // This shard's rows of the batch (all of them unsharded).
+  const Index first = b * shard_rank_ / shard_count_;
+  const Index rows = b * (shard_rank_ + 1) / shard_count_ - first;
+  for (Index j = 0; j < rows; ++j) {
+    const Index i = perm_[static_cast<std::size_t>(position_ + first + j)];
     batch.indices_[static_cast<std::size_t>(j)] = i;
     batch.x_.col(j) = data_.X.col(i);
+    if (weighted) batch.weights_[static_cast<std::size_t>(j)] = data_.weights[static_cast<std::size_t>(i)];
     if (classification) {
       const auto c = data_.labels[static_cast<std::size_t>(i)];
       batch.labels_[static_cast<std::size_t>(j)] = c;
@@ -67,7 +81,8 @@ bool Batcher::next(Batch& batch) {
       batch.y_.col(j) = data_.Y.col(i);
     }
   }
-  batch.size_ = b;
+  batch.size_ = rows;
+  batch.full_size_ = b;
   position_ += b;
   return true;
 }

@@ -72,6 +72,15 @@ class Loader {
     ds.X = Eigen::Map<const MatrixF>(features_.data(), nf, m);
     for (const auto c : feature_cols_) ds.feature_names.push_back(header_[c]);
     for (const auto c : target_cols_) ds.target_names.push_back(header_[c]);
+    ds.categorical = categorical_;
+    ds.weights = weights_;
+    if (weight_col_ != kNone && rows_before_ == 0 && !weights_.empty() &&
+        std::all_of(weights_.begin(), weights_.end(), [](float w) { return w == 0.0f; })) {
+      fail(header_line_, weight_header_col_,
+           fmt::format("{}: every weight is 0, so no example would count in the cost; give "
+                       "the examples positive weights",
+                       column_label(weight_col_)));
+    }
     if (target_cols_.empty()) {
       ds.task = schema_ ? schema_->task : Task::regression;
       if (schema_) ds.class_names = schema_->class_names;
@@ -94,6 +103,11 @@ class Loader {
     rows_ = 0;
     features_.clear();
     targets_.clear();
+    weights_.clear();
+    for (auto& c : categorical_) {
+      c.values.clear();
+      c.where.clear();
+    }
   }
 
   [[noreturn]] void fail(std::size_t line, std::size_t col, const std::string& what) const {
@@ -147,6 +161,7 @@ class Loader {
       if (c == header_.size()) unknown_column("drop", name);
       dropped[c] = true;
     }
+    for (const auto& f : r.fields) header_cols_.push_back(f.col);
     if (schema_ == nullptr) {
       plan_training(dropped);
     } else {
@@ -182,21 +197,80 @@ class Loader {
     }
     if (opts_.task == Task::classification && target_cols_.size() != 1) {
       throw ConfigError(fmt::format(
-          "{}: error: classification needs exactly one target column, got {}", source_,
+          "{}: error: classification needs exactly one target column, got {}; name one "
+          "target column, or predict several numeric columns as a regression", source_,
           target_cols_.size()));
     }
+    plan_weight_and_categories(dropped);
     for (std::size_t c = 0; c < header_.size(); ++c) {
-      if (!dropped[c] && std::find(target_cols_.begin(), target_cols_.end(), c) ==
-                             target_cols_.end()) {
+      if (!dropped[c] && c != weight_col_ &&
+          std::find(target_cols_.begin(), target_cols_.end(), c) == target_cols_.end() &&
+          std::find(cat_cols_.begin(), cat_cols_.end(), c) == cat_cols_.end()) {
         feature_cols_.push_back(c);
       }
     }
-    if (feature_cols_.empty()) {
+    if (feature_cols_.empty() && cat_cols_.empty()) {
       throw ConfigError(fmt::format(
           "{}: error: no feature columns left after removing the target(s) and dropped "
           "columns; columns: {}",
           source_, detail::join_names(header_, 50)));
     }
+  }
+
+  /// The weight column (not a feature) and the columns named categorical (read as text).
+  void plan_weight_and_categories(const std::vector<bool>& dropped) {
+    const auto is_target = [&](std::size_t c) {
+      return std::find(target_cols_.begin(), target_cols_.end(), c) != target_cols_.end();
+    };
+    if (!opts_.weight.empty()) {
+      const std::size_t c = find_column(opts_.weight);
+      if (c == header_.size()) unknown_column("weight", opts_.weight);
+      if (dropped[c] || is_target(c)) {
+        throw ConfigError(fmt::format("{}: error: the weight column '{}' is also {}; the weight "
+                                      "column must be a column of its own",
+                                      source_, opts_.weight, dropped[c] ? "dropped" : "a target"));
+      }
+      weight_col_ = c;
+      weight_header_col_ = header_cols_[c];
+    }
+    for (const auto& name : opts_.categorical_columns) {
+      const std::size_t c = find_column(name);
+      if (c == header_.size()) unknown_column("categorical", name);
+      if (dropped[c] || is_target(c) || c == weight_col_) {
+        throw ConfigError(fmt::format(
+            "{}: error: categorical column '{}' is {}; data.categorical lists feature columns",
+            source_, name, dropped[c] ? "dropped" : is_target(c) ? "a target" : "the weight column"));
+      }
+      add_categorical(c);
+    }
+  }
+
+  void add_categorical(std::size_t c) {
+    cat_cols_.push_back(c);
+    CategoricalColumn col;
+    col.name = header_[c];
+    categorical_.push_back(std::move(col));
+  }
+
+  /// data.categorical = "auto": a feature column whose first data row holds text becomes
+  /// categorical (decided once, on the first row read).
+  void decide_categorical(const CsvRecord& r) {
+    decided_ = true;
+    if (schema_ != nullptr || opts_.categorical != CsvOptions::Categorical::automatic) return;
+    std::vector<std::size_t> numeric;
+    for (const std::size_t c : feature_cols_) {
+      if (parse_number(r.fields[c].text).status == Status::invalid) {
+        add_categorical(c);
+      } else {
+        numeric.push_back(c);
+      }
+    }
+    feature_cols_ = std::move(numeric);
+    // Categorical columns in file order, whether named or found.
+    std::sort(cat_cols_.begin(), cat_cols_.end());
+    for (std::size_t k = 0; k < cat_cols_.size(); ++k) categorical_[k].name = header_[cat_cols_[k]];
+    first_row_line_ = r.line;
+    row_features_.resize(feature_cols_.size());
   }
 
   void plan_prediction(const std::vector<bool>& dropped) {
@@ -207,6 +281,14 @@ class Loader {
         missing.push_back(name);
       } else {
         feature_cols_.push_back(c);
+      }
+    }
+    for (const auto& name : schema_->categorical_names) {
+      const std::size_t c = find_column(name);
+      if (c == header_.size() || dropped[c]) {
+        missing.push_back(name);
+      } else {
+        add_categorical(c);
       }
     }
     if (!missing.empty()) {
@@ -285,12 +367,34 @@ class Loader {
                        "training data does (text is not read as a category)",
                        what, header_[c]));
     }
+    if (opts_.categorical == CsvOptions::Categorical::automatic) {
+      fail(f.line, f.col,
+           fmt::format("{}; '{}' holds a number in its first row (line {}), so it was read as a "
+                       "numeric feature: fix the value, or read every value of the column as a "
+                       "category with data.categorical = [\"{}\"]",
+                       what, header_[c], first_row_line_, header_[c]));
+    }
     fail(f.line, f.col,
          fmt::format("{}; feature columns must hold numbers and text is not read as a category: "
                      "encode '{}' as numbers (e.g. one 0/1 column per value), leave it out with "
                      "data.drop = [\"{}\"], or, if it is what to predict, make it the target "
-                     "with data.target = \"{}\"",
-                     what, header_[c], header_[c], header_[c]));
+                     "with data.target = \"{}\"; or read its values as categories with "
+                     "data.categorical = \"auto\" (or [\"{}\"])",
+                     what, header_[c], header_[c], header_[c], header_[c]));
+  }
+
+  /// A sample weight: a finite number >= 0 (never missing, whatever data.missing says).
+  float read_weight(const CsvField& f) const {
+    const ParsedNumber p = parse_number(f.text);
+    const float w = p.status == Status::ok ? static_cast<float>(p.value) : 0.0f;
+    if (p.status != Status::ok || !std::isfinite(w) || !(w >= 0.0f)) {
+      fail(f.line, f.col,
+           fmt::format("{}: weight {} is not a finite number >= 0; sample weights must be "
+                       "non-negative finite numbers (0 leaves the example out of the cost)",
+                       column_label(weight_col_),
+                       f.text.empty() ? std::string("(empty)") : detail::quote_bytes(f.text)));
+    }
+    return w;
   }
 
   void read_row(const CsvRecord& r) {
@@ -298,7 +402,10 @@ class Loader {
       fail(r.line, 0,
            fmt::format("expected {} fields, found {}", header_.size(), r.fields.size()));
     }
+    if (!decided_) decide_categorical(r);
     bool keep = true;
+    float weight = 1.0f;
+    if (weight_col_ != kNone) weight = read_weight(r.fields[weight_col_]);
     for (std::size_t k = 0; k < feature_cols_.size(); ++k) {
       const std::size_t c = feature_cols_[k];
       const auto& f = r.fields[c];
@@ -323,6 +430,18 @@ class Loader {
     }
     features_.insert(features_.end(), row_features_.begin(), row_features_.end());
     for (const auto& cell : row_targets_) targets_.push_back(cell);
+    if (weight_col_ != kNone) weights_.push_back(weight);
+    for (std::size_t k = 0; k < cat_cols_.size(); ++k) {
+      // Categories are text as written (an empty cell is the category ""); valid UTF-8.
+      const auto& f = r.fields[cat_cols_[k]];
+      if (!detail::valid_utf8(f.text)) {
+        fail(f.line, f.col,
+             fmt::format("{}: category {} is not valid UTF-8", column_label(cat_cols_[k]),
+                         detail::quote_bytes(f.text)));
+      }
+      categorical_[k].values.emplace_back(f.text);
+      categorical_[k].where.push_back({f.line, f.col});
+    }
     ++rows_;
     if (sink_ != nullptr && rows_ == block_rows_) emit_block();
   }
@@ -358,10 +477,18 @@ class Loader {
     }
     if (any_text && target_cols_.size() != 1) {
       throw ConfigError(fmt::format(
-          "{}: error: text class labels need exactly one target column, got {}", source_,
-          target_cols_.size()));
+          "{}: error: text class labels need exactly one target column, got {}; name one "
+          "target column to classify (several target columns must all be numeric: a "
+          "multi-target regression)", source_, target_cols_.size()));
     }
     if (any_text) return Task::classification;
+    if (opts_.numeric_task == Task::classification && target_cols_.size() != 1) {
+      throw ConfigError(fmt::format(
+          "{}: error: the model is a classifier (its loss or output layer says so), which "
+          "predicts one label column, but {} target columns are given; name one target column, "
+          "or use a regression loss and output to predict every column", source_,
+          target_cols_.size()));
+    }
     if (opts_.numeric_task) return *opts_.numeric_task;
     return integer_labels_task();
   }
@@ -474,7 +601,16 @@ class Loader {
   const CsvSchema* schema_;
   std::vector<std::string> header_;
   std::size_t header_line_ = 0;
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::vector<std::size_t> feature_cols_, target_cols_;
+  std::vector<std::size_t> cat_cols_;           // categorical columns, in Dataset::categorical order
+  std::vector<CategoricalColumn> categorical_;  // their cells (since the last block)
+  std::vector<std::size_t> header_cols_;        // byte column of each header field
+  std::size_t weight_col_ = kNone;
+  std::size_t weight_header_col_ = 0;
+  std::vector<float> weights_;
+  bool decided_ = false;            // the first data row has decided the categorical columns
+  std::size_t first_row_line_ = 0;
   std::vector<float> row_features_;
   std::vector<TargetCell> row_targets_;
   std::vector<float> features_;  // column-major n_features x m, one example after another

@@ -21,6 +21,14 @@ Dataset Dataset::select(std::span<const Index> indices) const {
   const bool has_labels = labels.size() == static_cast<std::size_t>(size());
   if (has_y) out.Y.resize(Y.rows(), n);
   if (has_labels) out.labels.resize(indices.size());
+  const bool has_weights = weights.size() == static_cast<std::size_t>(size());
+  if (has_weights) out.weights.resize(indices.size());
+  out.categorical.resize(categorical.size());
+  for (std::size_t c = 0; c < categorical.size(); ++c) {
+    out.categorical[c].name = categorical[c].name;
+    out.categorical[c].values.reserve(indices.size());
+    if (!categorical[c].where.empty()) out.categorical[c].where.reserve(indices.size());
+  }
   for (Index j = 0; j < n; ++j) {
     const Index i = indices[static_cast<std::size_t>(j)];
     if (i < 0 || i >= size()) {
@@ -29,6 +37,12 @@ Dataset Dataset::select(std::span<const Index> indices) const {
     out.X.col(j) = X.col(i);
     if (has_y) out.Y.col(j) = Y.col(i);
     if (has_labels) out.labels[static_cast<std::size_t>(j)] = labels[static_cast<std::size_t>(i)];
+    if (has_weights) out.weights[static_cast<std::size_t>(j)] = weights[static_cast<std::size_t>(i)];
+    for (std::size_t c = 0; c < categorical.size(); ++c) {
+      const auto& from = categorical[c];
+      out.categorical[c].values.push_back(from.values.at(static_cast<std::size_t>(i)));
+      if (!from.where.empty()) out.categorical[c].where.push_back(from.where.at(static_cast<std::size_t>(i)));
+    }
   }
   return out;
 }
@@ -54,6 +68,13 @@ void check_compatible(const Dataset& reference, const Dataset& other) {
     fail(fmt::format("feature columns differ: [{}] vs [{}]",
                      detail::join_names(other.feature_names),
                      detail::join_names(reference.feature_names)));
+  }
+  std::vector<std::string> ours, theirs;
+  for (const auto& c : reference.categorical) ours.push_back(c.name);
+  for (const auto& c : other.categorical) theirs.push_back(c.name);
+  if (ours != theirs) {
+    fail(fmt::format("categorical columns differ: [{}] vs [{}]", detail::join_names(theirs),
+                     detail::join_names(ours)));
   }
   if (other.task != reference.task) fail("the task (regression / classification) differs");
   if (other.has_targets() && other.target_names != reference.target_names) {

@@ -127,6 +127,24 @@ data::CsvOptions Preprocessing::csv_options() const {
   return o;
 }
 
+data::CsvSchema Preprocessing::csv_schema() const {
+  data::CsvSchema schema;
+  schema.task = task;
+  const auto numeric = feature_names.size() - std::min<std::size_t>(
+                                                  feature_names.size(),
+                                                  static_cast<std::size_t>(categorical.width()));
+  schema.feature_names.assign(feature_names.begin(), feature_names.begin() + static_cast<std::ptrdiff_t>(numeric));
+  if (task == data::Task::classification) schema.target_names = target_names;
+  schema.class_names = class_names;
+  for (const auto& f : categorical.features()) schema.categorical_names.push_back(f.column);
+  return schema;
+}
+
+std::vector<data::UnseenCategories> Preprocessing::encode(data::Dataset& data) const {
+  if (categorical.empty()) return {};
+  return categorical.transform(data);
+}
+
 void Preprocessing::apply(MatrixF& X) const {
   if (imputer) imputer->transform(X);
   if (features) features->transform(X);
@@ -141,6 +159,16 @@ Model::Model(Network<float> network, Preprocessing preprocessing,
   const Index n_in = network_.inputs();
   check_count(pre_.feature_names, "feature_names", n_in, "inputs");
   check_unique(pre_.feature_names, "feature_names");
+  if (!pre_.categorical.empty()) {
+    // The one-hot inputs are the network's last inputs, named "column=value".
+    const std::vector<std::string> onehot = pre_.categorical.feature_names();
+    if (static_cast<Index>(onehot.size()) > n_in || pre_.feature_names.empty() ||
+        !std::equal(onehot.begin(), onehot.end(), pre_.feature_names.end() - static_cast<std::ptrdiff_t>(onehot.size()))) {
+      throw ShapeError(fmt::format("model: the {} one-hot inputs of the categorical columns must be "
+                                   "the last of the {} named inputs (feature_names ending in {})",
+                                   onehot.size(), n_in, onehot.empty() ? "" : onehot.front()));
+    }
+  }
   if (pre_.imputer && pre_.imputer->size() != n_in) {
     throw ShapeError(fmt::format("model: imputation has {} features, the network {} inputs",
                                  pre_.imputer->size(), n_in));
@@ -204,31 +232,51 @@ namespace {
 
 /// The model's schema for a prediction input: its feature columns; for a classifier, the
 /// target column is read when present and its labels checked against the known classes.
-data::CsvSchema prediction_schema(const Preprocessing& pre) {
-  data::CsvSchema schema;
-  schema.task = pre.task;
-  schema.feature_names = pre.feature_names;
-  if (pre.task == data::Task::classification) schema.target_names = pre.target_names;
-  schema.class_names = pre.class_names;
-  return schema;
-}
+data::CsvSchema prediction_schema(const Preprocessing& pre) { return pre.csv_schema(); }
+
+/// Unseen categories counted over every block of an input, one warning per column at the end.
+class UnseenTally {
+ public:
+  void add(const std::vector<data::UnseenCategories>& block) {
+    for (const auto& u : block) {
+      auto it = std::find_if(total_.begin(), total_.end(),
+                             [&](const auto& t) { return t.column == u.column; });
+      if (it == total_.end()) {
+        total_.push_back(u);
+      } else {
+        it->rows += u.rows;
+      }
+    }
+  }
+  void report(const Model::WarningSink& sink) const {
+    if (!sink) return;
+    for (const auto& t : total_) sink(t.message());
+  }
+
+ private:
+  std::vector<data::UnseenCategories> total_;
+};
 
 }  // namespace
 
 void Model::predict_csv(const std::filesystem::path& input, std::size_t block_rows,
-                        const PredictionSink& sink) {
+                        const PredictionSink& sink, const WarningSink& on_warning) {
+  UnseenTally unseen;
   data::stream_csv(input, prediction_schema(pre_), pre_.csv_options(), block_rows,
-                   [&](const data::Dataset& block, std::size_t first_row) {
+                   [&](const data::Dataset& raw, std::size_t first_row) {
+                     data::Dataset block = raw;
+                     unseen.add(pre_.encode(block));
                      const MatrixF P = predict(block.X);
                      check_finite_outputs(P, block.source, first_row);
                      sink(P, first_row);
                    });
+  unseen.report(on_warning);
 }
 
 void Model::predict_file(const std::filesystem::path& input, std::size_t block_rows,
-                         const PredictionSink& sink) {
+                         const PredictionSink& sink, const WarningSink& on_warning) {
   if (data::detect_format(input) != data::Format::idx) {
-    predict_csv(input, block_rows, sink);
+    predict_csv(input, block_rows, sink, on_warning);
     return;
   }
   const data::IdxImages images = data::load_idx_images(input);
@@ -249,13 +297,18 @@ void Model::predict_file(const std::filesystem::path& input, std::size_t block_r
 }
 
 void Model::predict_csv_text(std::string_view text, std::string_view source_name,
-                             std::size_t block_rows, const PredictionSink& sink) {
+                             std::size_t block_rows, const PredictionSink& sink,
+                             const WarningSink& on_warning) {
+  UnseenTally unseen;
   data::stream_csv(text, source_name, prediction_schema(pre_), pre_.csv_options(), block_rows,
-                   [&](const data::Dataset& block, std::size_t first_row) {
+                   [&](const data::Dataset& raw, std::size_t first_row) {
+                     data::Dataset block = raw;
+                     unseen.add(pre_.encode(block));
                      const MatrixF P = predict(block.X);
                      check_finite_outputs(P, block.source, first_row);
                      sink(P, first_row);
                    });
+  unseen.report(on_warning);
 }
 
 void Model::check_finite_outputs(const MatrixF& P, const std::string& source,
@@ -286,6 +339,15 @@ io::Container Model::to_container() const {
   pre["standardize_features"] = pre_.features.has_value();
   pre["standardize_targets"] = pre_.targets.has_value();
   if (pre_.imputer) pre["impute_missing"] = true;  // absent in files without (older readers)
+  if (!pre_.categorical.empty()) {  // absent in files without categorical inputs
+    nlohmann::json cats = nlohmann::json::array();
+    for (const auto& f : pre_.categorical.features()) {
+      cats.push_back({{"column", f.column}, {"categories", f.categories}});
+    }
+    pre["categorical"] = std::move(cats);
+    pre["unknown_category"] =
+        pre_.categorical.unknown() == data::UnknownCategory::error ? "error" : "ignore";
+  }
   c.metadata[kPreKey] = pre.dump();
   c.metadata[kInfoKey] = nlohmann::json(info_).dump();
   const Parameters<float>& p = network_.params();
@@ -300,6 +362,13 @@ io::Container Model::to_container() const {
     c.tensors.push_back(vector_tensor("normalization.std", pre_.features->stddev()));
   }
   if (pre_.imputer) c.tensors.push_back(vector_tensor("imputation.mean", pre_.imputer->means()));
+  if (!pre_.categorical.empty()) {
+    // The number of categories of each categorical column: a check of the metadata, and a
+    // tensor that a reader predating categorical inputs refuses ("unexpected tensor").
+    std::vector<float> sizes;
+    for (const auto& f : pre_.categorical.features()) sizes.push_back(static_cast<float>(f.categories.size()));
+    c.tensors.push_back(vector_tensor("categorical.sizes", sizes));
+  }
   if (pre_.targets) {
     c.tensors.push_back(vector_tensor("target_normalization.mean", pre_.targets->mean()));
     c.tensors.push_back(vector_tensor("target_normalization.std", pre_.targets->stddev()));
@@ -365,6 +434,36 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
       }
       expected_tensors += 1;
     }
+    if (pre_json.contains("categorical")) {
+      std::vector<data::CategoricalFeature> features;
+      for (const auto& f : pre_json.at("categorical")) {
+        features.push_back({f.at("column").get<std::string>(),
+                            f.at("categories").get<std::vector<std::string>>()});
+      }
+      const std::string unknown = pre_json.value("unknown_category", std::string("ignore"));
+      if (unknown != "ignore" && unknown != "error") {
+        throw DataError(fmt::format("{}: unknown_category is \"{}\", expected \"ignore\" or "
+                                    "\"error\"", pre_where, unknown));
+      }
+      try {
+        pre.categorical = data::OneHotEncoder(
+            std::move(features),
+            unknown == "error" ? data::UnknownCategory::error : data::UnknownCategory::ignore);
+      } catch (const DataError& e) {
+        throw DataError(fmt::format("{}: {}", pre_where, e.what()));
+      }
+      const auto sizes = tensor_vector(c, "categorical.sizes",
+                                       static_cast<Index>(pre.categorical.features().size()), source);
+      for (std::size_t k = 0; k < sizes.size(); ++k) {
+        if (sizes[k] != static_cast<float>(pre.categorical.features()[k].categories.size())) {
+          throw DataError(fmt::format("{}: tensor categorical.sizes[{}] is {}, but column '{}' has "
+                                      "{} categories", source, k, sizes[k],
+                                      pre.categorical.features()[k].column,
+                                      pre.categorical.features()[k].categories.size()));
+        }
+      }
+      expected_tensors += 1;
+    }
     if (pre_json.at("standardize_targets").get<bool>()) {
       pre.targets = read_standardizer(c, "target_normalization", spec.layers.back().units, source);
       expected_tensors += 2;
@@ -375,7 +474,8 @@ Model Model::from_container(const io::Container& c, std::string_view source) {
   if (c.tensors.size() != expected_tensors) {
     for (const auto& t : c.tensors) {
       const bool known = p.find(t.name) || t.name.rfind("normalization.", 0) == 0 ||
-                         t.name.rfind("target_normalization.", 0) == 0 || t.name == "imputation.mean";
+                         t.name.rfind("target_normalization.", 0) == 0 || t.name == "imputation.mean" ||
+                         t.name == "categorical.sizes";
       if (!known) throw DataError(fmt::format("{}: unexpected tensor {} (not part of the architecture)", source, t.name));
     }
     throw DataError(fmt::format("{}: {} tensors, expected {}", source, c.tensors.size(), expected_tensors));

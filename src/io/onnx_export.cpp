@@ -301,6 +301,19 @@ std::string export_onnx_bytes(const Model& model, const OnnxExportOptions& optio
   const Network<float>& net = model.network();
   const Preprocessing& pre = model.preprocessing();
   const Index d = net.inputs();
+  if (!pre.categorical.empty()) {
+    // The graph would start after the one-hot encoding (its input the encoded features), so
+    // it could not be fed the CSV's text columns: refused rather than half of the path.
+    std::vector<std::string> columns;
+    for (const auto& f : pre.categorical.features()) columns.push_back(f.column);
+    throw ConfigError(fmt::format(
+        "mlp export: the model has categorical input columns ({}), one-hot encoded by mlp "
+        "before the network; an ONNX graph of it would take the {} encoded inputs, not the "
+        "text columns, so it is not exported. To export, encode those columns as numeric 0/1 "
+        "columns in the data (data.categorical = \"error\" checks that none is left) and train "
+        "again",
+        fmt::join(columns, ", "), d));
+  }
 
   onnx::ModelProto m;
   set_model_info(m, pre, options.opset);

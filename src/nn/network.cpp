@@ -329,7 +329,8 @@ void Network<T>::forward_columns(const MatrixCRef<T>& X, Index c0) {
 }
 
 template <class T>
-T Network<T>::loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient) {
+T Network<T>::loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient,
+                           std::span<const T> weights) {
   if (mc == 0) return T(0);
   Layer& last = layers_.back();
   const Index m = last.Z.cols();
@@ -337,9 +338,11 @@ T Network<T>::loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool grad
   const MatrixCRef<T> out = fused_output_ ? MatrixCRef<T>(last.Z.middleCols(c0, mc))
                                           : MatrixCRef<T>(last.act.middleCols(c0, mc));
   MatrixRef<T> A(loss_A_.middleCols(c0, mc));
-  if (!gradient) return loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, nullptr, m);
+  const std::span<const T> w = weights.empty() ? weights : weights.subspan(static_cast<std::size_t>(c0),
+                                                                           static_cast<std::size_t>(mc));
+  if (!gradient) return loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, nullptr, m, w);
   MatrixRef<T> d(last.dZ.middleCols(c0, mc));
-  const T J = loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, &d, m);
+  const T J = loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, &d, m, w);
   if (!fused_output_) {
     // dZ = dA ⊙ psi'(Z) for the output layer (dA is in dZ now; the kernel allows aliasing).
     activation_backward<T>(spec_.layers.back().activation, static_cast<T>(spec_.leaky_slope),
@@ -405,7 +408,7 @@ void Network<T>::backward_columns(const MatrixCRef<T>& X, Index c0, T* G, bool a
 
 template <class T>
 T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool do_forward,
-                          bool gradient, bool accumulate) {
+                          bool gradient, bool accumulate, std::span<const T> weights) {
   const Index m = layers_.back().Z.cols();
   const int t = column_threads(m);
   T* const dtheta = params_.dtheta().data();
@@ -423,7 +426,7 @@ T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool d
       return T(0);
     }
     if (do_forward) forward_columns(X.middleCols(c0, mc), c0);
-    const T J = loss_columns(*Y, c0, mc, gradient);
+    const T J = loss_columns(*Y, c0, mc, gradient, weights);
     if (gradient) {
       T* G = i == 0 ? dtheta : grad_parts_[static_cast<std::size_t>(i - 1)].data();
       backward_columns(X.middleCols(c0, mc), c0, G, i == 0 && accumulate);
@@ -515,6 +518,14 @@ const Matrix<T>& Network<T>::predict(const MatrixCRef<T>& X) {
 }
 
 template <class T>
+void Network<T>::check_weights(std::span<const T> weights, Index m) const {
+  if (!weights.empty() && static_cast<Index>(weights.size()) != m) {
+    throw ShapeError(fmt::format("{} (output): {} example weights for a batch of {}",
+                                 layer_name(layers_.size() - 1), weights.size(), m));
+  }
+}
+
+template <class T>
 void Network<T>::check_targets(const MatrixCRef<T>& Y) const {
   const Layer& last = layers_.back();
   if (Y.rows() != last.Z.rows() || Y.cols() != last.Z.cols()) {
@@ -525,25 +536,28 @@ void Network<T>::check_targets(const MatrixCRef<T>& Y) const {
 }
 
 template <class T>
-T Network<T>::loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate) {
+T Network<T>::loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate,
+                   std::span<const T> weights) {
   if (!has_forward_) throw ConfigError("Network::loss: call forward() first");
   check_targets(Y);
   if (gradient && !has_input_) {
     throw ConfigError("Network::loss: the backward pass needs the input of the last forward pass; "
                       "predict() and forward_backward() do not keep it — call forward(X) first");
   }
+  check_weights(weights, Y.cols());
   prepare_backward(layers_.back().Z.cols());
-  return run_columns(x_, &Y, false, gradient, accumulate);
+  return run_columns(x_, &Y, false, gradient, accumulate, weights);
 }
 
 template <class T>
 T Network<T>::forward_backward(const MatrixCRef<T>& X, const MatrixCRef<T>& Y, bool training,
-                               Rng* dropout_rng, bool accumulate) {
+                               Rng* dropout_rng, bool accumulate, std::span<const T> weights) {
   prepare_forward(X, training, dropout_rng);
   has_input_ = false;
   check_targets(Y);
+  check_weights(weights, Y.cols());
   prepare_backward(X.cols());
-  return run_columns(X, &Y, true, true, accumulate);
+  return run_columns(X, &Y, true, true, accumulate, weights);
 }
 
 template <class T>

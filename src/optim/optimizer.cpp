@@ -110,6 +110,30 @@ void Optimizer<T>::reset() {
   step_ = 0;
 }
 
+template <class T>
+void Optimizer<T>::state_into(OptimizerState<T>& out) const {
+  out.optimizer = options_.name;
+  out.step = step_;
+  if (out.buffer_names.size() != specs_.size()) {
+    out.buffer_names.clear();
+    for (const auto& spec : specs_) out.buffer_names.emplace_back(spec.name);
+  }
+  if (buffers_.empty()) return;  // no step yet: out.buffers keep their memory (step 0 says it)
+  out.buffers.resize(buffers_.size());
+  for (std::size_t i = 0; i < buffers_.size(); ++i) out.buffers[i] = buffers_[i];  // same size: a copy
+}
+
+template <class T>
+void Optimizer<T>::rollback_to(const OptimizerState<T>& s) {
+  if (s.step == 0) {  // before the first step: no state at all
+    reset();
+    return;
+  }
+  buffers_.resize(s.buffers.size());
+  for (std::size_t i = 0; i < s.buffers.size(); ++i) buffers_[i] = s.buffers[i];
+  step_ = s.step;
+}
+
 template class Optimizer<float>;
 template class Optimizer<double>;
 

@@ -336,7 +336,11 @@ Diagnosis diagnose(const std::vector<EpochMetrics>& history,
   for (const auto& e : history) {
     if (!std::isfinite(error_of(e.train))) continue;
     if (any_dev && (!e.dev || !std::isfinite(error_of(*e.dev)) || !std::isfinite(e.dev->loss))) continue;
-    if (options.use_best_epoch && any_dev && chosen && !(e.dev->loss < chosen->dev->loss)) continue;
+    if (options.use_best_epoch && any_dev && chosen && options.best_epoch > 0) {
+      if (e.epoch != options.best_epoch) continue;  // the monitored metric's best epoch
+    } else if (options.use_best_epoch && any_dev && chosen && !(e.dev->loss < chosen->dev->loss)) {
+      continue;
+    }
     chosen = &e;
   }
   if (!chosen) {

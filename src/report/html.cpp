@@ -220,6 +220,59 @@ void confusion_table(std::string& out, const Metrics& test, const std::vector<st
   out += "</table>\n";
 }
 
+void class_scores_row(std::string& out, const std::string& name, const ClassScores& c) {
+  out += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", name,
+                     cell(c.precision), cell(c.recall), cell(c.f1), c.support);
+}
+
+/// The test scores of scores.hpp: per class (classification) or per target (regression).
+void scores_section(std::string& out, const Scores& s, const ReportInfo& info) {
+  if (s.classification) {
+    const auto& c = *s.classification;
+    if (c.per_class.size() > 30) return;
+    out += "<h2>Test scores</h2>\n<table class=\"scores\" id=\"test-scores\"><tr><th>class</th>"
+           "<th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n";
+    for (std::size_t i = 0; i < c.per_class.size(); ++i) {
+      class_scores_row(out, i < info.class_names.size() ? html_escape(info.class_names[i]) : std::to_string(i),
+                       c.per_class[i]);
+    }
+    class_scores_row(out, "macro average", c.macro);
+    class_scores_row(out, "weighted average", c.weighted);
+    out += "</table>\n";
+    out += fmt::format("<p class=\"note\">accuracy {}, log-loss {}, ROC-AUC{} {}.</p>\n", cell(c.accuracy),
+                       cell(c.log_loss), c.per_class.size() > 2 ? " (one-vs-rest, macro)" : "",
+                       c.roc_auc ? cell(*c.roc_auc) : std::string("undefined (a class has no example)"));
+    return;
+  }
+  if (s.targets.empty()) return;
+  out += "<h2>Test scores</h2>\n<table class=\"scores\" id=\"test-scores\"><tr><th>target</th>"
+         "<th>RMSE</th><th>MAE</th><th>R²</th><th>MAPE</th><th>max error</th></tr>\n";
+  for (std::size_t t = 0; t < s.targets.size(); ++t) {
+    const auto& g = s.targets[t];
+    out += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       t < info.target_names.size() ? html_escape(info.target_names[t]) : std::to_string(t),
+                       cell(g.rmse), cell(g.mae), cell(g.r2), cell(g.mape), cell(g.max_error));
+  }
+  out += "</table>\n";
+}
+
+// Each rollback of train.on_divergence = "recover": where, which tensor, the rate before/after.
+void recoveries_section(std::string& out, const std::vector<Recovery>& recoveries) {
+  if (recoveries.empty()) return;
+  out += fmt::format("<h2>Divergence recoveries</h2>\n<p class=\"note\">{} step{} turned a value non-finite; "
+                     "each was undone (weights and optimizer state as before it, or as at the start of the "
+                     "epoch when that state diverged again), its batch skipped and the learning rate "
+                     "halved for the rest of the run.</p>\n",
+                     recoveries.size(), recoveries.size() == 1 ? "" : "s");
+  out += "<table class=\"recoveries\" id=\"recoveries\"><tr><th>epoch</th><th>batch</th>"
+         "<th>first non-finite</th><th>steps undone</th><th>learning rate before</th><th>after</th></tr>\n";
+  for (const Recovery& r : recoveries) {
+    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", r.epoch,
+                       r.batch, html_escape(r.tensor), r.steps_undone, cell(r.lr_before), cell(r.lr_after));
+  }
+  out += "</table>\n";
+}
+
 void diagnosis_section(std::string& out, const Diagnosis& d) {
   out += "<h2>Diagnosis</h2>\n";
   out += fmt::format("<p><span class=\"verdict {0}\" id=\"verdict\">{0}</span>", to_string(d.verdict));
@@ -315,6 +368,7 @@ std::string render_report_html(const std::vector<EpochMetrics>& history,
   }
 
   diagnosis_section(out, diagnosis);
+  recoveries_section(out, info.recoveries);
 
   out += "<h2>Learning curves</h2>\n<div class=\"charts\">\n";
   for (const auto& svg : {chart_cost(history, x, diagnosis), chart_quality(history, x), chart_lr(history, x),
@@ -323,6 +377,7 @@ std::string render_report_html(const std::vector<EpochMetrics>& history,
   }
   out += "</div>\n";
 
+  if (info.test_scores) scores_section(out, *info.test_scores, info);
   if (info.test) confusion_table(out, *info.test, info.class_names);
   out += "<h2>History</h2>\n";
   epoch_table(out, history);

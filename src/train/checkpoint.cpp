@@ -73,8 +73,18 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
                   {"best", st.plateau.best ? nlohmann::json(*st.plateau.best) : nlohmann::json(nullptr)},
                   {"bad_epochs", st.plateau.bad_epochs}, {"cooldown_left", st.plateau.cooldown_left}};
   j["best_dev"] = st.best_dev ? nlohmann::json(*st.best_dev) : nlohmann::json(nullptr);
+  j["monitor"] = st.monitor;  // the metric best_dev is of
   j["best_epoch"] = st.best_epoch;
   j["bad_epochs"] = st.bad_epochs;
+  // Divergence recovery: the learning-rate multiplier in effect and every recovery so far.
+  j["lr_multiplier"] = st.lr_multiplier;
+  j["epoch_skipped"] = st.epoch_skipped;
+  j["recoveries"] = nlohmann::json::array();
+  for (const Recovery& r : st.recoveries) {
+    j["recoveries"].push_back({{"epoch", r.epoch}, {"batch", r.batch}, {"tensor", r.tensor},
+                               {"lr_before", r.lr_before}, {"lr_after", r.lr_after},
+                               {"steps_undone", r.steps_undone}});
+  }
   std::string history;
   for (const auto& e : st.history) history += metrics_jsonl_line(e, slice_names) + "\n";
   j["history"] = history;
@@ -138,8 +148,25 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
     st.plateau.bad_epochs = p.at("bad_epochs").get<std::uint64_t>();
     st.plateau.cooldown_left = p.at("cooldown_left").get<std::uint64_t>();
     if (!j.at("best_dev").is_null()) st.best_dev = j.at("best_dev").get<double>();
+    // Absent from checkpoints of older versions, which watched the dev cost only.
+    if (const auto m = j.find("monitor"); m != j.end()) st.monitor = m->get<std::string>();
     st.best_epoch = j.at("best_epoch").get<std::uint64_t>();
     st.bad_epochs = j.at("bad_epochs").get<std::uint64_t>();
+    // Absent from checkpoints of older versions (no recovery then): multiplier 1.
+    if (const auto m = j.find("lr_multiplier"); m != j.end()) {
+      st.lr_multiplier = m->get<double>();
+      if (!(st.lr_multiplier > 0) || !(st.lr_multiplier <= 1)) {
+        throw DataError(fmt::format("{}: checkpoint lr_multiplier {} is not in (0, 1]", source, st.lr_multiplier));
+      }
+    }
+    if (const auto k = j.find("epoch_skipped"); k != j.end()) st.epoch_skipped = k->get<std::uint64_t>();
+    if (const auto rs = j.find("recoveries"); rs != j.end()) {
+      for (const auto& r : *rs) {
+        st.recoveries.push_back(Recovery{r.at("epoch").get<std::uint64_t>(), r.at("batch").get<std::uint64_t>(),
+                                         r.at("tensor").get<std::string>(), r.at("lr_before").get<double>(),
+                                         r.at("lr_after").get<double>(), r.at("steps_undone").get<std::uint64_t>()});
+      }
+    }
     const auto history = j.at("history").get<std::string>();
     if (!history.empty()) st.history = parse_metrics_jsonl(history, source).history;
   } catch (const nlohmann::json::exception& e) {

@@ -151,6 +151,20 @@ std::vector<TargetScores> regression_scores(const Eigen::MatrixXd& Y, const Eige
   return out;
 }
 
+TargetScores mean_scores(std::span<const TargetScores> per_target) {
+  if (per_target.empty()) throw DataError("scores: no targets to average");
+  TargetScores mean;
+  const auto k = static_cast<double>(per_target.size());
+  for (const TargetScores& t : per_target) {
+    mean.rmse += t.rmse / k;
+    mean.mae += t.mae / k;
+    mean.r2 += t.r2 / k;
+    mean.mape += t.mape / k;
+    if (!(t.max_error <= mean.max_error)) mean.max_error = t.max_error;  // NaN stays NaN
+  }
+  return mean;
+}
+
 Scores evaluate_scores(Network<float>& net, const data::Dataset& d,
                        const data::Standardizer* targets, Index batch_size) {
   check_data_fits(net, d, "evaluation");

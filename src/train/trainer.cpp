@@ -11,6 +11,9 @@
 #include "mlp/core/error.hpp"
 #include "mlp/optim/line_search.hpp"
 #include "mlp/optim/regularization.hpp"
+#include "mlp/train/fine_tune.hpp"
+#include "mlp/train/monitor.hpp"
+#include "mlp/train/distributed.hpp"
 
 namespace mlp {
 
@@ -36,12 +39,20 @@ std::string first_non_finite(Network<float>& net, bool loss_fallback = true) {
   return loss_fallback ? "the loss" : "";
 }
 
+/// A divergence inside a step under OnDivergence::recover: thrown by the checks of the step,
+/// caught by train_batch, which rolls the step back (never leaves the trainer).
+struct Diverged {
+  std::string message;  ///< the NumericError's text under OnDivergence::stop
+  std::string tensor;   ///< the first non-finite tensor
+};
+
 /// What fit() needs of its data: shapes that fit the model, examples, and for the line search a
 /// batch that holds the whole training set.
 void check_fit(const Network<float>& net, const TrainOptions& options, const data::Dataset& train,
                const data::Dataset* dev) {
   check_data_fits(net, train, "training");
   if (dev) check_data_fits(net, *dev, "dev");
+  if (dev) check_monitor_fits(options.early_stopping.monitor, train.task);
   if (train.size() == 0) throw DataError(fmt::format("{}: no training examples", train.source));
   if (options.line_search && options.batch_size < train.size()) {
     throw ConfigError(fmt::format(
@@ -65,9 +76,22 @@ TrainCost parse_train_cost(std::string_view name) {
   throw ConfigError(fmt::format("unknown training-cost measure \"{}\" — use \"running_mean\" or \"exact\"", name));
 }
 
-bool EarlyStopping::observe(std::uint64_t epoch, double dev_cost, const Vector<float>& theta) {
-  if (!state_.best_dev || dev_cost < *state_.best_dev - options_.min_delta) {
-    state_.best_dev = dev_cost;
+std::string_view to_string(OnDivergence d) { return d == OnDivergence::recover ? "recover" : "stop"; }
+
+std::vector<std::string_view> on_divergence_names() { return {"stop", "recover"}; }
+
+OnDivergence parse_on_divergence(std::string_view name) {
+  for (const OnDivergence d : {OnDivergence::stop, OnDivergence::recover}) {
+    if (to_string(d) == name) return d;
+  }
+  throw ConfigError(fmt::format("unknown divergence policy \"{}\" — use \"stop\" or \"recover\"", name));
+}
+
+bool EarlyStopping::observe(std::uint64_t epoch, double value, const Vector<float>& theta) {
+  const MonitorMetric& metric = find_monitor(options_.monitor);
+  state_.monitor = options_.monitor;
+  if (!state_.best_dev || improves(metric, value, *state_.best_dev, options_.min_delta)) {
+    state_.best_dev = value;
     state_.best_epoch = epoch;
     state_.bad_epochs = 0;
     if (options_.enabled && options_.restore_best) state_.best_theta = theta;
@@ -89,15 +113,21 @@ void TrainOptions::validate() const {
   if (!(clip_norm >= 0) || !std::isfinite(clip_norm)) {
     bad(fmt::format("train.clip_norm must be >= 0 (got {})", clip_norm));
   }
+  if (line_search && comm && comm->size() > 1) {
+    bad(fmt::format("train.line_search runs on one process only, not on {} ranks (its trial costs "
+                    "are not reduced over the ranks): start it without mpirun", comm->size()));
+  }
   if (line_search && optimizer.name != "gd") {
     bad(fmt::format("train.line_search needs optimizer \"gd\" (got \"{}\")", optimizer.name));
   }
   if (!(early_stopping.min_delta >= 0)) bad("train.early_stopping.min_delta must be >= 0");
+  (void)find_monitor(early_stopping.monitor);  // ConfigError listing the metrics
 }
 
 Trainer::Trainer(Network<float>& net, TrainOptions options)
     : net_(net), options_(std::move(options)) {
   options_.validate();
+  (void)frozen_slots(net_.params(), options_.freeze);  // ConfigError listing the slice names
   optimizer_ = optim::make_optimizer<float>(options_.optimizer);
 }
 
@@ -152,7 +182,14 @@ struct Trainer::FitRun {
   void end_batch(double J, double lr, std::uint64_t batch_no, double seconds);
   double penalties(bool gradient);
   double trial_cost();
-  void add_running_metrics(double loss);
+  void add_running_metrics(double loss, MetricsSums& into);
+  double shard_forward_backward();  // data parallel (docs/distributed.md)
+  // Divergence: stop (NumericError) or, with OnDivergence::recover, roll the step back.
+  [[noreturn]] void diverged(std::string message, std::string tensor) const;
+  struct Snapshot;
+  void keep(Snapshot& s);
+  void put_back(const Snapshot& s);
+  void recover(const Diverged& d, std::uint64_t batch_no, double lr);
 
   Network<float>& net_;
   Parameters<float>& params_;
@@ -180,6 +217,28 @@ struct Trainer::FitRun {
   double ss_tot_ = 0;
   std::uint64_t samples_total_ = 0;
   double seconds_total_ = 0;
+  // OnDivergence::recover: what a step may change (θ, the optimizer state, the epoch's sums and
+  // position), copied before every step and at the start of every epoch into buffers allocated
+  // once (begin()).
+  const bool recover_;
+  // Data parallel (TrainOptions::comm with > 1 rank): sums the shards' gradients.
+  std::optional<GradientReducer> reducer_;
+  struct Snapshot {
+    Vector<float> theta;
+    optim::OptimizerState<float> optimizer;
+    MetricsSums sums;
+    std::vector<double> norm_sums;
+    double objective_sum = 0;
+    std::uint64_t batch = 0;    ///< batches done in the epoch when it was taken
+    std::uint64_t skipped = 0;  ///< of which not in the epoch's sums
+  };
+  Snapshot before_step_;  // before the current step
+  Snapshot epoch_start_;  // at the start of the epoch (or where this fit() resumed it)
+  bool have_epoch_start_ = false;
+  // TrainOptions::freeze: the frozen slots and their values (which never change).
+  std::vector<std::size_t> frozen_;
+  std::vector<Matrix<float>> frozen_values_;
+  void freeze_gradients() { zero_gradients(params_, frozen_); }
 };
 
 Trainer::FitRun::FitRun(Trainer& trainer, const data::Dataset& train, const data::Dataset* dev,
@@ -202,7 +261,11 @@ Trainer::FitRun::FitRun(Trainer& trainer, const data::Dataset& train, const data
       l1_(static_cast<float>(options_.l1)),
       l2_(static_cast<float>(options_.l2)),
       batches_per_epoch_(static_cast<std::uint64_t>(batcher_.batches_per_epoch())),
-      norms_(params_.slot_count()) {
+      norms_(params_.slot_count()),
+      recover_(options_.on_divergence == OnDivergence::recover) {
+  if (options_.comm && options_.comm->size() > 1) reducer_.emplace(*options_.comm);
+  frozen_ = frozen_slots(params_, options_.freeze);
+  for (const std::size_t s : frozen_) frozen_values_.emplace_back(params_.value(s));
   if (options_.train_cost == TrainCost::running_mean && train_.task != data::Task::classification) {
     ss_tot_ = total_sum_of_squares(train_, targets_);
   }
@@ -216,12 +279,26 @@ void Trainer::FitRun::begin() {
     optimizer_.load_state(st.optimizer);
     dropout_rng_.set_state(st.dropout_rng);
     if (options_.schedule.kind == optim::ScheduleKind::plateau) schedule_.load_plateau_state(st.plateau);
+    if (st.best_dev && st.monitor != options_.early_stopping.monitor) {
+      throw ConfigError(fmt::format(
+          "train.early_stopping.monitor = \"{}\", but the state to resume kept the best {} — resume with "
+          "monitor = \"{}\", or start a new run", options_.early_stopping.monitor, st.monitor, st.monitor));
+    }
   } else {
     st = TrainerState{};
     st.plateau = schedule_.plateau_state();
   }
   const std::size_t n_slices = params_.slot_count();
   if (st.epoch_grad_norm_sums.size() != n_slices) st.epoch_grad_norm_sums.assign(n_slices, 0.0);
+  if (recover_) {
+    // The rollback buffers, allocated here once: θ's size for θ and for each optimizer buffer.
+    for (Snapshot* snap : {&before_step_, &epoch_start_}) {
+      snap->theta.resize(params_.theta().size());
+      snap->norm_sums.assign(n_slices, 0.0);
+      optimizer_.state_into(snap->optimizer);
+      snap->optimizer.buffers.assign(snap->optimizer.buffer_names.size(), Vector<float>(params_.theta().size()));
+    }
+  }
 }
 
 double Trainer::FitRun::begin_epoch() {
@@ -236,11 +313,70 @@ bool Trainer::FitRun::train_batch(double lr) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!batcher_.next(batch_)) return false;
   const std::uint64_t batch_no = st.batch + 1;
-  const double J = forward_backward(batch_no);
-  watch_gradients(batch_no);
-  update(J, lr, batch_no);
-  end_batch(J, lr, batch_no, seconds_since(t0));
+  const double alpha = lr * st.lr_multiplier;  // the schedule's rate, halved once per recovery
+  if (recover_) {
+    if (st.batch == 0 || !have_epoch_start_) keep(epoch_start_);
+    have_epoch_start_ = true;
+    keep(before_step_);
+  }
+  try {
+    const double J = forward_backward(batch_no);
+    watch_gradients(batch_no);
+    update(J, alpha, batch_no);
+    end_batch(J, alpha, batch_no, seconds_since(t0));
+  } catch (const Diverged& d) {
+    recover(d, batch_no, alpha);
+  }
   return true;
+}
+
+// OnDivergence::stop: the NumericError. recover: a Diverged for train_batch to roll back.
+void Trainer::FitRun::diverged(std::string message, std::string tensor) const {
+  if (!recover_) throw NumericError(message);
+  throw Diverged{std::move(message), std::move(tensor)};
+}
+
+// OnDivergence::recover: what a step may change, into the snapshot's reused buffers.
+void Trainer::FitRun::keep(Snapshot& snap) {
+  snap.theta = params_.theta();  // same size: a copy, no allocation
+  optimizer_.state_into(snap.optimizer);
+  snap.sums = st.epoch_train_sums;
+  std::copy(st.epoch_grad_norm_sums.begin(), st.epoch_grad_norm_sums.end(), snap.norm_sums.begin());
+  snap.objective_sum = st.epoch_objective_sum;
+  snap.batch = st.batch;
+  snap.skipped = st.epoch_skipped;
+}
+
+void Trainer::FitRun::put_back(const Snapshot& snap) {
+  params_.theta() = snap.theta;
+  optimizer_.rollback_to(snap.optimizer);
+  st.epoch_train_sums = snap.sums;
+  std::copy(snap.norm_sums.begin(), snap.norm_sums.end(), st.epoch_grad_norm_sums.begin());
+  st.epoch_objective_sum = snap.objective_sum;
+}
+
+// θ, the optimizer state and the epoch's sums back to before the offending step — or, when the
+// step before it was already a rollback (the state it put back diverges again: θ itself went
+// bad over the steps before), back to the start of the epoch; the learning-rate multiplier
+// halves; the batch counts as done (skipped: the batcher and the dropout generator have moved
+// past it, as they would have after the step) and the batches undone leave the epoch's means.
+// Past max_recoveries, the NumericError of OnDivergence::stop, saying how many were tried.
+void Trainer::FitRun::recover(const Diverged& d, std::uint64_t batch_no, double lr) {
+  const std::size_t tried = st.recoveries.size();
+  if (tried >= options_.max_recoveries) {
+    throw NumericError(fmt::format("{} (after {} recover{} with the learning rate halved each time; "
+                                   "train.max_recoveries = {})",
+                                   d.message, tried, tried == 1 ? "y" : "ies", options_.max_recoveries));
+  }
+  const bool again = tried > 0 && st.recoveries.back().epoch == st.epoch + 1 &&
+                     st.recoveries.back().batch + 1 == batch_no && epoch_start_.batch + 1 < batch_no;
+  const Snapshot& to = again ? epoch_start_ : before_step_;
+  put_back(to);
+  st.epoch_skipped = to.skipped + (batch_no - to.batch);
+  st.lr_multiplier *= 0.5;
+  st.batch = batch_no;
+  st.recoveries.push_back(Recovery{st.epoch + 1, batch_no, d.tensor, lr, lr * 0.5, batch_no - to.batch});
+  for (Callback* cb : callbacks_) cb->on_recovery(st.recoveries.back());
 }
 
 // The L1/L2 penalties at the current θ, added to dtheta too when asked.
@@ -254,32 +390,57 @@ double Trainer::FitRun::penalties(bool gradient) {
 // J + penalties of the batch at θ, and its gradient in dtheta: forward, loss and backward in one
 // pass (the batch split over threads by columns), dropout masks drawn from dropout_rng_.
 double Trainer::FitRun::forward_backward(std::uint64_t batch_no) {
-  const ConstMatrixMap<float> Yb = batch_.Y();
-  encode_targets(net_.spec(), train_.task, batch_.labels(), &Yb, batch_.size(), Y_);
-  const double loss = net_.forward_backward(batch_.X(), Y_, true, &dropout_rng_);
-  const double J = loss + penalties(true);
+  double loss = 0;
+  if (reducer_) {
+    loss = shard_forward_backward();  // the whole batch's loss and gradient, on every rank
+  } else {
+    const ConstMatrixMap<float> Yb = batch_.Y();
+    encode_targets(net_.spec(), train_.task, batch_.labels(), &Yb, batch_.size(), Y_);
+    // Example weights (data.weight, train.class_weight): J = (1/m) Σ_j w_j·L_j (nn/loss.hpp).
+    loss = net_.forward_backward(batch_.X(), Y_, true, &dropout_rng_, false, batch_.weights());
+  }
+  const double J = loss + penalties(true);  // after the all-reduce: once, identical on every rank
   if (options_.detect_anomaly) {
     const std::string bad = first_non_finite(net_, /*loss_fallback=*/false);
     if (!bad.empty()) {
-      throw NumericError(fmt::format("anomaly at epoch {} batch {}: first non-finite tensor: {} "
-                                     "(cost {})", st.epoch + 1, batch_no, bad, J));
+      diverged(fmt::format("anomaly at epoch {} batch {}: first non-finite tensor: {} (cost {})",
+                           st.epoch + 1, batch_no, bad, J), bad);
     }
   }
   if (!std::isfinite(J)) {
-    throw NumericError(fmt::format(
+    const std::string bad = first_non_finite(net_);
+    diverged(fmt::format(
         "non-finite cost at epoch {} batch {} (first non-finite: {}) — lower the learning "
         "rate, enable train.clip_norm or standardize the data; the weights are those before "
-        "this batch", st.epoch + 1, batch_no, first_non_finite(net_)));
+        "this batch", st.epoch + 1, batch_no, bad), bad);
   }
-  if (options_.train_cost == TrainCost::running_mean) add_running_metrics(loss);
+  if (options_.train_cost == TrainCost::running_mean && !reducer_) add_running_metrics(loss, st.epoch_train_sums);
   return J;
 }
 
+// Data parallel (docs/distributed.md): the forward and backward pass of this rank's shard of the
+// batch (the batcher hands out only those rows), with dropout masks from a stream of this rank's
+// own seeded from the shared generator (which every rank advances alike, so checkpoints resume),
+// then one all-reduce: dθ, the mean loss and the running metrics of the whole batch on every rank.
+double Trainer::FitRun::shard_forward_backward() {
+  Rng masks(shard_seed(dropout_rng_.next(), reducer_->comm().rank()));
+  const Index b = batch_.size();  // this rank's rows (possibly none)
+  double loss = 0;
+  MetricsSums sums;
+  if (b > 0) {
+    const ConstMatrixMap<float> Yb = batch_.Y();
+    encode_targets(net_.spec(), train_.task, batch_.labels(), &Yb, b, Y_);
+    loss = net_.forward_backward(batch_.X(), Y_, true, &masks, false, batch_.weights());
+    if (options_.train_cost == TrainCost::running_mean) add_running_metrics(loss, sums);
+  }
+  return reducer_->reduce(params_, loss, b, batch_.full_size(), sums, st.epoch_train_sums);
+}
+
 // The batch's training-mode outputs (before its update) into the epoch's running metrics.
-void Trainer::FitRun::add_running_metrics(double loss) {
+void Trainer::FitRun::add_running_metrics(double loss, MetricsSums& into) {
   const Matrix<float>& A = net_.A(net_.layer_count() - 1);
   if (train_.task == data::Task::classification) {
-    st.epoch_train_sums.add_classification(A, batch_.labels(), loss);
+    into.add_classification(A, batch_.labels(), loss);
     return;
   }
   pred_ = A;
@@ -288,12 +449,12 @@ void Trainer::FitRun::add_running_metrics(double loss) {
     targets_->inverse_transform(pred_);
     targets_->inverse_transform(truth_);
   }
-  st.epoch_train_sums.add_regression(pred_, truth_, loss);
+  into.add_regression(pred_, truth_, loss);
 }
 
 // Per-slice ‖dW‖ summed over the epoch (monitoring), then global-norm clipping.
 void Trainer::FitRun::watch_gradients(std::uint64_t batch_no) {
-  if (!options_.monitor_gradients && !(options_.clip_norm > 0)) return;
+  if (!options_.monitor_gradients && !(options_.clip_norm > 0)) return freeze_gradients();
   optim::slice_grad_norms(params_, norms_);  // into the reused vector
   double total = 0;
   for (std::size_t s = 0; s < norms_.size(); ++s) {
@@ -301,17 +462,19 @@ void Trainer::FitRun::watch_gradients(std::uint64_t batch_no) {
     total += norms_[s] * norms_[s];
   }
   if (!std::isfinite(total)) {
-    throw NumericError(fmt::format(
+    const std::string bad = first_non_finite(net_);
+    diverged(fmt::format(
         "non-finite gradient at epoch {} batch {} (first non-finite: {}) — lower the "
-        "learning rate or enable train.clip_norm", st.epoch + 1, batch_no, first_non_finite(net_)));
+        "learning rate or enable train.clip_norm", st.epoch + 1, batch_no, bad), bad);
   }
+  freeze_gradients();  // frozen slices: their norms are recorded, then no step (nor clipping share)
   if (options_.clip_norm > 0) optim::clip_grad_norm(params_, options_.clip_norm);
 }
 
 // J + penalties at the trial θ of a line search, on the batch and dropout masks of the gradient.
 double Trainer::FitRun::trial_cost() {
   net_.forward_with_masks(batch_.X());
-  return net_.loss(Y_, false) + penalties(false);
+  return net_.loss(Y_, false, false, batch_.weights()) + penalties(false);
 }
 
 // θ := the optimizer's step with α = lr, or the Armijo line search along −∇J starting at t = lr.
@@ -321,15 +484,21 @@ void Trainer::FitRun::update(double J, double lr, std::uint64_t batch_no) {
   } else {
     optimizer_.step(params_, static_cast<float>(lr));
   }
-  if (options_.detect_anomaly && !params_.theta().allFinite()) {
-    throw NumericError(fmt::format("anomaly at epoch {} batch {}: the update made {} non-finite",
-                                   st.epoch + 1, batch_no, first_non_finite(net_, false)));
+  // Decoupled weight decay (adamw) shrinks θ itself, not through dθ: frozen slices go back.
+  for (std::size_t i = 0; i < frozen_.size(); ++i) params_.value(frozen_[i]) = frozen_values_[i];
+  // Under recover every update is checked (a pass over θ): a non-finite θ is rolled back here
+  // rather than found as a non-finite cost one batch later, when the good θ is gone.
+  if ((options_.detect_anomaly || recover_) && !params_.theta().allFinite()) {
+    const std::string bad = first_non_finite(net_, false);
+    diverged(fmt::format("{} at epoch {} batch {}: the update made {} non-finite",
+                         options_.detect_anomaly ? "anomaly" : "non-finite update", st.epoch + 1, batch_no, bad),
+             bad);
   }
 }
 
 // The batch's time, samples and cost into the epoch's sums; on_batch_end of every callback.
 void Trainer::FitRun::end_batch(double J, double lr, std::uint64_t batch_no, double seconds) {
-  const Index b = batch_.size();
+  const Index b = batch_.full_size();  // the whole batch, over all ranks
   st.epoch_seconds += seconds;
   seconds_total_ += seconds;
   samples_total_ += static_cast<std::uint64_t>(b);
@@ -339,6 +508,7 @@ void Trainer::FitRun::end_batch(double J, double lr, std::uint64_t batch_no, dou
   for (Callback* cb : callbacks_) {
     if (!cb->on_batch_end(info)) stop = true;
   }
+  if (reducer_) stop = reducer_->comm().any(stop);  // one rank's stop (a signal) stops all, here
 }
 
 void Trainer::FitRun::save_progress() {
@@ -347,11 +517,12 @@ void Trainer::FitRun::save_progress() {
 }
 
 EpochMetrics Trainer::FitRun::end_epoch(double lr) {
-  const auto batches = static_cast<double>(st.batch);
+  const std::uint64_t trained = st.batch - st.epoch_skipped;  // batches in the epoch's sums
+  const auto batches = static_cast<double>(trained);
   EpochMetrics em;
   em.epoch = st.epoch + 1;
-  em.learning_rate = lr;
-  em.objective = st.batch ? st.epoch_objective_sum / batches : 0.0;
+  em.learning_rate = lr * st.lr_multiplier;  // the rate the epoch ended with
+  em.objective = trained ? st.epoch_objective_sum / batches : 0.0;
   em.seconds = st.epoch_seconds;
   em.samples_per_second = st.epoch_seconds > 0 ? static_cast<double>(train_.size()) / st.epoch_seconds : 0.0;
   em.train_cost = options_.train_cost;
@@ -363,26 +534,29 @@ EpochMetrics Trainer::FitRun::end_epoch(double lr) {
   }
   if (dev_) em.dev = evaluate(net_, *dev_, targets_);
   if (options_.monitor_gradients) {
-    for (double s : st.epoch_grad_norm_sums) em.grad_norms.push_back(st.batch ? s / batches : 0.0);
+    for (double s : st.epoch_grad_norm_sums) em.grad_norms.push_back(trained ? s / batches : 0.0);
   }
   em.weight_norms = optim::slice_value_norms(params_);
   return em;
 }
 
-// The schedule and early stopping watch the dev cost (the train cost without dev data); the
-// epoch goes into the history and the state moves to the next epoch; then on_epoch_end.
+// The schedule watches the dev cost (the train cost without dev data), early stopping its
+// monitored dev metric; the epoch goes into the history and the state moves to the next epoch; then on_epoch_end.
 std::optional<StopReason> Trainer::FitRun::observe(const EpochMetrics& em) {
+  // Data parallel: every rank must hold the same θ (then the decisions below agree too).
+  if (reducer_) reducer_->check_same_weights(params_, em.epoch);
   const double watched = dev_ ? em.dev->loss : em.train.loss;
   schedule_.end_epoch(watched);
   bool early_stop = false;
-  if (dev_) {
+  if (dev_) {  // early stopping watches its own metric (train.early_stopping.monitor)
     EarlyStopping es(options_.early_stopping, st);
-    early_stop = es.observe(em.epoch, watched, params_.theta());
+    early_stop = es.observe(em.epoch, monitored_value(options_.early_stopping.monitor, *em.dev), params_.theta());
   }
   st.history.push_back(em);
   st.epoch += 1;
   st.batch = 0;
   st.epoch_objective_sum = 0;
+  st.epoch_skipped = 0;
   st.epoch_train_sums = MetricsSums{};
   st.epoch_seconds = 0;
   std::fill(st.epoch_grad_norm_sums.begin(), st.epoch_grad_norm_sums.end(), 0.0);
@@ -390,6 +564,7 @@ std::optional<StopReason> Trainer::FitRun::observe(const EpochMetrics& em) {
   for (Callback* cb : callbacks_) {
     if (!cb->on_epoch_end(em)) stop = true;
   }
+  if (reducer_) stop = reducer_->comm().any(stop);
   if (stop) return StopReason::callback;
   if (early_stop) return StopReason::early_stopping;
   return std::nullopt;
@@ -406,6 +581,8 @@ TrainResult Trainer::FitRun::finish(StopReason reason) {
   result.best_epoch = st.best_epoch;
   result.history = st.history;
   result.train_seconds = seconds_total_;
+  result.recoveries = st.recoveries;
+  result.lr_multiplier = st.lr_multiplier;
   result.samples_per_second = seconds_total_ > 0 ? static_cast<double>(samples_total_) / seconds_total_ : 0.0;
   return result;
 }
@@ -415,6 +592,7 @@ TrainResult Trainer::fit(const data::Dataset& train, const data::Dataset* dev,
                          const data::Standardizer* targets) {
   check_fit(net_, options_, train, dev);
   batcher_ = std::make_unique<data::Batcher>(train, options_.batch_size, options_.drop_last, options_.seed);
+  if (options_.comm && options_.comm->size() > 1) batcher_->set_shard(options_.comm->rank(), options_.comm->size());
   FitRun run(*this, train, dev, callbacks, targets);
   run.begin();
   StopReason reason = StopReason::completed;

@@ -212,6 +212,58 @@ TEST(Alloc, TrainerBatchesAllocateNothingAfterTheFirst) {
   mlp::set_threads(1);
 }
 
+// Example weights (data.weight, train.class_weight) travel in the batch's reused buffer: a
+// weighted step allocates nothing after the first either.
+TEST(Alloc, WeightedTrainerBatchesAllocateNothingAfterTheFirst) {
+  MLP_SKIP_UNDER_ASAN();
+  for (const int threads : {1, 2}) {
+    SCOPED_TRACE(threads);
+    mlp::set_threads(threads);
+    mlp::data::Dataset d;
+    d.task = mlp::data::Task::classification;
+    const mlp::Index m = 640, batch = 64;
+    d.X = mlp::MatrixF::Random(784, m);
+    for (mlp::Index j = 0; j < m; ++j) d.labels.push_back(static_cast<std::int32_t>(j % 10));
+    for (mlp::Index j = 0; j < m; ++j) d.weights.push_back(j % 10 == 3 ? 4.0f : 0.5f);
+    for (int c = 0; c < 10; ++c) d.class_names.push_back(std::to_string(c));
+    mlp::Network<float> net(fashion_spec());
+    mlp::TrainOptions o;
+    o.epochs = 1;
+    o.batch_size = batch;
+    CountingCallback cb;
+    cb.per_batch.reserve(100);
+    mlp::Trainer(net, o).fit(d, nullptr, {&cb});
+    ASSERT_EQ(cb.per_batch.size(), 10u);
+    for (std::size_t b = 1; b < cb.per_batch.size(); ++b) {
+      EXPECT_EQ(cb.per_batch[b], 0) << "batch " << b + 1;
+    }
+  }
+  mlp::set_threads(1);
+}
+
+// train.on_divergence = "recover" copies θ and the optimizer state before every step: into
+// buffers allocated once, so the steps after the first still allocate nothing.
+TEST(Alloc, RecoveringTrainerBatchesAllocateNothingAfterTheFirst) {
+  MLP_SKIP_UNDER_ASAN();
+  mlp::set_threads(1);
+  mlp::data::Dataset d;
+  d.task = mlp::data::Task::classification;
+  const mlp::Index m = 640, batch = 64;
+  d.X = mlp::MatrixF::Random(784, m);
+  for (mlp::Index j = 0; j < m; ++j) d.labels.push_back(static_cast<std::int32_t>(j % 10));
+  for (int c = 0; c < 10; ++c) d.class_names.push_back(std::to_string(c));
+  mlp::Network<float> net(fashion_spec());
+  mlp::TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = batch;
+  o.on_divergence = mlp::OnDivergence::recover;
+  CountingCallback cb;
+  cb.per_batch.reserve(100);
+  mlp::Trainer(net, o).fit(d, nullptr, {&cb});
+  ASSERT_EQ(cb.per_batch.size(), 10u);
+  for (std::size_t b = 1; b < cb.per_batch.size(); ++b) EXPECT_EQ(cb.per_batch[b], 0) << "batch " << b + 1;
+}
+
 TEST(Alloc, LineSearchStepsWithDropoutAllocateNothingAfterTheFirst) {
   MLP_SKIP_UNDER_ASAN();
   const auto spec = mlp::ModelBuilder(20).hidden(32, mlp::Activation::relu, 0.8)

@@ -29,6 +29,43 @@ run boston_housing
 check "boston R² on test" "$(json_get boston_housing.json 'j["test"]["r2"]') > 0.75"
 check "boston RMSE in k\$" "$(json_get boston_housing.json 'j["test"]["rmse"]') < 6"
 grep -q '"B"' "$WORK/boston_housing/config.toml" && pass || fail "boston drops B"
+# subscriptions: text columns one-hot encoded, the rare class "yes" weighted up (balanced). The
+# same run without class weights finds fewer of the churners: the recall of "yes" on the test
+# split must rise with the weights.
+run subscriptions
+expect_exit 0 "example subscriptions without class weights" -- "$MLP" train "$SRC/examples/subscriptions.toml" \
+  --out "$WORK/subscriptions_unweighted" -q --json --set 'train.class_weight="none"'
+cp "$WORK/out" "$WORK/subscriptions_unweighted.json"
+yes_recall='[c["recall"] for c in j["scores"]["test"]["classes"] if c["class"] == "yes"][0]'
+weighted_recall=$(json_get subscriptions.json "$yes_recall")
+unweighted_recall=$(json_get subscriptions_unweighted.json "$yes_recall")
+echo "subscriptions: recall of 'yes' on test $weighted_recall weighted, $unweighted_recall unweighted"
+check "class weights raise the minority recall" "$weighted_recall > $unweighted_recall + 0.1"
+grep -q 'plan=premium' "$WORK/subscriptions/summary.json" "$WORK/subscriptions/config.toml" 2>/dev/null || \
+  "$MLP" inspect "$WORK/subscriptions/model.mlp" | grep -q 'plan=premium' && pass || fail "one-hot inputs named plan=premium"
+# Two targets: one output per target, per-target and mean scores, predictions as MEDV,NOX.
+run boston_multitarget
+score() { json_get boston_multitarget.json "j['scores']['test']$1"; }
+check "multi-target scores name MEDV and NOX" "'$(score "['targets'][0]['target']")' == 'MEDV' and '$(score "['targets'][1]['target']")' == 'NOX'"
+check "multi-target MEDV R² on test" "$(score "['targets'][0]['r2']") > 0.75"
+check "multi-target NOX R² on test" "$(score "['targets'][1]['r2']") > 0.8"
+check "multi-target NOX RMSE in its own units" "$(score "['targets'][1]['rmse']") < 0.06"
+check "multi-target mean R² is the unweighted mean" "abs($(score "['mean']['r2']") - ($(score "['targets'][0]['r2']") + $(score "['targets'][1]['r2']")) / 2) < 1e-12"
+expect_exit 0 "multi-target eval" -- "$MLP" eval "$WORK/boston_multitarget/model.mlp" "$SRC/examples/data/boston_housing.csv"
+for label in MEDV NOX "mean of 2 targets"; do
+  grep -Eq "^$label: RMSE [0-9.e+-]+, MAE [0-9.e+-]+, R² -?[0-9.]+, MAPE [0-9.e+-]+, max error [0-9.e+-]+\$" "$WORK/out" \
+    && pass || fail "multi-target eval prints '$label: RMSE …'"
+done
+expect_exit 0 "multi-target predict" -- "$MLP" predict "$WORK/boston_multitarget/model.mlp" "$SRC/examples/data/boston_housing.csv"
+[ "$(head -1 "$WORK/out")" = "MEDV,NOX" ] && [ "$(wc -l < "$WORK/out")" -eq 507 ] && pass \
+  || fail "multi-target predict writes MEDV,NOX and 506 rows"
+expect_exit 0 "multi-target train text" -- "$MLP" train "$SRC/examples/boston_multitarget.toml" --out "$WORK/boston_multitarget_text" -q \
+  --set train.epochs=3
+grep -q "^test NOX: RMSE" "$WORK/out" && grep -q "^test mean of 2 targets: RMSE" "$WORK/out" && pass \
+  || fail "mlp train prints the per-target test scores"
+expect_exit 2 "multi-target classification" -- "$MLP" train "$SRC/examples/boston_multitarget.toml" --out "$WORK/mt_class" -q \
+  --set 'data.task="classification"'
+expect_err "data.target lists 2 columns \(MEDV, NOX\), a multi-target regression, but data.task is" "a list target cannot be classified"
 run digits
 check "digits test accuracy" "$(json_get digits.json 'j["test"]["accuracy"]') >= 0.93"
 run digits_adagrad_gelu

@@ -61,4 +61,48 @@ if [ "$(csv_untimed t1a/metrics.csv)" = "$(csv_untimed t2a/metrics.csv)" ]; then
 else
   echo "note: 1 and 2 threads give different metrics on this machine (allowed)"
 fi
+
+# mlp train --reproduce RUN_DIR (docs/cli.md "Reproducing a run"): the manifest in summary.json,
+# a rerun bit-identical into a fresh sibling, a changed data file refused naming it (exit 65).
+mkdir -p rep/data
+cp "$SRC/examples/data/iris.csv" rep/data/
+printf '[data]\ntrain = "data/iris.csv"\ntarget = "species"\n[model]\nhidden = [8]\n[train]\nepochs = 5\nseed = 2\n' > rep/iris.toml
+expect_exit 0 "train for --reproduce" -- "$MLP" train rep/iris.toml --out rep/run -q
+if have_python; then
+  "$PY" - rep/run/summary.json "$(sha256sum rep/data/iris.csv | cut -d' ' -f1)" <<'PY' && pass || fail "summary.json manifest fields"
+import json, sys
+m = json.load(open(sys.argv[1]))["manifest"]
+assert m["data"]["data.train"] == {"path": "../data/iris.csv", "sha256": sys.argv[2]}, m["data"]
+for k in ("mlp_version", "git_commit", "git_dirty", "compiler", "gemm", "threads", "seed", "config"):
+    assert k in m, k
+assert m["gemm"]["backend"] == "eigen" and m["seed"] == 2 and m["threads"] >= 1, m
+assert m["compiler"]["id"] and m["compiler"]["version"] and "flags" in m["compiler"], m["compiler"]
+assert "[train]" in m["config"] and "on_divergence" in m["config"], m["config"]
+PY
+fi
+expect_exit 0 "--reproduce: identical" -- "$MLP" train --reproduce rep/run -q
+grep -q "^reproduced: the final weights in rep/run-reproduce/model.mlp are bit-identical to rep/run/model.mlp" "$WORK/out" \
+  && pass || fail "--reproduce prints the verdict: $(cat "$WORK/out")"
+[ -s rep/run-reproduce/model.mlp ] && pass || fail "--reproduce trains into RUN_DIR-reproduce"
+expect_exit 0 "--reproduce --json" -- "$MLP" train --reproduce rep/run --out rep/again -q --json
+if have_python; then
+  "$PY" -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["identical"] is True and j["max_abs_difference"] == 0 and j["differences"] == [], j' "$WORK/out" \
+    && pass || fail "--reproduce --json: $(cat "$WORK/out")"
+fi
+expect_exit 2 "--reproduce into an existing run" -- "$MLP" train --reproduce rep/run --out rep/again -q
+expect_err "already holds a run" "--reproduce never overwrites"
+before=$(sha256sum rep/data/iris.csv | cut -d' ' -f1)
+echo "5.0,3.0,1.5,0.2,setosa" >> rep/data/iris.csv
+after=$(sha256sum rep/data/iris.csv | cut -d' ' -f1)
+expect_exit 65 "--reproduce after the data changed" -- "$MLP" train --reproduce rep/run -q
+expect_err "iris.csv: data.train changed since the run: its SHA-256 is $after, the run was trained on $before" \
+  "a changed data file is named with both hashes"
+[ ! -e rep/run-reproduce-2 ] && pass || fail "nothing trained on changed data"
+expect_exit 66 "--reproduce a missing RUN_DIR" -- "$MLP" train --reproduce rep/nothing -q
+expect_err "rep/nothing: No such file or directory" "missing RUN_DIR named"
+mkdir -p rep/empty
+expect_exit 66 "--reproduce without summary.json" -- "$MLP" train --reproduce rep/empty -q
+expect_err "rep/empty: no summary.json" "RUN_DIR without summary.json"
+expect_exit 2 "--reproduce with CONFIG" -- "$MLP" train rep/iris.toml --reproduce rep/run -q
+expect_exit 2 "--reproduce with --set" -- "$MLP" train --reproduce rep/run --set train.epochs=3 -q
 finish

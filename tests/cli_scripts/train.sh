@@ -97,7 +97,7 @@ expect_exit 74 "unwritable output" -- "$MLP" train iris.toml --out afile/run
 sed 's/hidden = \[8\]/hidden = [9]/' iris.toml > iris9.toml
 expect_exit 2 "resume with another config" -- "$MLP" train iris9.toml --out run1 --resume
 expect_err '^iris9.toml:[0-9]+:[0-9]+: error: model.hidden = \[9\], but the run was trained with model.hidden = \[8\]$' "resume conflict message"
-expect_err '^run1: error: --resume: 1 setting differs from the run.s \(recorded in run1/checkpoints/ckpt-[0-9]+\.mlpck\); only train.epochs, train.checkpoint_every, train.keep_checkpoints may change' "resume conflict summary"
+expect_err '^run1: error: --resume: 1 setting differs from the run.s \(recorded in run1/checkpoints/ckpt-[0-9]+\.mlpck\); only train.epochs, train.on_divergence, train.max_recoveries, train.checkpoint_every, train.keep_checkpoints may change' "resume conflict summary"
 
 # N7: two runs with the same seed give bit-identical models and metrics (time columns aside).
 expect_exit 0 "train iris again" -- "$MLP" train iris.toml --out run2 -q

@@ -212,7 +212,9 @@ TEST(TrainRun, ResumeRefusesEveryChangedSettingButTheResumeSafeOnes) {
                      (run / "checkpoints").string()),
             std::string::npos)
       << msg;
-  EXPECT_NE(msg.find("only train.epochs, train.checkpoint_every, train.keep_checkpoints may change"), std::string::npos);
+  EXPECT_NE(msg.find("only train.epochs, train.on_divergence, train.max_recoveries, train.checkpoint_every, "
+                     "train.keep_checkpoints may change"),
+            std::string::npos);
   EXPECT_EQ(read_text(run / "config.toml"), saved);
   EXPECT_FALSE(fs::exists(run / "model.mlp"));
 

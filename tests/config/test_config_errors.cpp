@@ -183,6 +183,12 @@ const std::vector<BadValue> kBadValues = {
   {"train", "optimizer = \"sgd\"", {"train.optimizer must be one of", "(got string \"sgd\")"}},
   {"train", "loss = \"cross_entropi\"", {"train.loss must be one of auto, mse, binary_cross_entropy, cross_entropy", "did you mean 'cross_entropy'?"}},
   {"train.schedule", "type = \"exponental\"", {"train.schedule.type must be one of constant, inverse_time", "did you mean 'exponential'?"}},
+  // Divergence policy and its bound.
+  {"train", "on_divergence = \"bogus\"", {"train.on_divergence must be one of stop, recover", "(got string \"bogus\")"}},
+  {"train", "on_divergence = \"recover\"\nmax_recoveries = -1", {"train.max_recoveries must be an integer in [0, 1000] (got -1)"}},
+  {"train", "on_divergence = \"recover\"\nmax_recoveries = 1000000000000", {"train.max_recoveries", "[0, 1000]"}},
+  {"train", "on_divergence = \"recover\"\nmax_recoveries = nan", {"train.max_recoveries must be an integer", "nan"}},
+  {"train", "on_divergence = \"recover\"\nmax_recoveries = 2.5", {"train.max_recoveries must be an integer", "2.5"}},
   {"data", "format = \"json\"", {"data.format must be one of auto, csv, idx"}},
   {"data", "task = \"clasification\"", {"data.task must be one of", "did you mean 'classification'?"}},
   {"data", "missing = \"skip\"", {"data.missing must be one of error, drop_row"}},
@@ -209,13 +215,37 @@ const std::vector<BadValue> kBadValues = {
 
 INSTANTIATE_TEST_SUITE_P(Config, BadValueTest, ::testing::ValuesIn(kBadValues));
 
+TEST(ConfigErrors, SeveralTargetsWithAClassifierNameTheTargetKeyAndWhy) {
+  // A list of targets is a multi-target regression; whatever makes the run a classifier is an
+  // error at data.target naming that setting.
+  const auto text = [](const std::string& data, const std::string& model, const std::string& train) {
+    return "[data]\ntrain = \"a.csv\"\ntarget = [\"u\", \"v\"]\n" + data + "[model]\nhidden = [4]\n" +
+           model + "[train]\n" + train;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {text("task = \"classification\"\n", "", ""), "data.task is \"classification\""},
+      {text("", "", "loss = \"cross_entropy\"\n"), "train.loss = \"cross_entropy\" is a classification loss"},
+      {text("", "output = \"softmax\"\n", ""), "model.output = \"softmax\" is a classification output"},
+  };
+  for (const auto& [config, why] : cases) {
+    const std::string msg = error_of(config);
+    EXPECT_EQ(msg.rfind("cfg.toml:3:10: error: data.target lists 2 columns (u, v), a "
+                        "multi-target regression, but " + why, 0), 0u) << msg;
+    EXPECT_NE(msg.find("name one target column"), std::string::npos) << msg;
+  }
+  // A regression with several targets is valid, an explicit identity output or mse loss too.
+  EXPECT_EQ(error_of(text("task = \"regression\"\n", "output = \"identity\"\n", "loss = \"mse\"\n")),
+            "(no error)");
+  EXPECT_EQ(error_of(text("", "", "")), "(no error)");
+}
+
 TEST(ConfigErrors, UnknownKeyHasDidYouMeanAtTheKey) {
   const std::string text =
       "[data]\ntrain = \"a.csv\"\ntarget = \"y\"\n[model]\nhidden = [4]\n[train]\n"
       "learnig_rate = 0.1\n";
   const std::string msg = error_of(text);
   EXPECT_NE(msg.find("cfg.toml:7:1: error: unknown key train.learnig_rate (did you mean "
-                     "'learning_rate'?); valid keys in [train]: loss, optimizer"),
+                     "'learning_rate'?); valid keys in [train]: loss, class_weight, optimizer"),
             std::string::npos)
       << msg;
 }

@@ -228,7 +228,7 @@ TEST(ConfigChanges, EveryDifferenceIsListedByItsKeyWithBothValues) {
       "\"x.csv\"", "\"y\"", "[\"a\", \"b\"]", "\"none\"", "\"regression\"", "\"classification\"",
       "\"drop_row\"", "\"mean\"", "\"tanh\"", "\"sigmoid\"", "\"identity\"", "\"zeros\"", "\"xavier\"",
       "\"mse\"", "\"gd\"", "\"adamw\"", "\"rmsprop\"", "\"step\"", "\"exponential\"",
-      "\"inverse_time\"", "\"exact\"", "[0.9, 0.5]", "0.75", "12", "4096", "2097152", "1e-5"};
+      "\"inverse_time\"", "\"exact\"", "\"recover\"", "\"dev_accuracy\"", "\"balanced\"", "[0.9, 0.5]", "0.75", "12", "4096", "2097152", "1e-5"};
   std::map<std::string, int> changed_by_key;
   for (const auto& base_text : bases) {
     RunConfig base;
@@ -283,7 +283,8 @@ TEST(ConfigChanges, ResumeSafeKeysAreMarkedInTheTableAndTheDocs) {
   for (const auto& k : config_key_table()) {
     if (k.resume_safe) safe.push_back(k.key);
   }
-  EXPECT_EQ(safe, (std::vector<std::string>{"train.epochs", "train.checkpoint_every", "train.keep_checkpoints"}));
+  EXPECT_EQ(safe, (std::vector<std::string>{"train.epochs", "train.on_divergence", "train.max_recoveries",
+                                            "train.checkpoint_every", "train.keep_checkpoints"}));
   const std::string train = config_keys_markdown("train");
   EXPECT_NE(train.find("| `epochs` | integer | `10` | an integer in [1, 10000000] | passes over the training set; "
                        "**may change on `--resume`** |"),

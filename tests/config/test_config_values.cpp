@@ -421,7 +421,7 @@ TEST(ConfigKeys, EveryKeyCanBeOverridden) {
     const std::string msg = error_of(kMinimal, {std::string(key) + "=1"});
     EXPECT_EQ(msg.find("unknown key"), std::string::npos) << key << ": " << msg;
   }
-  EXPECT_EQ(config_keys().size(), 63u);
+  EXPECT_EQ(config_keys().size(), 74u);
 }
 
 // ---- properties ----------------------------------------------------------------------------

@@ -285,6 +285,46 @@ TEST(Csv, DropAndMultipleTargets) {
   EXPECT_FLOAT_EQ(d.X(1, 0), 3.0f);
 }
 
+// Several targets are a multi-target regression: each column its own row of Y, in the order
+// listed; whatever would make them class labels is a ConfigError saying to name one column,
+// and a bad cell in the second target is a DataError at its line and column.
+TEST(Csv, SeveralTargetsAreRegressionOrAClearError) {
+  CsvOptions two;
+  two.targets = {"b", "a"};
+  const auto d = parse("x,a,b\n1,10,-1.5\n2,20,-2.5\n", two);
+  EXPECT_EQ(d.task, Task::regression);
+  EXPECT_EQ(d.target_names, (std::vector<std::string>{"b", "a"}));
+  EXPECT_FLOAT_EQ(d.Y(0, 1), -2.5f);
+  EXPECT_FLOAT_EQ(d.Y(1, 1), 20.0f);
+  // A classifier's loss or output (numeric_task) with two numeric targets.
+  CsvOptions classifier = two;
+  classifier.numeric_task = Task::classification;
+  std::string msg = error_of<ConfigError>([&] { (void)parse("x,a,b\n1,1,0\n2,0,1\n", classifier); });
+  EXPECT_NE(msg.find("t.csv: error: the model is a classifier"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("2 target columns"), std::string::npos) << msg;
+  // data.task = classification, and two text targets.
+  CsvOptions task = two;
+  task.task = Task::classification;
+  msg = error_of<ConfigError>([&] { (void)parse("x,a,b\n1,1,0\n", task); });
+  EXPECT_NE(msg.find("classification needs exactly one target column, got 2; name one"),
+            std::string::npos) << msg;
+  msg = error_of<ConfigError>([&] { (void)parse("x,a,b\n1,u,v\n2,w,v\n", two); });
+  EXPECT_NE(msg.find("need exactly one target column, got 2; name one target column"),
+            std::string::npos) << msg;
+  // A text cell in the second target (a numeric column).
+  msg = data_error("x,a,b\n1,10,-1.5\n2,20,oops\n", two);
+  EXPECT_NE(msg.find("t.csv:3:6: error: column 3 'b'"), std::string::npos) << msg;
+  // A target named twice, or not in the file (the available columns listed).
+  CsvOptions twice;
+  twice.targets = {"a", "a"};
+  EXPECT_THROW((void)parse("x,a\n1,2\n", twice), ConfigError);
+  CsvOptions missing;
+  missing.targets = {"a", "c"};
+  msg = error_of<ConfigError>([&] { (void)parse("x,a,b\n1,2,3\n", missing); });
+  EXPECT_NE(msg.find("t.csv: error: target column 'c' is not in the header"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("available columns: x, a, b"), std::string::npos) << msg;
+}
+
 // C10
 TEST(Csv, ClassLabelsSortedAndUnseenRejected) {
   const auto d = parse("x,y\n1,zeta\n2,alpha\n3,mid\n4,alpha\n");

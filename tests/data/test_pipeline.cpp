@@ -190,6 +190,35 @@ TEST(Standardizer, TrainingStatisticsAppliedToDevAndTest) {
   EXPECT_FALSE(Normalization::fit(synthetic(10, 2)).targets.has_value());
 }
 
+// Several regression targets: each target row has its own μ and σ (a target in thousands and
+// one in thousandths both become mean 0, deviation 1), and invert_targets undoes each.
+TEST(Standardizer, SeveralTargetsAreStandardizedPerTarget) {
+  Dataset d;
+  d.task = Task::regression;
+  d.X.resize(1, 4);
+  d.X << 1, 2, 3, 4;
+  d.Y.resize(2, 4);
+  d.Y << 1000, 2000, 3000, 4000,  //
+      0.001f, 0.003f, 0.001f, 0.003f;
+  const MatrixF raw = d.Y;
+  const auto norm = Normalization::fit(d);
+  ASSERT_TRUE(norm.targets.has_value());
+  ASSERT_EQ(norm.targets->size(), 2);
+  EXPECT_FLOAT_EQ(norm.targets->mean()[0], 2500.0f);
+  EXPECT_FLOAT_EQ(norm.targets->mean()[1], 0.002f);
+  EXPECT_FLOAT_EQ(norm.targets->stddev()[0], std::sqrt(1.25e6f));
+  EXPECT_FLOAT_EQ(norm.targets->stddev()[1], 0.001f);
+  norm.apply(d);
+  for (Index t = 0; t < 2; ++t) {
+    const Eigen::ArrayXd y = d.Y.row(t).cast<double>().transpose().array();
+    EXPECT_NEAR(y.mean(), 0.0, 1e-6) << t;
+    EXPECT_NEAR(std::sqrt((y - y.mean()).square().mean()), 1.0, 1e-5) << t;
+  }
+  MatrixF back = d.Y;
+  norm.invert_targets(back);
+  EXPECT_TRUE(back.isApprox(raw, 1e-6f));
+}
+
 // C12
 TEST(Standardizer, ConstantFeatureSingleRowSingleFeatureStayFinite) {
   MatrixF x(2, 5);

@@ -119,7 +119,7 @@ shutil.copy(os.path.join(data, "xor.csv"), "xor.csv")
 
 def train(name, csv_path, target, hidden, activation, output=None, extra_data="", extra_model="",
           epochs=8):
-    toml = (f'[data]\ntrain = "{csv_path}"\ntarget = "{target}"\n{extra_data}'
+    toml = (f'[data]\ntrain = "{csv_path}"\ntarget = {json.dumps(target)}\n{extra_data}'
             f'[model]\nhidden = {hidden}\nactivation = "{activation}"\n{extra_model}'
             + (f'output = "{output}"\n' if output else "")
             + f'[train]\nlearning_rate = 0.01\nbatch_size = 16\nepochs = {epochs}\nseed = 1\n'
@@ -165,6 +165,9 @@ models.append(("boston_imputed", train("imputed", "boston_missing.csv", "MEDV", 
                                        extra_data='missing = "mean"\n'), False, "boston_missing.csv"))
 models.append(("boston_unscaled_target", train("unscaled", "boston.csv", "MEDV", "[10]", "tanh",
                                                extra_data="normalize_target = false\n"), False, "boston.csv"))
+# Two targets in different units (k$ and parts per 10 million), each un-standardized on its own.
+models.append(("boston_two_targets", train("two_targets", "boston.csv", ["MEDV", "NOX"], "[12]", "tanh"),
+               False, "boston.csv"))
 
 first = run([MLP, "export", models[0][1], "-o", "probe.onnx"], expect=None)
 if first.returncode == 2 and "no ONNX support" in first.stderr:
@@ -337,11 +340,13 @@ for name, model, classify, csv_path in models:
                 acc8 = np.mean([header[1 + c][2:] == t for c, t in zip(cls8, truth)])
                 int8_report.append(f"{name}: accuracy {acc:.4f} -> int8 {acc8:.4f} ({acc8 - acc:+.4f})")
             else:
-                tcol = [k for k in truth_rows[0].keys() if k not in names][0]
-                y = np.array([float(r[tcol]) for r in truth_rows])
-                rmse = float(np.sqrt(np.mean((P[:, 0] - y) ** 2)))
-                rmse8 = float(np.sqrt(np.mean((P8[:, 0] - y) ** 2)))
-                int8_report.append(f"{name}: RMSE {rmse:.4f} -> int8 {rmse8:.4f} ({rmse8 - rmse:+.4f})")
+                # Per target, named by mlp predict's header (a model may have several).
+                for t, tcol in enumerate(header):
+                    y = np.array([float(r[tcol]) for r in truth_rows])
+                    rmse = float(np.sqrt(np.mean((P[:, t] - y) ** 2)))
+                    rmse8 = float(np.sqrt(np.mean((P8[:, t] - y) ** 2)))
+                    label = name if len(header) == 1 else f"{name} {tcol}"
+                    int8_report.append(f"{label}: RMSE {rmse:.4f} -> int8 {rmse8:.4f} ({rmse8 - rmse:+.4f})")
 
 # ---- code size and per-example time of the C export (printed for docs/deployment.md) ---------
 if CC and models[0][1]:

@@ -9,7 +9,8 @@ and predicted probabilities (float64) and what scikit-learn computes from them �
 classification_report(output_dict=True, zero_division=0), confusion_matrix, log_loss,
 roc_auc_score (binary; multi_class="ovr", average="macro"); for regression
 mean_squared_error, mean_absolute_error, r2_score, mean_absolute_percentage_error and
-max_error per target.
+max_error per target, their averages over the targets (multioutput="uniform_average", the
+largest max error) and the pooled RMSE, MAE and variance-weighted R² of Metrics.
 """
 import json
 import os
@@ -88,6 +89,21 @@ regression = {
     "r2": metrics.r2_score(truth, pred, multioutput="raw_values").tolist(),
     "mape": metrics.mean_absolute_percentage_error(truth, pred, multioutput="raw_values").tolist(),
     "max_error": [metrics.max_error(truth[:, i], pred[:, i]) for i in range(t)],
+    # Over the targets: mean_scores (multioutput="uniform_average"; RMSE as the mean of the
+    # per-target RMSEs, squared=False) and the pooled Metrics (sqrt of the mean MSE,
+    # R² multioutput="variance_weighted" = 1 − Σ SSE / Σ SS_tot).
+    "mean": {
+        "rmse": metrics.mean_squared_error(truth, pred, squared=False),
+        "mae": metrics.mean_absolute_error(truth, pred),
+        "r2": metrics.r2_score(truth, pred),
+        "mape": metrics.mean_absolute_percentage_error(truth, pred),
+        "max_error": max(metrics.max_error(truth[:, i], pred[:, i]) for i in range(t)),
+    },
+    "pooled": {
+        "rmse": np.sqrt(metrics.mean_squared_error(truth, pred)),
+        "mae": metrics.mean_absolute_error(truth, pred),
+        "r2": metrics.r2_score(truth, pred, multioutput="variance_weighted"),
+    },
 }
 
 with open(OUT, "w") as f:

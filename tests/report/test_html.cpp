@@ -200,6 +200,60 @@ TEST(HtmlReport, RegressionDrawsRmseAndNoDevData) {
   EXPECT_NE(html.find("no dev set"), std::string::npos);
 }
 
+/// The text of the test-scores table ("" when absent).
+std::string scores_table(const std::string& html) {
+  const auto start = html.find("id=\"test-scores\"");
+  if (start == std::string::npos) return "";
+  return html.substr(start, html.find("</table>", start) - start);
+}
+
+TEST(HtmlReport, ShowsTheTestScoresPerClassWithAveragesLogLossAndAuc) {
+  // Labels 0 0 1 2, predicted 0 1 1 2: class 0 precision 1 recall 0.5, class 1 precision 0.5
+  // recall 1, class 2 perfect; macro F1 = (2/3 + 2/3 + 1) / 3.
+  const std::vector<std::int32_t> labels = {0, 0, 1, 2};
+  Eigen::MatrixXd P(3, 4);
+  P << 0.8, 0.3, 0.1, 0.1,  //
+      0.1, 0.6, 0.8, 0.1,   //
+      0.1, 0.1, 0.1, 0.8;
+  Scores s;
+  s.classification = classification_scores(labels, P);
+  ReportInfo i = info();
+  i.test_scores = s;
+  i.class_names = {"cat", "<dog>", "eel"};
+  const auto table = scores_table(render_report_html(classifier_history(3), names(), diagnose(classifier_history(3), names()), i));
+  ASSERT_FALSE(table.empty());
+  EXPECT_NE(table.find("<th>&lt;dog&gt;</th><td>0.5</td><td>1</td>"), std::string::npos) << table;
+  EXPECT_NE(table.find("<th>cat</th><td>1</td><td>0.5</td>"), std::string::npos) << table;
+  EXPECT_NE(table.find(fmt::format("<th>macro average</th><td>{}</td>",
+                                   fmt::format("{:.4g}", s.classification->macro.precision))),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(count(table, "<tr>"), 6u);  // header, 3 classes, macro, weighted
+  EXPECT_NE(table.find(">4</td></tr>"), std::string::npos);  // the averages' support is m
+  const auto html = render_report_html(classifier_history(3), names(), diagnose(classifier_history(3), names()), i);
+  EXPECT_NE(html.find("ROC-AUC (one-vs-rest, macro)"), std::string::npos);
+  EXPECT_NE(html.find("log-loss"), std::string::npos);
+  // Without scores there is no section.
+  EXPECT_TRUE(scores_table(render_report_html(classifier_history(3), names(), diagnose(classifier_history(3), names()), info())).empty());
+}
+
+TEST(HtmlReport, ShowsTheTestScoresPerRegressionTarget) {
+  Eigen::MatrixXd Y(2, 3), Yhat(2, 3);
+  Y << 1, 2, 4, 10, 20, 30;
+  Yhat << 1, 3, 4, 10, 20, 33;
+  Scores s;
+  s.targets = regression_scores(Y, Yhat);
+  ReportInfo i;
+  i.test_scores = s;
+  i.target_names = {"heating", "cooling"};
+  const auto table = scores_table(render_report_html({}, {}, diagnose_errors(0.1, 0.1), i));
+  ASSERT_FALSE(table.empty());
+  EXPECT_NE(table.find("<th>MAPE</th><th>max error</th>"), std::string::npos);
+  EXPECT_NE(table.find("<tr><th>heating</th>"), std::string::npos);
+  EXPECT_NE(table.find("<tr><th>cooling</th>"), std::string::npos);
+  EXPECT_NE(table.find("<td>3</td></tr>"), std::string::npos) << table;  // cooling's max error
+}
+
 TEST(HtmlReport, EmptyHistoryStillRenders) {
   const auto d = diagnose_errors(0.2, 0.3);
   const auto html = render_report_html({}, {}, d, info());

@@ -82,6 +82,45 @@ TEST(Scores, RegressionMatchesScikitLearn) {
   }
 }
 
+TEST(Scores, MeanOverTargetsMatchesScikitLearnUniformAverage) {
+  // Two targets in different units (σ 3 and 0.5): the mean weighs each target equally, as
+  // scikit-learn's multioutput="uniform_average"; the max error is the largest of the two.
+  const json r = load_scores().at("regression");
+  const auto per_target = regression_scores(columns_of(r.at("truth")), columns_of(r.at("pred")));
+  const TargetScores mean = mean_scores(per_target);
+  const json& ref = r.at("mean");
+  EXPECT_NEAR(mean.rmse, ref.at("rmse").get<double>(), 1e-9);
+  EXPECT_NEAR(mean.mae, ref.at("mae").get<double>(), 1e-9);
+  EXPECT_NEAR(mean.r2, ref.at("r2").get<double>(), 1e-9);
+  EXPECT_NEAR(mean.mape / ref.at("mape").get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(mean.max_error, ref.at("max_error").get<double>(), 1e-9);
+  // One target: its own scores.
+  const TargetScores one = mean_scores(std::span(per_target).first(1));
+  EXPECT_EQ(one.rmse, per_target[0].rmse);
+  EXPECT_EQ(one.r2, per_target[0].r2);
+  EXPECT_EQ(one.max_error, per_target[0].max_error);
+  EXPECT_THROW((void)mean_scores({}), DataError);
+}
+
+TEST(Scores, PooledMetricsOfSeveralTargetsAreScikitLearnsVarianceWeightedR2) {
+  // Metrics (the per-epoch log, "train"/"dev"/"test") pool the targets: RMSE = sqrt of the mean
+  // squared error over all k·m values, MAE their mean, R² = 1 − Σ SSE / Σ SS_tot. The inputs
+  // pass through float, hence the tolerance.
+  const json r = load_scores().at("regression");
+  const Eigen::MatrixXd Y = columns_of(r.at("truth")), P = columns_of(r.at("pred"));
+  MetricsSums sums;
+  sums.add_regression(P.cast<float>(), Y.cast<float>(), 0.0);
+  const Eigen::MatrixXd Yf = Y.cast<float>().cast<double>();
+  const double ss_tot = (Yf.colwise() - Yf.rowwise().mean()).squaredNorm();
+  const Metrics m = sums.metrics(false, Y.rows(), ss_tot);
+  const json& ref = r.at("pooled");
+  EXPECT_NEAR(*m.rmse, ref.at("rmse").get<double>(), 1e-6);
+  EXPECT_NEAR(*m.mae, ref.at("mae").get<double>(), 1e-6);
+  EXPECT_NEAR(*m.r2, ref.at("r2").get<double>(), 1e-6);
+  // ...which is not the uniform average the per-target scores report.
+  EXPECT_GT(std::abs(*m.r2 - r.at("mean").at("r2").get<double>()), 0.01);
+}
+
 TEST(Scores, SmallCasesByHand) {
   // Perfect separation: AUC 1; reversed scores: AUC 0; all tied: ½.
   const std::vector<std::int32_t> y{0, 0, 1, 1};

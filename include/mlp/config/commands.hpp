@@ -72,6 +72,18 @@ struct TrainRunOptions {
   /// Asked after every batch and epoch; true ends the run after the current batch with a
   /// checkpoint, the metrics and the report written, and no model (e.g. a signal arrived).
   std::function<bool()> stop_requested;
+  /// Data-parallel training (docs/distributed.md): the ranks of the job (mlp::dist::world());
+  /// null or one rank: this process trains alone. Rank 0 alone writes the run directory (and
+  /// calls on_start and the callbacks); the other ranks load the data and train their shards.
+  Communicator* comm = nullptr;
+};
+
+/// train.refit: the model saved was trained again from the initial weights on train + dev.
+struct RefitInfo {
+  std::uint64_t epochs = 0;    ///< the best epoch of the first training
+  Index examples = 0;          ///< train + dev examples it was trained on
+  /// The dev metrics of the model early stopping chose (the refit model has trained on dev).
+  std::optional<Metrics> selected_dev;
 };
 
 struct TrainRunResult {
@@ -90,9 +102,18 @@ struct TrainRunResult {
   /// Per-class (classifier) or per-target (regression) scores of the final model on the dev
   /// and test data, when there is such data (summary.json "scores", as mlp eval --json).
   std::optional<Scores> dev_scores, test_scores;
+  /// train.refit: the refit (then `train` is of train + dev, `dev` is unset, `test` is of the
+  /// refit model).
+  std::optional<RefitInfo> refit;
+  std::string monitor = "dev_cost";  ///< train.early_stopping.monitor: what best_epoch is the best of
+  bool restored_best = false;        ///< early stopping put back the best epoch's weights
+  /// What dev_scores/test_scores number: the class names (classifier) or target names.
+  std::vector<std::string> score_names;
   /// The --json output (empty when interrupted): dir/summary.json, except that its "model" is
   /// the path `model` above where summary.json says "model.mlp" (relative to the run directory).
   std::string summary_json;
+  int ranks = 1;                  ///< processes that trained (TrainRunOptions::comm)
+  double allreduce_seconds = 0.0; ///< wall time this rank spent in collective calls
 };
 
 /// `mlp train`: reads and checks the configuration before any data, prepares and locks the run

@@ -62,6 +62,14 @@ struct Data {
   bool normalize_target = true;              ///< regression only
   Task task = Task::automatic;
   Missing missing = Missing::error;          ///< CSV only
+  /// CSV: text feature columns (docs/data.md, "Categorical columns"): "auto" (a column whose
+  /// first row is text), "error" (text in a feature is an error), or "list" (exactly the
+  /// columns of categorical_columns).
+  std::string categorical = "auto";
+  std::vector<std::string> categorical_columns;  ///< with categorical = "list"
+  std::string unknown_category = "ignore";   ///< CSV: "ignore" (all zeros) or "error"
+  std::int64_t max_categories = 1000;        ///< CSV: most distinct values of a categorical column
+  std::optional<std::string> weight;         ///< CSV: the column of per-example weights
   std::int64_t max_field_bytes = static_cast<std::int64_t>(data::CsvOptions{}.max_field_bytes);
   std::int64_t max_record_bytes = static_cast<std::int64_t>(data::CsvOptions{}.max_record_bytes);
   bool operator==(const Data&) const = default;
@@ -77,6 +85,9 @@ struct Model {
   double init_scale = ModelSpec{}.init_scale; ///< standard deviation for init = normal
   double init_gain = ModelSpec{}.init_gain;   ///< W = init_gain · W_init (not with init = zeros)
   std::vector<double> keep_prob;             ///< one per hidden layer, each in (0, 1]
+  /// A saved model (model.mlp) whose weights and input standardization training starts from;
+  /// relative to the configuration file (as the data paths). nullopt = a fresh initialization.
+  std::optional<std::string> init_from;
   bool operator==(const Model&) const = default;
 };
 
@@ -96,6 +107,7 @@ struct EarlyStopping {
   bool enabled = false;      ///< true as soon as the table is present (unless enabled = false)
   std::int64_t patience = static_cast<std::int64_t>(EarlyStoppingOptions{}.patience);
   double min_delta = EarlyStoppingOptions{}.min_delta;
+  std::string monitor = EarlyStoppingOptions{}.monitor;  ///< train/monitor.hpp: dev_cost, dev_accuracy, ...
   bool restore_best = EarlyStoppingOptions{}.restore_best;
   bool operator==(const EarlyStopping&) const = default;
 };
@@ -118,8 +130,18 @@ struct Train {
   bool line_search = TrainOptions{}.line_search;  ///< gd (with a full batch)
   bool drop_last = TrainOptions{}.drop_last;
   TrainCost train_cost = TrainOptions{}.train_cost;  ///< what the train metrics of each epoch measure
+  OnDivergence on_divergence = TrainOptions{}.on_divergence;  ///< stop, or roll back and halve the rate
+  std::int64_t max_recoveries = static_cast<std::int64_t>(TrainOptions{}.max_recoveries);
   std::int64_t checkpoint_every = 1;  ///< epochs, 0 = off
   std::int64_t keep_checkpoints = 3;  ///< 0 = keep all
+  /// "none", "balanced" (w_c = n/(k·n_c) on the training split) or "table" (class_weights).
+  std::string class_weight = "none";
+  std::map<std::string, double, std::less<>> class_weights;  ///< by class label, with "table"
+  /// Slices kept fixed ("layers.0", "layers.1.W"): TrainOptions::freeze.
+  std::vector<std::string> freeze;
+  /// After training, train again from the initial weights on train + dev for best_epoch epochs
+  /// (config::train_run); the model saved is that one.
+  bool refit = false;
   Schedule schedule;
   EarlyStopping early_stopping;
   bool operator==(const Train&) const = default;

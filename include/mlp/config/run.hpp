@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "mlp/config/config.hpp"
+#include "mlp/data/categorical.hpp"
 #include "mlp/data/dataset.hpp"
 #include "mlp/data/standardizer.hpp"
 #include "mlp/io/model.hpp"
@@ -21,6 +22,16 @@ struct PreparedData {
   data::Normalization normalization;
   bool standardized = false;
   std::optional<data::Imputer> imputer;  ///< data.missing = "mean": the training means
+  /// Categorical columns (data.categorical): the training split's categories; train, dev and
+  /// test hold their one-hot rows after the numeric features.
+  data::OneHotEncoder categorical;
+  /// train.class_weight: the weight of each class (class index order); empty = none.
+  std::vector<double> class_weights;
+  /// What the preparation warns about: dev/test rows with categories not seen in training.
+  std::vector<std::string> warnings;
+  /// model.init_from: the saved model's preprocessing; standardize() then uses its input (and
+  /// regression target) statistics instead of fitting them on the training split.
+  std::optional<Preprocessing> kept;
   [[nodiscard]] const data::Dataset* dev_or_null() const { return dev.size() ? &dev : nullptr; }
   [[nodiscard]] const data::Standardizer* target_scaler() const {
     return normalization.targets ? &*normalization.targets : nullptr;
@@ -35,11 +46,32 @@ struct LoadedData {
 LoadedData load_data(const RunConfig& cfg);
 
 /// Splits and standardizes (statistics from the training part only).
-PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded);
+/// What prepare_data() does beyond the configuration.
+struct PrepareOptions {
+  /// model.init_from: standardize with this saved model's statistics (PreparedData::kept).
+  const Preprocessing* kept = nullptr;
+  /// train.refit: the dev split joined to the training split (train, then dev: the same split
+  /// as without it), every statistic then fitted on the union; `dev` comes back empty.
+  bool join_dev = false;
+};
+PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded,
+                          const PrepareOptions& options = {});
 inline PreparedData prepare_data(const RunConfig& cfg) { return prepare_data(cfg, load_data(cfg)); }
 
-/// Fits normalization on `train` as `cfg` asks and applies it to train, dev and test.
+/// Prepares the split data sets as `cfg` asks, every statistic from `train` only: one-hot
+/// encodes the categorical columns (data::OneHotEncoder; unseen categories of dev/test go to
+/// d.warnings or, with data.unknown_category = "error", throw DataError), weights the training
+/// examples by class (train.class_weight; ConfigError at the key for a regression or a label
+/// that is not a class), then fits normalization (the one-hot inputs keep mean 0, std 1: they
+/// stay 0/1) and applies it to train, dev and test.
 void standardize(const RunConfig& cfg, PreparedData& d);
+
+/// The class weights of train.class_weight for `train` (a classification split), in class
+/// index order: "balanced" w_c = n/(k·n_c) (scikit-learn's compute_class_weight; a class
+/// absent from the split gets 1, as it weighs nothing), a table its weights (unlisted classes
+/// 1), "none" empty. Throws ConfigError at the key for a regression, or a label of the table
+/// that is not a class (naming the classes).
+std::vector<double> class_weights(const RunConfig& cfg, const data::Dataset& train);
 
 /// The network described by cfg.model for data like `train` (input width, classes/targets).
 /// Errors cite the configuration key (config.toml:LINE:COL).

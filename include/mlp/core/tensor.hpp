@@ -9,6 +9,8 @@
 // float and double in src/.
 #pragma once
 
+#include <string>
+
 #include <Eigen/Core>
 #include <cstdint>
 
@@ -46,6 +48,15 @@ using MatrixD = Matrix<double>;
 template <class T>
 void gemm(T alpha, const MatrixCRef<T>& A, bool transpose_a, const MatrixCRef<T>& B,
           bool transpose_b, T beta, MatrixRef<T> C);
+
+/// What gemm() runs on, as a run's manifest records it: the backend ("eigen"), its version and
+/// the SIMD instruction sets the kernel was compiled for (Eigen::SimdInstructionSetsInUse()).
+struct GemmBackend {
+  std::string name;
+  std::string version;
+  std::string simd;
+};
+[[nodiscard]] GemmBackend gemm_backend();
 
 /// Sets the number of threads the kernels use (one OpenMP thread pool; the library starts no
 /// other threads). n = 0 means all cores; n < 0 is a ConfigError. Process-wide: call it from

@@ -19,6 +19,8 @@ namespace mlp::data {
 class Batch {
  public:
   [[nodiscard]] Index size() const { return size_; }
+  /// The size of the whole batch of which this is a shard (Batcher::set_shard); size() unsharded.
+  [[nodiscard]] Index full_size() const { return full_size_; }
   /// n_features x size.
   [[nodiscard]] ConstMatrixMap<float> X() const { return {x_.data(), x_.rows(), size_}; }
   /// Regression: n_targets x size. Classification: one-hot, n_classes x size.
@@ -27,6 +29,10 @@ class Batch {
   /// Classification: class index per example (empty otherwise).
   [[nodiscard]] std::span<const std::int32_t> labels() const {
     return {labels_.data(), labels_.empty() ? 0 : static_cast<std::size_t>(size_)};
+  }
+  /// The examples' weights (Dataset::weights), or empty when the data set has none.
+  [[nodiscard]] std::span<const float> weights() const {
+    return {weights_.data(), weights_.empty() ? 0 : static_cast<std::size_t>(size_)};
   }
   /// Which examples of the data set are in the batch, in batch order.
   [[nodiscard]] std::span<const Index> indices() const {
@@ -37,14 +43,21 @@ class Batch {
   friend class Batcher;
   MatrixF x_, y_;
   std::vector<std::int32_t> labels_;
+  std::vector<float> weights_;
   std::vector<Index> indices_;
   Index size_ = 0;
+  Index full_size_ = 0;
 };
 
 class Batcher {
  public:
   /// `data` must outlive the Batcher. Throws ConfigError if batch_size < 1 or data is empty.
   Batcher(const Dataset& data, Index batch_size, bool drop_last, std::uint64_t seed);
+
+  /// Data-parallel training (docs/distributed.md): next() hands out only rows
+  /// [rank·b/ranks, (rank+1)·b/ranks) of each batch of b examples (possibly none); the
+  /// shuffle, the batches and the state are those of the unsharded batcher.
+  void set_shard(int rank, int ranks);
 
   /// Shuffles afresh and rewinds; the first call starts epoch 1.
   void start_epoch();
@@ -80,6 +93,7 @@ class Batcher {
   std::vector<Index> perm_;
   std::uint64_t epoch_ = 0;
   Index position_ = 0;
+  Index shard_rank_ = 0, shard_count_ = 1;
 };
 
 }  // namespace mlp::data

@@ -50,6 +50,18 @@ struct CsvOptions {
   enum class Missing { error, drop_row, keep_nan };
   /// What to do with an empty, nan or inf value in a used column.
   Missing missing = Missing::error;
+  /// Feature columns holding text (docs/data.md, "Categorical columns"): error = text in a
+  /// feature is an error naming the cell; automatic = a feature column whose first data row
+  /// holds text (not a number, not empty/nan/inf) is categorical, read as text into
+  /// Dataset::categorical (a later text value in a column that began with a number is an
+  /// error saying to list the column in `categorical_columns`).
+  enum class Categorical { error, automatic };
+  Categorical categorical = Categorical::error;
+  /// Feature columns read as categories whatever they hold (e.g. integer-coded zip codes).
+  std::vector<std::string> categorical_columns;
+  /// A column of per-example weights (non-negative, finite, not all zero): not a feature;
+  /// read into Dataset::weights. Empty: none.
+  std::string weight;
   std::size_t max_field_bytes = std::size_t{1} << 20;   ///< longest field
   std::size_t max_record_bytes = std::size_t{1} << 20;  ///< longest record (line)
 };
@@ -60,6 +72,8 @@ struct CsvSchema {
   std::vector<std::string> feature_names;  ///< columns that must be present, in model order
   std::vector<std::string> target_names;   ///< read if present in the file (optional)
   std::vector<std::string> class_names;    ///< classification: the known labels
+  /// Columns read as text into Dataset::categorical (the model's categorical inputs).
+  std::vector<std::string> categorical_names;
 };
 
 /// Loads a CSV file. `path` "-" reads standard input. Throws InputError (missing/unreadable

@@ -16,6 +16,19 @@ namespace mlp::data {
 
 enum class Task { regression, classification };
 
+/// A categorical feature column as read from a CSV file, before encoding (data/categorical.hpp
+/// turns it into one-hot rows of X after the split): the text of each example's cell and
+/// where it stands in the file (for errors on categories not seen in training).
+struct CategoricalColumn {
+  std::string name;                  ///< the CSV column
+  std::vector<std::string> values;   ///< one per example
+  struct Cell {
+    std::size_t line = 0, col = 0;   ///< 1-based; 0 = unknown
+  };
+  std::vector<Cell> where;           ///< one per example (or empty)
+  bool operator==(const CategoricalColumn&) const = default;
+};
+
 struct Dataset {
   Task task = Task::regression;
   MatrixF X;                           ///< n_features x m
@@ -28,6 +41,11 @@ struct Dataset {
   /// Set when the loader decided the task from integer labels: what it found and how to
   /// override it (data.task); empty otherwise.
   std::string task_decision;
+  /// Categorical columns not yet encoded (CSV with data.categorical); empty once encoded.
+  std::vector<CategoricalColumn> categorical;
+  /// Per-example weights w_j >= 0 of the cost J = (1/m) Σ_j w_j·L_j (data.weight, times the
+  /// class weights of train.class_weight); empty = every weight 1.
+  std::vector<float> weights;
 
   /// Number of examples m.
   [[nodiscard]] Index size() const { return X.cols(); }

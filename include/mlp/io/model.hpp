@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mlp/data/categorical.hpp"
 #include "mlp/data/csv.hpp"
 #include "mlp/data/dataset.hpp"
 #include "mlp/data/standardizer.hpp"
@@ -42,6 +43,17 @@ struct Preprocessing {
   std::optional<data::Standardizer> targets;
   /// data.missing = "mean": NaN inputs take these training means (before standardization).
   std::optional<data::Imputer> imputer;
+  /// Categorical input columns (data.categorical): their training categories; the network's
+  /// last categorical.width() inputs are their one-hot rows (named "column=value" at the end
+  /// of feature_names). Empty: none.
+  data::OneHotEncoder categorical;
+  /// How to read a CSV input for this model: the numeric feature columns (feature_names
+  /// without the one-hot inputs) and the categorical columns, by name.
+  [[nodiscard]] data::CsvSchema csv_schema() const;
+  /// A data set read with csv_schema() made into network inputs: its categorical columns
+  /// one-hot encoded (no-op without). Returns the columns with categories not seen in training
+  /// (encoded as zeros), or throws DataError at the first with unknown_category = "error".
+  std::vector<data::UnseenCategories> encode(data::Dataset& data) const;
   /// How to read a CSV input for this model: with an imputer, missing features are kept (as
   /// NaN) for apply() to fill in; without one they are an error.
   [[nodiscard]] data::CsvOptions csv_options() const;
@@ -77,6 +89,9 @@ class Model {
   /// Receives the outputs of a block of input rows: P [n_out x b] as predict() gives them, and
   /// how many rows came before the block.
   using PredictionSink = std::function<void(const MatrixF& P, std::size_t first_row)>;
+  /// Receives a warning about the input (after the last block): one per categorical column
+  /// with categories not seen in training (data::UnseenCategories::message()).
+  using WarningSink = std::function<void(const std::string& warning)>;
   /// Predictions for a CSV input (`input` "-" = standard input) with this model's columns
   /// (data::stream_csv with the model's schema and csv_options()), read while it arrives and
   /// predicted in blocks of `block_rows` rows: memory does not grow with the input, and the
@@ -84,7 +99,7 @@ class Model {
   /// and DataError `FILE: row N: the model's output is not finite (inputs too large?)` when an
   /// output is not finite (inputs near +-FLT_MAX that overflow standardization or a layer).
   void predict_csv(const std::filesystem::path& input, std::size_t block_rows,
-                   const PredictionSink& sink);
+                   const PredictionSink& sink, const WarningSink& on_warning = {});
   /// Predictions for an input file in either format a model is trained from: IDX images when
   /// data::detect_format says so (a name ending in -ubyte / -ubyte.gz, or the IDX or gzip magic
   /// bytes), one example per image, whose pixel count must be the model's input width (pixels
@@ -92,10 +107,11 @@ class Model {
   /// `sink` in blocks of `block_rows` examples. Throws what predict_csv and
   /// data::load_idx_images throw, and DataError when the images' pixel count does not fit.
   void predict_file(const std::filesystem::path& input, std::size_t block_rows,
-                    const PredictionSink& sink);
+                    const PredictionSink& sink, const WarningSink& on_warning = {});
   /// The same on text in memory; `source_name` stands for the file name in messages.
   void predict_csv_text(std::string_view text, std::string_view source_name,
-                        std::size_t block_rows, const PredictionSink& sink);
+                        std::size_t block_rows, const PredictionSink& sink,
+                        const WarningSink& on_warning = {});
 
   /// The container of this model (for checkpoints that add their own entries).
   [[nodiscard]] io::Container to_container() const;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <vector>
 
 #include "mlp/autograd/graph.hpp"
@@ -122,16 +123,20 @@ class Network {
 
   /// The cost J of the last forward pass against targets Y [n_out x m] (fused, stable forms).
   /// With `gradient`, also runs the backward pass, setting (or, with accumulate, adding to)
-  /// dtheta. Returns J.
-  T loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate = false);
+  /// dtheta. Returns J. `weights`: one weight per example (J = (1/m) Σ_j w_j·L_j, nn/loss.hpp),
+  /// or empty for the unweighted cost.
+  T loss(const MatrixCRef<T>& Y, bool gradient, bool accumulate = false,
+         std::span<const T> weights = {});
 
   /// One training step's forward and backward: forward(X, training, dropout_rng) followed by
   /// loss(Y, true, accumulate), without the copy of X (X only has to live during the call) and
   /// with the batch split over threads() by columns in one parallel region (see
   /// docs/performance.md). Returns J. Afterwards Z, A and dZ are those of the batch, as after
   /// forward + loss; a later loss(Y, true) needs a forward() first.
+  /// `weights` as for loss().
   T forward_backward(const MatrixCRef<T>& X, const MatrixCRef<T>& Y, bool training = true,
-                     Rng* dropout_rng = nullptr, bool accumulate = false);
+                     Rng* dropout_rng = nullptr, bool accumulate = false,
+                     std::span<const T> weights = {});
 
   /// Backward pass from dJ/dA[L] (for a user's own loss on the output; 1/m is the caller's).
   void backward(const MatrixCRef<T>& dA_out, bool accumulate = false);
@@ -176,7 +181,8 @@ class Network {
   // Columns [c0, c0 + X.cols()) of the batch through every layer; X holds those columns.
   void forward_columns(const MatrixCRef<T>& X, Index c0);
   // The loss of columns [c0, c0 + mc) (normalized by the batch's m); dZ[L] of those columns.
-  T loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient);
+  T loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient,
+                 std::span<const T> weights);
   // The backward pass of columns [c0, c0 + X.cols()) from dZ[L] of those columns: the hidden
   // dZ of those columns and their parameter gradients, written (accumulate: added) into G,
   // a vector laid out like dtheta.
@@ -187,8 +193,9 @@ class Network {
   // (gradient) of the whole batch, its columns split over column_threads(m) threads in one
   // parallel region; the per-thread gradients are summed into dtheta. Returns J (0 without Y).
   T run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool do_forward, bool gradient,
-                bool accumulate);
+                bool accumulate, std::span<const T> weights = {});
   void check_targets(const MatrixCRef<T>& Y) const;
+  void check_weights(std::span<const T> weights, Index m) const;
 
   ModelSpec spec_;
   Parameters<T> params_;

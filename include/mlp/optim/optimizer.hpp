@@ -96,6 +96,14 @@ class Optimizer {
   void load_state(const OptimizerState<T>& state);
   /// Forgets all state (as freshly constructed).
   void reset();
+  /// state() into `out`, reusing its memory: once `out` holds buffers of this optimizer's
+  /// size, nothing is allocated (the per-step copy of divergence recovery). Before the first
+  /// step (out.step == 0) the buffers are left as they are: they mean nothing then.
+  void state_into(OptimizerState<T>& out) const;
+  /// Puts back a state that state_into() (or state()) of this same optimizer produced, without
+  /// load_state's checks, reusing the buffers' memory: the in-memory rollback of a step. A
+  /// state of step 0 forgets all state (reset()).
+  void rollback_to(const OptimizerState<T>& s);
 
  protected:
   struct BufferSpec {

@@ -73,6 +73,9 @@ struct DiagnosisOptions {
   /// Diagnose the epoch with the lowest dev cost (what early stopping with restore_best keeps)
   /// instead of the last epoch.
   bool use_best_epoch = false;
+  /// With use_best_epoch: the epoch early stopping chose (its monitored metric; from 1), 0 =
+  /// the one with the lowest dev cost.
+  std::uint64_t best_epoch = 0;
 };
 
 struct LearningCurve {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mlp/report/diagnosis.hpp"
+#include "mlp/train/scores.hpp"
 #include "mlp/train/trainer.hpp"
 
 namespace mlp::report {
@@ -20,7 +21,15 @@ struct ReportInfo {
   std::optional<Metrics> test;  ///< final metrics on the test set
   /// Class names for the test confusion matrix (index = label); empty = the label numbers.
   std::vector<std::string> class_names;
+  /// Detailed test scores (scores.hpp): per-class precision, recall, F1 and support with macro
+  /// and weighted averages, log-loss and ROC-AUC; per target MAPE and max error for a
+  /// regression. Empty = not shown.
+  std::optional<Scores> test_scores;
+  std::vector<std::string> target_names;  ///< regression: row labels of the per-target table
   std::string config_text;  ///< the resolved run configuration (TOML); empty = not shown
+  /// Divergence recoveries of the run (train.on_divergence = "recover"): a table
+  /// `id="recoveries"` when not empty.
+  std::vector<Recovery> recoveries;
 };
 
 /// The report as one HTML document. Charts (each an <svg> with a <title>, axes, tick labels and

@@ -4,7 +4,8 @@
 //             trainer.best_theta [n_params] when early stopping keeps the best weights;
 //   metadata  mlp.checkpoint: JSON with the epoch/batch position, running sums, the optimizer
 //             step, the shuffling and dropout generator states, the plateau schedule and
-//             early-stopping state, and the metrics history so far.
+//             early-stopping state, the metrics history so far, and the divergence recoveries
+//             (the learning-rate multiplier and the list of recoveries).
 // A checkpoint is a loadable model too (`mlp eval run/checkpoints/ckpt-000003.mlpck`).
 #pragma once
 

@@ -14,6 +14,9 @@
 //   (roc_auc_score(multi_class="ovr", average="macro")). Undefined when a class has no example.
 // Regression, per target t (original units):
 //   RMSE, MAE, R² as Metrics; MAPE = (1/m) Σ |ŷ − y| / max(|y|, ε); max error = max |ŷ − y|
+//   and over the k targets (mean_scores): RMSE, MAE, R², MAPE averaged with equal weights
+//   (1/k) Σ_t s_t — scikit-learn's multioutput="uniform_average", so a target in large units
+//   does not outweigh one in small units — and max error = max_t max error_t.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +58,11 @@ struct TargetScores {
 /// Scores per target (row) of predictions Ŷ [t x m] against Y [t x m], in the units given.
 /// R² is 0 for a constant target (as Metrics). ShapeError / DataError as above.
 std::vector<TargetScores> regression_scores(const Eigen::MatrixXd& Y, const Eigen::MatrixXd& Yhat);
+
+/// The scores over all targets: the unweighted mean of each target's RMSE, MAE, R² and MAPE
+/// (scikit-learn's multioutput="uniform_average") and the largest max error. DataError when
+/// `per_target` is empty.
+TargetScores mean_scores(std::span<const TargetScores> per_target);
 
 /// The detailed scores of `net` on `data` (no dropout, batches of `batch_size`): classification
 /// scores for a classifier, per-target scores in original units for a regression (`targets`

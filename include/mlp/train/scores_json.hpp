@@ -2,7 +2,9 @@
 //   classification {"classes": [{"class", "precision", "recall", "f1", "support"}...],
 //                   "macro_avg": {...}, "weighted_avg": {...}, "confusion": [[...]],
 //                   "log_loss", "roc_auc" (null when undefined)}
-//   regression     {"targets": [{"target", "rmse", "mae", "r2", "mape", "max_error"}...]}
+//   regression     {"targets": [{"target", "rmse", "mae", "r2", "mape", "max_error"}...],
+//                   "mean": {"rmse", "mae", "r2", "mape", "max_error"}}  (mean_scores: the
+//                   unweighted mean over the targets, the largest max error)
 // Non-finite numbers are null. Header-only: the JSON type is the caller's.
 #pragma once
 
@@ -45,19 +47,24 @@ template <class Json = nlohmann::json>
     j["log_loss"] = json_number<Json>(c.log_loss);
     j["roc_auc"] = c.roc_auc ? json_number<Json>(*c.roc_auc) : Json(nullptr);
   } else {
-    Json targets = Json::array();
-    for (std::size_t i = 0; i < s.targets.size(); ++i) {
-      const TargetScores& t = s.targets[i];
+    const auto scores = [](const TargetScores& t) {
       Json row = Json::object();
-      row["target"] = name(i);
       row["rmse"] = json_number<Json>(t.rmse);
       row["mae"] = json_number<Json>(t.mae);
       row["r2"] = json_number<Json>(t.r2);
       row["mape"] = json_number<Json>(t.mape);
       row["max_error"] = json_number<Json>(t.max_error);
+      return row;
+    };
+    Json targets = Json::array();
+    for (std::size_t i = 0; i < s.targets.size(); ++i) {
+      Json row = Json::object();
+      row["target"] = name(i);
+      row.update(scores(s.targets[i]));
       targets.push_back(row);
     }
     j["targets"] = targets;
+    if (!s.targets.empty()) j["mean"] = scores(mean_scores(s.targets));
   }
   return j;
 }

@@ -26,10 +26,18 @@
 
 namespace mlp {
 
+class Communicator;  // mlp/train/distributed.hpp
+
 struct EarlyStoppingOptions {
   bool enabled = false;
   std::uint64_t patience = 5;  ///< stop after this many epochs in a row without improvement
-  double min_delta = 0.0;      ///< improvement means dev cost < best − min_delta
+  /// The dev metric watched (train/monitor.hpp: dev_cost, dev_accuracy, dev_f1, dev_rmse,
+  /// dev_mae, dev_r2); its direction (lower or higher is better) comes with it. best_epoch and
+  /// restore_best follow it, with or without `enabled`.
+  std::string monitor = "dev_cost";
+  /// An improvement is value < best − min_delta for a metric to minimize, value > best +
+  /// min_delta for one to maximize.
+  double min_delta = 0.0;
   /// At the end of training (stopped early or not), put back the weights of the best epoch.
   bool restore_best = true;
 };
@@ -48,6 +56,35 @@ enum class TrainCost { running_mean, exact };
 [[nodiscard]] std::vector<std::string_view> train_cost_names();
 /// ConfigError naming the allowed names for anything else.
 [[nodiscard]] TrainCost parse_train_cost(std::string_view name);
+
+/// What a non-finite cost, gradient or update does (docs/optimization.md, "Divergence"):
+///   stop     a NumericError naming the first non-finite tensor (the weights are those before
+///            the offending batch);
+///   recover  θ and the optimizer state go back to what they were before the offending step
+///            (when that state diverges again at once: to the start of the epoch),
+///            the learning-rate multiplier halves (for the rest of the run, on top of the
+///            schedule), the batch is skipped and training goes on; after max_recoveries
+///            recoveries the next divergence is the NumericError of `stop`.
+enum class OnDivergence { stop, recover };
+
+[[nodiscard]] std::string_view to_string(OnDivergence d);
+/// The names above, in declaration order ("stop", "recover").
+[[nodiscard]] std::vector<std::string_view> on_divergence_names();
+/// ConfigError naming the allowed names for anything else.
+[[nodiscard]] OnDivergence parse_on_divergence(std::string_view name);
+
+/// One recovery from a divergence (OnDivergence::recover).
+struct Recovery {
+  std::uint64_t epoch = 0;   ///< from 1
+  std::uint64_t batch = 0;   ///< the skipped batch, from 1 within its epoch
+  std::string tensor;        ///< the first non-finite tensor, e.g. "layers.1.W (gradient)"
+  double lr_before = 0.0;    ///< the effective learning rate of the offending step
+  double lr_after = 0.0;     ///< lr_before / 2, the rate the run goes on with
+  /// Steps undone: 1 (the offending step), or, when the state before it diverged again, every
+  /// batch back to the start of the epoch (the offending one included).
+  std::uint64_t steps_undone = 1;
+  bool operator==(const Recovery&) const = default;
+};
 
 struct TrainOptions {
   std::uint64_t epochs = 10;
@@ -71,6 +108,17 @@ struct TrainOptions {
   /// weights) and stop at the first non-finite one, naming it. Costs a pass over each tensor.
   bool detect_anomaly = false;
   TrainCost train_cost = TrainCost::running_mean;  ///< what EpochMetrics::train reports
+  /// Parameter slices kept fixed (fine-tuning): a slice name ("layers.0.W") or a layer prefix
+  /// ("layers.0" = its W and b). Their gradient is zeroed after the gradient norms are recorded
+  /// and before clipping and the update (penalties included), so they, and their optimizer
+  /// state, never change. An unknown name is a ConfigError listing the names (Trainer's ctor).
+  std::vector<std::string> freeze;
+  OnDivergence on_divergence = OnDivergence::stop;  ///< what a non-finite step does
+  /// Data-parallel training (docs/distributed.md) when it has more than one rank: this process
+  /// trains its shard of every batch (shard_range) and the ranks' gradients are summed; null or
+  /// one rank: the whole batch here. Not owned; must outlive fit().
+  Communicator* comm = nullptr;
+  std::uint64_t max_recoveries = 5;  ///< OnDivergence::recover: recoveries before giving up
   void validate() const;         ///< ConfigError naming the option
 };
 
@@ -102,10 +150,15 @@ enum class StopReason { completed, early_stopping, callback };
 struct TrainResult {
   StopReason reason = StopReason::completed;
   std::uint64_t epochs_run = 0;
-  std::uint64_t best_epoch = 0;  ///< epoch with the lowest dev cost (0 without dev data)
+  /// Epoch with the best value of the monitored dev metric (EarlyStoppingOptions::monitor;
+  /// the lowest dev cost by default); 0 without dev data.
+  std::uint64_t best_epoch = 0;
   std::vector<EpochMetrics> history;
   double train_seconds = 0.0;
   double samples_per_second = 0.0;
+  /// OnDivergence::recover: every recovery of the run (resumed runs: since its start).
+  std::vector<Recovery> recoveries;
+  double lr_multiplier = 1.0;  ///< 2^-recoveries: what the schedule's rate was multiplied by at the end
 };
 
 /// Hooks called by the trainer. Returning false from a hook stops training after the current
@@ -115,6 +168,8 @@ class Callback {
   virtual ~Callback() = default;
   virtual bool on_batch_end(const BatchInfo&) { return true; }
   virtual bool on_epoch_end(const EpochMetrics&) { return true; }
+  /// After a divergence was rolled back (OnDivergence::recover), before training goes on.
+  virtual void on_recovery(const Recovery&) {}
 };
 
 /// Everything needed to continue training exactly where it stopped.
@@ -129,21 +184,28 @@ struct TrainerState {
   data::Batcher::State batcher;
   Rng::State dropout_rng{};
   optim::PlateauState plateau;
-  std::optional<double> best_dev;    ///< early stopping
+  std::optional<double> best_dev;    ///< early stopping: the best value of `monitor` so far
+  std::string monitor = "dev_cost";  ///< the metric best_dev and best_epoch are of
   std::uint64_t best_epoch = 0;
   std::uint64_t bad_epochs = 0;
   Vector<float> best_theta;          ///< empty unless early stopping keeps one
   std::vector<EpochMetrics> history;
+  /// Divergence recovery: the schedule's rate is multiplied by this (halved per recovery).
+  double lr_multiplier = 1.0;
+  std::vector<Recovery> recoveries;  ///< every recovery so far
+  std::uint64_t epoch_skipped = 0;   ///< batches of the incomplete epoch undone by recoveries
 };
 
-/// Early stopping on the dev cost (an improvement is dev < best − min_delta). observe() is
-/// called after every epoch; it records the best epoch (and its θ when restore_best) in the
-/// trainer state and returns true when `patience` epochs in a row brought no improvement.
+/// Early stopping on the monitored dev metric (options.monitor; an improvement is value <
+/// best − min_delta when minimizing, value > best + min_delta when maximizing). observe() is
+/// called after every epoch with the metric's value; it records the best epoch (and its θ when
+/// restore_best) in the trainer state and returns true when `patience` epochs in a row brought
+/// no improvement.
 class EarlyStopping {
  public:
   EarlyStopping(const EarlyStoppingOptions& options, TrainerState& state)
       : options_(options), state_(state) {}
-  bool observe(std::uint64_t epoch, double dev_cost, const Vector<float>& theta);
+  bool observe(std::uint64_t epoch, double value, const Vector<float>& theta);
 
  private:
   const EarlyStoppingOptions& options_;

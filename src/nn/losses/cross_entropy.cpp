@@ -2,6 +2,8 @@
 //   L = logsumexp(z)·Σ_k y_k − Σ_k y_k z_k       (= −Σ_k y_k log softmax(z)_k)
 //   A = softmax(Z) = exp(Z − logsumexp(Z)),  dJ/dZ = (A·Σ_k y_k − Y) / m   (= (A − Y)/m, one-hot)
 //                                                              out, Y, A, dout: [n x m]
+// Weighted (w_j per example): L_j is multiplied by w_j, column j of dJ/dZ too (PyTorch's
+// CrossEntropyLoss(weight=c, reduction="sum") / m for w_j = c[y_j]).
 #include <cmath>
 
 #include "loss_def.hpp"
@@ -12,15 +14,17 @@ constinit const LossDef loss_cross_entropy = with_kernels<LossDef>(
     {.name = "cross_entropy",
      .doc = "−Σ_k y_k·log a_k on a softmax output, computed fused from the logits (log-sum-exp)",
      .fused = Activation::softmax},
-    [](const auto& out, const auto& Y, auto A, auto* dout, auto inv_m) {
-      decltype(inv_m) total = 0;
+    [](const auto& out, const auto& Y, auto A, auto* dout, auto inv_m, const auto* w) {
+      using T = decltype(inv_m);
+      T total = 0;
       for (Index j = 0; j < out.cols(); ++j) {
+        const T wj = w == nullptr ? T(1) : w[j];
         const auto mx = out.col(j).maxCoeff();
         const auto lse = mx + std::log((out.col(j).array() - mx).exp().sum());
         const auto ysum = Y.col(j).sum();
-        total += lse * ysum - Y.col(j).dot(out.col(j));
+        total += wj * (lse * ysum - Y.col(j).dot(out.col(j)));
         A.col(j) = (out.col(j).array() - lse).exp();
-        if (dout) dout->col(j) = inv_m * (A.col(j) * ysum - Y.col(j));
+        if (dout) dout->col(j) = (wj * inv_m) * (A.col(j) * ysum - Y.col(j));
       }
       return total;
     });

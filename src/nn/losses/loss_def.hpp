@@ -3,8 +3,9 @@
 // `loss_<name>` declared here for every X(name) of MLP_LOSSES (mlp/nn/registry.hpp). The
 // registry (src/nn/names.cpp) indexes them by enum.
 //
-//   Σ_examples L(out, Y), A = the activated output, dout = dJ/dout with J = (1/m) Σ L
-//   out, Y, A, dout: [n x m]; `out` is A for an unfused loss, the logits Z for a fused one.
+//   Σ_examples w_j·L(out, Y), A = the activated output, dout = dJ/dout with J = (1/m) Σ w_j·L
+//   out, Y, A, dout: [n x m]; `out` is A for an unfused loss, the logits Z for a fused one;
+//   w: one weight per example (column), or null for w_j = 1 (docs/math.md, "Weighted cost").
 #pragma once
 
 #include <span>
@@ -18,10 +19,11 @@ namespace mlp::nn_detail {
 
 template <class T>
 struct LossKernels {
-  /// Returns Σ L over the columns (the caller multiplies by 1/m); writes the activated output
-  /// into A and, when `dout` is non-null, dJ/dout = (1/m)·dL/dout with 1/m = inv_m.
+  /// Returns Σ_j w_j·L_j over the columns (the caller multiplies by 1/m); writes the activated
+  /// output into A and, when `dout` is non-null, dJ/dout = (1/m)·w_j·dL_j/dout with 1/m = inv_m.
+  /// `w` holds one weight per column, or is null (every w_j = 1).
   T (*cost)(const MatrixCRef<T>& out, const MatrixCRef<T>& Y, MatrixRef<T> A, MatrixRef<T>* dout,
-            T inv_m) = nullptr;
+            T inv_m, const T* w) = nullptr;
 };
 
 struct LossDef {
