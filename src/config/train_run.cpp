@@ -313,7 +313,18 @@ void check_fine_tuning(const Run& run, const ModelSpec& spec, const TrainOptions
 /// Step 3: the data, the model in run.model and the training options.
 TrainOptions build_model(const TrainRunOptions& o, Run& run) {
   // model.init_from: the saved model (66 missing, 65 not a model) and its standardization.
-  if (run.cfg.model.init_from) run.init = mlp::Model::load(*run.cfg.model.init_from);
+  // Errors keep their type (exit code) and name the key the file came from.
+  if (run.cfg.model.init_from) {
+    try {
+      run.init = mlp::Model::load(*run.cfg.model.init_from);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("model.init_from: {} — set it to a model file written by mlp train", e.what()));
+    } catch (const DataError& e) {
+      throw DataError(fmt::format("model.init_from: {}", e.what()));
+    } catch (const ShapeError& e) {
+      throw ShapeError(fmt::format("model.init_from: {}", e.what()));
+    }
+  }
   PrepareOptions prepare;
   if (run.init) prepare.kept = &run.init->preprocessing();
   run.data = prepare_data(run.cfg, load_data(run.cfg), prepare);

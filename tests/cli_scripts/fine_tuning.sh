@@ -79,8 +79,13 @@ fi
 expect_exit 2 "architecture mismatch" -- "$MLP" train conf/tune.toml --out t2 -q --set 'model.hidden=[16]'
 expect_err 'tune.toml:[0-9]+:[0-9]+: error: .*base/model.mlp: the saved network does not fit the configured one: layer 0 \(layers.0\): 16 units in the configuration, 8 in the saved model' "first mismatch named"
 expect_exit 66 "missing init_from file" -- "$MLP" train conf/tune.toml --out t3 -q --set model.init_from=nothing.mlp
+expect_err 'model.init_from: .*nothing.mlp' "a missing init_from file is named with its key"
+mkfifo conf/fifo.mlp
+expect_exit 66 "a FIFO as init_from" -- "$MLP" train conf/tune.toml --out t6 -q --set model.init_from=fifo.mlp
+expect_err 'model.init_from: .*fifo.mlp: not a regular file \(a FIFO\)' "a FIFO init_from is named with its key"
 echo "not a model" > conf/junk.mlp
 expect_exit 65 "corrupt init_from file" -- "$MLP" train conf/tune.toml --out t4 -q --set model.init_from=junk.mlp
+expect_err 'model.init_from: .*junk.mlp' "a corrupt init_from file is named with its key"
 expect_exit 2 "unknown frozen slice" -- "$MLP" train conf/tune.toml --out t5 -q --set 'train.freeze=["layers.5"]'
 expect_err 'train.freeze: "layers.5" names no parameter slice; use a layer \(layers.0, layers.1\)' "freeze names"
 # Resuming with another init_from or freeze would continue another run: refused.
