@@ -93,12 +93,14 @@ else
 fi
 
 # ---- P4 (b): ulimit -f, metrics.jsonl outgrows the limit (checkpoints off) -------------------
+# The limit must also let config.toml (written before training) through.
 limit=""
-for e in 1 2 3 4; do
+c=$(wc -c < ref/config.toml)
+for e in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
   a=$(head -n "$e" ref/metrics.jsonl | wc -c)
   b=$(head -n $((e + 1)) ref/metrics.jsonl | wc -c)
   L=$(blocks $((a + 64)))
-  if [ $((b - 64)) -gt $((L * 1024)) ]; then limit=$L; break; fi
+  if [ $((b - 64)) -gt $((L * 1024)) ] && [ $((L * 1024)) -gt $((c + 64)) ]; then limit=$L; break; fi
 done
 if [ -z "$limit" ]; then
   fail "no file-size limit separates two metrics lengths"
