@@ -61,9 +61,12 @@ std::string epoch_line(const EpochMetrics& e, std::uint64_t epochs) {
 }
 
 std::string recovery_line(const Recovery& r) {
-  return fmt::format("recovered from a divergence at epoch {} batch {} (first non-finite: {}): {}, "
+  const std::string cause = r.tensor == kExplodingCost
+                                ? fmt::format("exploding cost: above {:g} × the first batch cost", kExplosionFactor)
+                                : "first non-finite: " + r.tensor;
+  return fmt::format("recovered from a divergence at epoch {} batch {} ({}): {}, "
                      "batch skipped, learning rate {:.6g} → {:.6g}",
-                     r.epoch, r.batch, r.tensor,
+                     r.epoch, r.batch, cause,
                      r.steps_undone == 1 ? std::string("step undone")
                                          : fmt::format("{} steps undone (back to the start of the epoch)", r.steps_undone),
                      r.lr_before, r.lr_after);

@@ -413,8 +413,9 @@ void train_keys(std::vector<Key>& k) {
       [](RunConfig& c, std::string_view n) { c.train.on_divergence = parse_on_divergence(n); },
       "what a non-finite cost, gradient or update does: `stop` = an error naming the first "
       "non-finite tensor; `recover` = put back θ and the optimizer state of before the step, "
-      "halve the learning rate for the rest of the run, skip the batch and go on "
-      "(docs/optimization.md)");
+      "halve the learning rate for the rest of the run, skip the batch and go on; `recover` also "
+      "treats a cost above 10⁴ × the run's first batch cost, and a non-finite or exploded dev cost "
+      "at an epoch's end (back to the epoch's start), as divergences (docs/optimization.md)");
   on_div.resume_safe = true;
   k.push_back(on_div);
   Key max_rec = int_key("train.max_recoveries", [](RunConfig& c) { return &c.train.max_recoveries; }, 0,

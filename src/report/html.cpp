@@ -259,13 +259,13 @@ void scores_section(std::string& out, const Scores& s, const ReportInfo& info) {
 // Each rollback of train.on_divergence = "recover": where, which tensor, the rate before/after.
 void recoveries_section(std::string& out, const std::vector<Recovery>& recoveries) {
   if (recoveries.empty()) return;
-  out += fmt::format("<h2>Divergence recoveries</h2>\n<p class=\"note\">{} step{} turned a value non-finite; "
+  out += fmt::format("<h2>Divergence recoveries</h2>\n<p class=\"note\">{} step{} turned a value non-finite or made the cost explode (above {:g} × the first batch cost); "
                      "each was undone (weights and optimizer state as before it, or as at the start of the "
                      "epoch when that state diverged again), its batch skipped and the learning rate "
                      "halved for the rest of the run.</p>\n",
-                     recoveries.size(), recoveries.size() == 1 ? "" : "s");
+                     recoveries.size(), recoveries.size() == 1 ? "" : "s", kExplosionFactor);
   out += "<table class=\"recoveries\" id=\"recoveries\"><tr><th>epoch</th><th>batch</th>"
-         "<th>first non-finite</th><th>steps undone</th><th>learning rate before</th><th>after</th></tr>\n";
+         "<th>cause (first non-finite tensor)</th><th>steps undone</th><th>learning rate before</th><th>after</th></tr>\n";
   for (const Recovery& r : recoveries) {
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", r.epoch,
                        r.batch, html_escape(r.tensor), r.steps_undone, cell(r.lr_before), cell(r.lr_after));

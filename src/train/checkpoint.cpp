@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -79,6 +80,7 @@ void save_checkpoint(const std::filesystem::path& path, const Model& model, cons
   // Divergence recovery: the learning-rate multiplier in effect and every recovery so far.
   j["lr_multiplier"] = st.lr_multiplier;
   j["epoch_skipped"] = st.epoch_skipped;
+  j["first_cost"] = st.first_cost ? nlohmann::json(*st.first_cost) : nlohmann::json(nullptr);
   j["recoveries"] = nlohmann::json::array();
   for (const Recovery& r : st.recoveries) {
     j["recoveries"].push_back({{"epoch", r.epoch}, {"batch", r.batch}, {"tensor", r.tensor},
@@ -160,6 +162,13 @@ Checkpoint load_checkpoint(const std::filesystem::path& path) {
       }
     }
     if (const auto k = j.find("epoch_skipped"); k != j.end()) st.epoch_skipped = k->get<std::uint64_t>();
+    // Absent from checkpoints of older versions: the first batch after resuming sets it.
+    if (const auto f = j.find("first_cost"); f != j.end() && !f->is_null()) {
+      st.first_cost = f->get<double>();
+      if (!std::isfinite(*st.first_cost) || *st.first_cost < 0) {
+        throw DataError(fmt::format("{}: checkpoint first_cost {} is not a finite cost ≥ 0", source, *st.first_cost));
+      }
+    }
     if (const auto rs = j.find("recoveries"); rs != j.end()) {
       for (const auto& r : *rs) {
         st.recoveries.push_back(Recovery{r.at("epoch").get<std::uint64_t>(), r.at("batch").get<std::uint64_t>(),

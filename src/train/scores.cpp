@@ -20,16 +20,18 @@ double ratio_or_zero(double num, double den) { return den > 0 ? num / den : 0.0;
 
 /// Area under the ROC curve of `score` for the examples with positive[j], by ranks: the
 /// Mann–Whitney U / (n_pos · n_neg), tied scores sharing their average rank (the trapezoid of
-/// the ROC curve). nullopt without a positive or a negative.
+/// the ROC curve). nullopt without a positive or a negative, or with a NaN score (a diverged
+/// model: NaN has no rank, as scikit-learn refuses such input).
 std::optional<double> auc(std::span<const double> score, const std::vector<bool>& positive) {
   const std::size_t m = score.size();
+  if (std::any_of(score.begin(), score.end(), [](double x) { return std::isnan(x); })) return std::nullopt;
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](auto a, auto b) { return score[a] < score[b]; });
   double rank_sum = 0;  // Σ ranks (from 1) of the positives
   std::size_t n_pos = 0;
   for (std::size_t i = 0; i < m;) {
-    std::size_t j = i;
+    std::size_t j = i + 1;
     while (j < m && score[order[j]] == score[order[i]]) ++j;
     const double average_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
     for (std::size_t t = i; t < j; ++t) {

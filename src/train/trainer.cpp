@@ -190,6 +190,8 @@ struct Trainer::FitRun {
   void keep(Snapshot& s);
   void put_back(const Snapshot& s);
   void recover(const Diverged& d, std::uint64_t batch_no, double lr);
+  [[nodiscard]] bool exploded(double cost) const;
+  void undo_epoch(double watched, double lr);
 
   Network<float>& net_;
   Parameters<float>& params_;
@@ -379,6 +381,37 @@ void Trainer::FitRun::recover(const Diverged& d, std::uint64_t batch_no, double 
   for (Callback* cb : callbacks_) cb->on_recovery(st.recoveries.back());
 }
 
+// OnDivergence::recover: a finite cost above kExplosionFactor · J₀ (J₀ = the run's first batch cost).
+bool Trainer::FitRun::exploded(double cost) const {
+  return st.first_cost && *st.first_cost > 0 && cost > kExplosionFactor * *st.first_cost;
+}
+
+// OnDivergence::recover at the end of an epoch whose watched cost (dev, else the epoch's
+// objective) is non-finite or exploded: the cost is measured before each update, so the last
+// updates of the epoch are checked only here. θ, the optimizer state and the sums go back to
+// the start of the epoch (which passed this check), every batch of the epoch counts as skipped
+// and the multiplier halves — one recovery, named after the last batch.
+void Trainer::FitRun::undo_epoch(double watched, double lr) {
+  const std::string what = dev_ ? "dev cost" : "training objective";
+  const std::string message =
+      std::isfinite(watched)
+          ? fmt::format("exploding {} at the end of epoch {}: {:g}, above {:g} × the run's first batch cost {:g}",
+                        what, st.epoch + 1, watched, kExplosionFactor, *st.first_cost)
+          : fmt::format("non-finite {} at the end of epoch {}", what, st.epoch + 1);
+  const std::size_t tried = st.recoveries.size();
+  if (tried >= options_.max_recoveries) {
+    throw NumericError(fmt::format("{} (after {} recover{} with the learning rate halved each time; "
+                                   "train.max_recoveries = {})",
+                                   message, tried, tried == 1 ? "y" : "ies", options_.max_recoveries));
+  }
+  put_back(epoch_start_);
+  st.epoch_skipped = epoch_start_.skipped + (st.batch - epoch_start_.batch);
+  st.lr_multiplier *= 0.5;
+  st.recoveries.push_back(Recovery{st.epoch + 1, st.batch, std::isfinite(watched) ? std::string(kExplodingCost) : what,
+                                   lr, lr * 0.5, st.batch - epoch_start_.batch});
+  for (Callback* cb : callbacks_) cb->on_recovery(st.recoveries.back());
+}
+
 // The L1/L2 penalties at the current θ, added to dtheta too when asked.
 double Trainer::FitRun::penalties(bool gradient) {
   double P = 0;
@@ -413,6 +446,16 @@ double Trainer::FitRun::forward_backward(std::uint64_t batch_no) {
         "non-finite cost at epoch {} batch {} (first non-finite: {}) — lower the learning "
         "rate, enable train.clip_norm or standardize the data; the weights are those before "
         "this batch", st.epoch + 1, batch_no, bad), bad);
+  }
+  if (recover_) {  // an exploding cost: J > kExplosionFactor · J₀ (J₀ = the run's first batch cost)
+    if (!st.first_cost) {
+      st.first_cost = J;
+    } else if (exploded(J)) {
+      diverged(fmt::format("exploding cost at epoch {} batch {}: {:g}, above {:g} × the run's first batch "
+                           "cost {:g} — lower the learning rate or enable train.clip_norm",
+                           st.epoch + 1, batch_no, J, kExplosionFactor, *st.first_cost),
+               std::string(kExplodingCost));
+    }
   }
   if (options_.train_cost == TrainCost::running_mean && !reducer_) add_running_metrics(loss, st.epoch_train_sums);
   return J;
@@ -526,13 +569,22 @@ EpochMetrics Trainer::FitRun::end_epoch(double lr) {
   em.seconds = st.epoch_seconds;
   em.samples_per_second = st.epoch_seconds > 0 ? static_cast<double>(train_.size()) / st.epoch_seconds : 0.0;
   em.train_cost = options_.train_cost;
-  if (options_.train_cost == TrainCost::exact) {
+  // Every batch of the epoch undone by recoveries: no running means, the training set at θ.
+  if (options_.train_cost == TrainCost::exact || trained == 0) {
+    em.train_cost = TrainCost::exact;
     em.train = evaluate(net_, train_, targets_);
   } else {
     const bool classify = train_.task == data::Task::classification;
     em.train = st.epoch_train_sums.metrics(classify, classify ? 0 : train_.Y.rows(), ss_tot_);
   }
   if (dev_) em.dev = evaluate(net_, *dev_, targets_);
+  if (recover_ && have_epoch_start_ && st.batch > epoch_start_.batch) {
+    const double watched = dev_ ? em.dev->loss : em.objective;
+    if (!std::isfinite(watched) || exploded(watched)) {
+      undo_epoch(watched, lr * st.lr_multiplier);
+      return end_epoch(lr);  // at the epoch's starting θ
+    }
+  }
   if (options_.monitor_gradients) {
     for (double s : st.epoch_grad_norm_sums) em.grad_norms.push_back(trained ? s / batches : 0.0);
   }

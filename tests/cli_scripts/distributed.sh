@@ -149,7 +149,9 @@ expect_err "train.refit is not supported on 2" "refit refused on 2 ranks, saying
 [ ! -e rf2 ] && pass || fail "refit on 2 ranks: no run directory written"
 
 # ---- a signal to one rank: every rank stops, one checkpoint, the run resumes --------------------------
-long=(--set train.epochs=400 --set train.checkpoint_every=1000)
+# Long enough that the signal always lands mid-run (400 epochs of digits take about a second on
+# an idle machine); the resumed run then trains 2 epochs past those the signalled one finished.
+long=(--set train.epochs=1000000 --set train.checkpoint_every=10000000)
 mpi 3 train digits.toml --out sig3 -q "${long[@]}" > sig.out 2> sig.err &
 job=$!
 rank_pid() {  # rank_pid DIR RANK: the pid of that rank of the mlp training into DIR
@@ -175,7 +177,8 @@ if [ -n "$victim" ]; then
   [ "$(ls sig3/checkpoints/*.mlpck 2>/dev/null | wc -l)" -eq 1 ] && pass || fail "SIGTERM to rank 2: one checkpoint"
   grep -q "interrupted — checkpoint" sig.err && pass || fail "SIGTERM to rank 2: rank 0 reports the checkpoint"
   [ ! -e sig3/model.mlp ] && pass || fail "SIGTERM to rank 2: no final model"
-  expect_exit 0 "resume on 3 ranks" -- mpi 3 train --out sig3 --resume -q --set train.epochs=5
+  done_epochs=$(wc -l < sig3/metrics.jsonl)
+  expect_exit 0 "resume on 3 ranks" -- mpi 3 train --out sig3 --resume -q --set train.epochs=$((done_epochs + 2))
   [ -s sig3/model.mlp ] && pass || fail "the resumed run writes its model"
 else
   fail "could not find rank 2 of the signalled run"

@@ -192,6 +192,84 @@ TEST(Divergence, WithoutDivergenceRecoverGivesTheBitsOfStop) {
   }
 }
 
+TEST(Divergence, AnExplodingButFiniteCostIsADivergenceUnderRecoverOnly) {
+  // Plain gd on sin at a rate 400× too high: the cost grows by orders of magnitude per step
+  // while it is still finite. "stop" trains on (nothing overflowed yet); "recover" rolls back
+  // at the first batch cost above 10⁴ × the run's first, names it, and goes on at half the rate.
+  const auto d = sin_data(64);
+  TrainOptions o = diverging_options();
+  o.optimizer.name = "gd";
+  o.learning_rate = 20;
+  o.batch_size = 64;  // one batch per epoch: each epoch's cost is measured before its update
+  o.epochs = 4;
+  Network<float> a(sin_spec());
+  o.on_divergence = OnDivergence::stop;
+  Trainer ta(a, o);
+  try {
+    const auto ra = ta.fit(d, nullptr);
+    EXPECT_GT(ra.history.back().objective, kExplosionFactor * ra.history.front().objective);
+  } catch (const NumericError&) {
+    // an overflow before the last epoch is a divergence too; the point is "recover" below
+  }
+  Network<float> b(sin_spec());
+  o.on_divergence = OnDivergence::recover;
+  Trainer tb(b, o);
+  const auto rb = tb.fit(d, nullptr);
+  ASSERT_FALSE(rb.recoveries.empty());
+  EXPECT_EQ(rb.recoveries.front().tensor, kExplodingCost);
+  ASSERT_TRUE(tb.state().first_cost.has_value());
+  for (const auto& e : rb.history) {
+    EXPECT_TRUE(std::isfinite(e.objective)) << e.epoch;
+    EXPECT_LE(e.objective, kExplosionFactor * *tb.state().first_cost) << e.epoch;
+  }
+  EXPECT_TRUE(b.params().theta().allFinite());
+}
+
+TEST(Divergence, AnEpochWhoseDevCostExplodedIsUndoneBackToItsStart) {
+  // The cost is measured before each update, so the last update of an epoch is checked at its
+  // end: a dev cost above 10⁴ × J₀ puts θ back to the epoch's start (one recovery, every batch
+  // undone) and the epoch reports the training set evaluated at that θ.
+  const auto d = sin_data(64);
+  TrainOptions o = diverging_options();
+  o.optimizer.name = "gd";
+  o.learning_rate = 20;
+  o.batch_size = 64;
+  o.epochs = 1;
+  Network<float> net(sin_spec());
+  const Vector<float> initial = net.params().theta();
+  Trainer t(net, o);
+  const auto r = t.fit(d, &d);
+  ASSERT_EQ(r.recoveries.size(), 1u);
+  EXPECT_EQ(r.recoveries[0].tensor, kExplodingCost);
+  EXPECT_EQ(r.recoveries[0].batch, 1u);
+  EXPECT_EQ(r.recoveries[0].steps_undone, 1u);
+  EXPECT_EQ(net.params().theta(), initial);  // the start of epoch 1, bit for bit
+  EXPECT_EQ(r.lr_multiplier, 0.5);
+  ASSERT_EQ(r.history.size(), 1u);
+  EXPECT_EQ(r.history[0].train_cost, TrainCost::exact);
+  EXPECT_EQ(r.history[0].train.loss, r.history[0].dev->loss);  // train = dev here, both at θ₀
+  EXPECT_EQ(t.optimizer().step_count(), 0u);
+}
+
+TEST(Divergence, AnExplodedEpochPastMaxRecoveriesEndsTheRunNamingTheDevCost) {
+  const auto d = sin_data(64);
+  TrainOptions o = diverging_options();
+  o.optimizer.name = "gd";
+  o.learning_rate = 20;
+  o.batch_size = 64;
+  o.epochs = 1;
+  o.max_recoveries = 0;
+  Network<float> net(sin_spec());
+  try {
+    Trainer(net, o).fit(d, &d);
+    FAIL();
+  } catch (const NumericError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("exploding dev cost at the end of epoch 1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("train.max_recoveries = 0"), std::string::npos) << msg;
+  }
+}
+
 struct StopAfterEpoch : Callback {
   std::uint64_t limit;
   explicit StopAfterEpoch(std::uint64_t n) : limit(n) {}

@@ -2,7 +2,9 @@
 // (tests/reference/gen_scores.py writes tests/fixtures/train/scores.json), and by hand.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -143,6 +145,23 @@ TEST(Scores, SmallCasesByHand) {
   // One class only: AUC undefined.
   EXPECT_FALSE(classification_scores(std::vector<std::int32_t>{1, 1}, Eigen::MatrixXd::Constant(1, 2, 0.7))
                    .roc_auc.has_value());
+}
+
+TEST(Scores, NanProbabilitiesOfADivergedModelEndWithoutAnAuc) {
+  // NaN has no rank: the AUC is undefined (scikit-learn refuses NaN input), and scoring ends
+  // (the tie scan once never advanced past a NaN) with a NaN log-loss.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<std::int32_t> y{0, 1, 2, 1, 0};
+  Eigen::MatrixXd p = Eigen::MatrixXd::Constant(3, 5, nan);
+  const auto all = classification_scores(y, p);
+  EXPECT_FALSE(all.roc_auc.has_value());
+  EXPECT_TRUE(std::isnan(all.log_loss));
+  p.setConstant(1.0 / 3);
+  p(1, 3) = nan;
+  EXPECT_FALSE(classification_scores(y, p).roc_auc.has_value());
+  Eigen::MatrixXd binary(1, 4);
+  binary << 0.2, nan, 0.7, nan;
+  EXPECT_FALSE(classification_scores(std::vector<std::int32_t>{0, 0, 1, 1}, binary).roc_auc.has_value());
 }
 
 TEST(Scores, BadInputsAreTypedErrors) {

@@ -77,7 +77,9 @@ enum class OnDivergence { stop, recover };
 struct Recovery {
   std::uint64_t epoch = 0;   ///< from 1
   std::uint64_t batch = 0;   ///< the skipped batch, from 1 within its epoch
-  std::string tensor;        ///< the first non-finite tensor, e.g. "layers.1.W (gradient)"
+  /// The first non-finite tensor, e.g. "layers.1.W (gradient)"; at the end of an epoch "dev
+  /// cost" or "training objective"; kExplodingCost for a finite cost above kExplosionFactor · J₀.
+  std::string tensor;
   double lr_before = 0.0;    ///< the effective learning rate of the offending step
   double lr_after = 0.0;     ///< lr_before / 2, the rate the run goes on with
   /// Steps undone: 1 (the offending step), or, when the state before it diverged again, every
@@ -194,7 +196,16 @@ struct TrainerState {
   double lr_multiplier = 1.0;
   std::vector<Recovery> recoveries;  ///< every recovery so far
   std::uint64_t epoch_skipped = 0;   ///< batches of the incomplete epoch undone by recoveries
+  /// OnDivergence::recover: the cost J₀ of the run's first batch; a later batch cost above
+  /// kExplosionFactor · J₀ counts as a divergence (an explosion that has not overflowed yet).
+  std::optional<double> first_cost;
 };
+
+/// OnDivergence::recover: a batch cost above this multiple of the run's first batch cost is a
+/// divergence, as a non-finite one is (docs/optimization.md "Divergence: stop or recover").
+inline constexpr double kExplosionFactor = 1e4;
+/// Recovery::tensor of a divergence by an exploding (still finite) cost.
+inline constexpr std::string_view kExplodingCost = "exploding cost";
 
 /// Early stopping on the monitored dev metric (options.monitor; an improvement is value <
 /// best − min_delta when minimizing, value > best + min_delta when maximizing). observe() is
