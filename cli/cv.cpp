@@ -1,6 +1,7 @@
 // mlp cv CONFIG --folds K — k-fold cross-validation: each fold's dev cost, their mean and variance.
 #include "common.hpp"
 #include "mlp/config/commands.hpp"
+#include "mlp/dist/mpi.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -35,18 +36,30 @@ void print_json_result(const CrossValidationResult& r) {
   j["variance"] = r.variance;
   j["std"] = r.stddev();
   if (r.mean_accuracy) j["mean_accuracy"] = *r.mean_accuracy;
+  j["ranks"] = r.ranks;  // processes the folds were dealt over (docs/distributed.md)
   print_json(j);
 }
 
 int run(const Args& a) {
+  // Started by mpirun/srun: the folds are dealt over the job's ranks, every rank gets every
+  // fold's result, rank 0 alone prints (docs/distributed.md). Otherwise null: one process.
+  Communicator* comm = dist::world();
+  const bool printer = comm == nullptr || comm->rank() == 0;
   const FoldDone progress = [&](std::size_t k, std::size_t folds, const FoldResult& f) {
-    if (a.quiet) return;
+    if (a.quiet || !printer) return;
     const std::string stopping =
         f.stopping_examples ? fmt::format(" (+{} held back for early stopping)", f.stopping_examples) : "";
     fmt::print(stderr, "fold {}/{}: {} train{} / {} dev examples, {} epochs, dev {}\n", k + 1, folds,
                f.train_examples, stopping, f.dev_examples, f.epochs, metrics_text(f.dev));
   };
-  const CrossValidationResult r = config::cross_validate(a.config, a.sets, a.folds, progress);
+  CrossValidationResult r;
+  try {
+    r = config::cross_validate(a.config, a.sets, a.folds, progress, comm);
+  } catch (const RankError& e) {
+    if (printer) throw;
+    return static_cast<int>(e.code());  // another rank's fold failed: rank 0 prints its error
+  }
+  if (!printer) return 0;
   if (a.json) {
     print_json_result(r);
   } else {

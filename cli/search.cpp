@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "mlp/config/commands.hpp"
 #include "mlp/config/search.hpp"
+#include "mlp/dist/mpi.hpp"
 
 namespace mlp::cli {
 namespace {
@@ -44,7 +45,12 @@ void print_text(const config::SearchRunResult& r) {
 }
 
 int run(const Args& a) {
+  // Started by mpirun/srun: the trials are dealt over the job's ranks, rank 0 alone prints and
+  // writes the output directory (docs/distributed.md). Otherwise null: one process.
+  Communicator* comm = dist::world();
+  const bool printer = comm == nullptr || comm->rank() == 0;
   config::SearchRunOptions o;
+  o.comm = comm;
   o.config = a.config;
   o.overrides = a.sets;
   o.out = a.out;
@@ -57,12 +63,19 @@ int run(const Args& a) {
   o.threads = a.threads;
   o.seed = a.seed;
   o.on_trial = [&](const search::Trial& t, const search::Result& partial) {
-    if (a.quiet) return;
+    if (a.quiet || !printer) return;
     fmt::print(stderr, "trial {:>3} ({} epochs{}): {} — {}\n", t.index, t.epochs,
                partial.method == search::Method::halving ? fmt::format(", rung {}", t.rung) : "",
                score_text(t), params_text(partial, t));
   };
-  const config::SearchRunResult r = config::search_run(o);
+  config::SearchRunResult r;
+  try {
+    r = config::search_run(o);
+  } catch (const RankError& e) {
+    if (printer) throw;
+    return static_cast<int>(e.code());  // another rank's error: rank 0 prints it
+  }
+  if (!printer) return 0;
   if (a.json) {
     write_stdout(r.json_text);
   } else {

@@ -57,12 +57,12 @@ void require(std::string_view what, std::string_view name, double value, const I
 
 CrossValidationResult cross_validate(const std::filesystem::path& path,
                                      const std::vector<std::string>& overrides, int folds,
-                                     const FoldDone& on_fold) {
+                                     const FoldDone& on_fold, Communicator* comm) {
   require("cross-validation", "folds", folds, parameter_range::folds, true);
   const RunConfig cfg = read_config(path, overrides);
   check_training_memory(cfg, 1, 1, 0);
   set_threads(static_cast<int>(cfg.train.threads));
-  return cross_validate(cfg, pooled_data(cfg), folds, on_fold);
+  return cross_validate(cfg, pooled_data(cfg), folds, on_fold, comm);
 }
 
 data::Dataset pooled_data(const RunConfig& cfg) {
@@ -71,7 +71,7 @@ data::Dataset pooled_data(const RunConfig& cfg) {
 }
 
 CrossValidationResult cross_validate(const RunConfig& cfg, const data::Dataset& pool, int folds,
-                                     const FoldDone& on_fold) {
+                                     const FoldDone& on_fold, Communicator* comm) {
   require("cross-validation", "folds", folds, parameter_range::folds, true);
   if (folds > pool.size()) {
     throw ConfigError(fmt::format("--folds {}: only {} examples to share", folds, pool.size()));
@@ -93,7 +93,7 @@ CrossValidationResult cross_validate(const RunConfig& cfg, const data::Dataset& 
     fold.dev = std::move(d.dev);
     return fold;
   };
-  return mlp::cross_validate(pool, folds, cfg.train.seed, prepare, on_fold);
+  return mlp::cross_validate(pool, folds, cfg.train.seed, prepare, on_fold, comm);
 }
 
 GradientCheckReport gradient_check(const std::filesystem::path& path,

@@ -452,6 +452,7 @@ SearchRunResult search_run(const SearchRunOptions& o) {
   so.max_epochs = static_cast<std::uint64_t>(base.train.epochs);
   so.seed = o.seed.value_or(base.train.seed);
   so.threads = o.threads;
+  so.comm = o.comm;
   if (o.method == search::Method::grid) {
     for (std::size_t i = 0; i < space.dimensions.size(); ++i) {
       const auto& d = space.dimensions[i];
@@ -478,7 +479,17 @@ SearchRunResult search_run(const SearchRunOptions& o) {
 
   SearchRunResult out;
   out.dir = o.out.empty() ? fs::path("runs") / (o.config.stem().string() + "-search") : o.out;
-  check_output(out.dir, o.force);
+  // Rank 0 alone looks at and writes the output directory; its refusal ends every rank.
+  const bool writer = o.comm == nullptr || o.comm->rank() == 0;
+  {
+    std::exception_ptr refused;
+    try {
+      if (writer) check_output(out.dir, o.force);
+    } catch (...) {
+      refused = std::current_exception();
+    }
+    agree_on_failure(o.comm, 0, refused);
+  }
 
   check_training_memory(base, 1, 1, 0);
   std::optional<data::Dataset> shared_pool;
@@ -529,8 +540,15 @@ SearchRunResult search_run(const SearchRunOptions& o) {
     out.search = search::run(space, so, scorer, o.on_trial);
   }
   if (!out.search.best) {
-    if (!errors.empty()) std::rethrow_exception(errors.begin()->second);
+    // The lowest failed trial's error; over several ranks, whichever rank scored it.
+    agree_on_failure(o.comm, errors.empty() ? 0 : errors.begin()->first,
+                     errors.empty() ? nullptr : errors.begin()->second);
     throw NumericError("search: no trial has a finite mean dev cost");
+  }
+  out.json_text = search::to_json(out.search).dump(2) + "\n";
+  if (!writer) {
+    out.written = false;
+    return out;
   }
 
   // ---- the output directory ----
@@ -540,7 +558,6 @@ SearchRunResult search_run(const SearchRunOptions& o) {
   mark_run(out.dir);
   const search::Trial& best = out.search.trials[*out.search.best];
   const RunConfig best_cfg = trial_config(best.params, std::nullopt);
-  out.json_text = search::to_json(out.search).dump(2) + "\n";
   out.config = out.dir / "config.toml";
   out.json = out.dir / "search.json";
   out.report = out.dir / "search.html";

@@ -104,4 +104,74 @@ void GradientReducer::check_same_weights(const Parameters<float>& params, std::u
   }
 }
 
+bool owns(const Communicator* comm, std::size_t k) {
+  return comm == nullptr || k % static_cast<std::size_t>(comm->size()) == static_cast<std::size_t>(comm->rank());
+}
+
+void gather_dealt(Communicator& comm, std::vector<std::vector<double>>& records) {
+  const std::size_t n = records.size();
+  std::vector<double> lengths(n, 0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (owns(&comm, k)) lengths[k] = static_cast<double>(records[k].size());
+  }
+  comm.sum(lengths);
+  std::vector<std::size_t> offset(n + 1, 0);
+  for (std::size_t k = 0; k < n; ++k) offset[k + 1] = offset[k] + static_cast<std::size_t>(lengths[k]);
+  std::vector<double> values(offset[n], -0.0);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (owns(&comm, k)) std::copy(records[k].begin(), records[k].end(), values.begin() + static_cast<std::ptrdiff_t>(offset[k]));
+  }
+  comm.sum(values);
+  for (std::size_t k = 0; k < n; ++k) {
+    records[k].assign(values.begin() + static_cast<std::ptrdiff_t>(offset[k]),
+                      values.begin() + static_cast<std::ptrdiff_t>(offset[k + 1]));
+  }
+}
+
+void agree_on_failure(Communicator* comm, std::size_t k, const std::exception_ptr& error) {
+  if (comm == nullptr) {
+    if (error) std::rethrow_exception(error);
+    return;
+  }
+  if (!comm->any(error != nullptr)) return;
+  // Every rank learns each rank's failed item, exit code and message length ...
+  std::string message;
+  ExitCode code = ExitCode::runtime;
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      message = e.what();
+      code = e.code();
+    } catch (const std::exception& e) {
+      message = e.what();
+    } catch (...) {
+      message = "unknown error";
+    }
+  }
+  const auto ranks = static_cast<std::size_t>(comm->size());
+  const auto me = static_cast<std::size_t>(comm->rank());
+  std::vector<double> head(3 * ranks, 0.0);
+  if (error) {
+    head[3 * me] = static_cast<double>(k) + 1.0;  // 0: no failure
+    head[3 * me + 1] = static_cast<double>(static_cast<int>(code));
+    head[3 * me + 2] = static_cast<double>(message.size());
+  }
+  comm->sum(head);
+  std::size_t owner = ranks;
+  for (std::size_t r = 0; r < ranks; ++r) {
+    if (head[3 * r] > 0 && (owner == ranks || head[3 * r] < head[3 * owner])) owner = r;
+  }
+  // ... then the message of the lowest failed item, one byte per value.
+  std::vector<double> text(static_cast<std::size_t>(head[3 * owner + 2]), 0.0);
+  if (owner == me) {
+    for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<unsigned char>(message[i]);
+  }
+  comm->sum(text);
+  if (owner == me && me == 0) std::rethrow_exception(error);
+  std::string received(text.size(), ' ');
+  for (std::size_t i = 0; i < text.size(); ++i) received[i] = static_cast<char>(static_cast<unsigned char>(text[i]));
+  throw RankError(received, static_cast<ExitCode>(static_cast<int>(head[3 * owner + 1])), static_cast<int>(owner));
+}
+
 }  // namespace mlp

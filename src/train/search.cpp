@@ -16,6 +16,7 @@
 #include "mlp/core/error.hpp"
 #include "mlp/core/random.hpp"
 #include "mlp/core/tensor.hpp"
+#include "mlp/train/distributed.hpp"
 
 namespace mlp::search {
 namespace {
@@ -41,6 +42,48 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 bool failed(const Trial& t) { return !t.score.error.empty() || !std::isfinite(t.score.mean); }
+
+/// A score and the seconds it took as doubles, for the exchange between ranks: mean, variance,
+/// (has accuracy, accuracy), epochs_run, seconds, then the error's bytes.
+std::vector<double> to_record(const Score& s, double seconds) {
+  std::vector<double> v{s.mean, s.variance, s.mean_accuracy ? 1.0 : 0.0, s.mean_accuracy.value_or(0.0),
+                        s.epochs_run, seconds};
+  for (const char c : s.error) v.push_back(static_cast<unsigned char>(c));
+  return v;
+}
+
+Score from_record(const std::vector<double>& v, double& seconds) {
+  Score s;
+  s.mean = v.at(0);
+  s.variance = v.at(1);
+  if (v.at(2) != 0.0) s.mean_accuracy = v.at(3);
+  s.epochs_run = v.at(4);
+  seconds = v.at(5);
+  for (std::size_t i = 6; i < v.size(); ++i) s.error.push_back(static_cast<char>(static_cast<unsigned char>(v[i])));
+  return s;
+}
+
+/// After a rung over several ranks: every rank receives the scores of the others' trials (the
+/// k-th of `alive` scored on rank k mod N) and reports them, in order.
+void gather_rung(Communicator& comm, Result& r, const std::vector<std::size_t>& alive,
+                 std::uint64_t epochs, std::size_t rung, const std::vector<double>& seconds,
+                 const TrialDone& on_trial) {
+  std::vector<std::vector<double>> records(alive.size());
+  for (std::size_t k = 0; k < alive.size(); ++k) {
+    if (owns(&comm, k)) records[k] = to_record(r.trials[alive[k]].score, seconds[k]);
+  }
+  gather_dealt(comm, records);
+  for (std::size_t k = 0; k < alive.size(); ++k) {
+    if (owns(&comm, k)) continue;
+    Trial& t = r.trials[alive[k]];
+    double s = 0.0;
+    t.score = from_record(records[k], s);
+    t.epochs = epochs;
+    t.rung = rung;
+    t.seconds += s;
+    if (on_trial) on_trial(t, r);
+  }
+}
 
 }  // namespace
 
@@ -235,19 +278,43 @@ Result run(const Space& space, const Options& o, const Scorer& scorer, const Tri
   std::vector<std::size_t> alive(points.size());
   std::iota(alive.begin(), alive.end(), std::size_t{0});
   std::mutex report;
+  r.ranks = o.comm ? o.comm->size() : 1;
   for (std::size_t rung = 0; rung < r.rungs.size(); ++rung) {
     const std::uint64_t epochs = r.rungs[rung].epochs;
-    parallel_for(alive.size(), o.threads, [&](std::size_t k) {
-      const auto start = std::chrono::steady_clock::now();
-      Trial& t = r.trials[alive[k]];
-      Score s = scorer(t.params, t.index, epochs);
-      std::lock_guard lock(report);
-      t.score = std::move(s);
-      t.epochs = epochs;
-      t.rung = rung;
-      t.seconds += seconds_since(start);
-      if (on_trial) on_trial(t, r);
-    });
+    // This rank's share of the rung: the k-th trial on rank k mod N (every trial on one process).
+    std::vector<std::size_t> mine;
+    for (std::size_t k = 0; k < alive.size(); ++k) {
+      if (owns(o.comm, k)) mine.push_back(k);
+    }
+    std::vector<double> seconds(alive.size(), 0.0);
+    std::size_t failed_k = alive.size();
+    std::exception_ptr error;
+    try {
+      parallel_for(mine.size(), o.threads, [&](std::size_t m) {
+        const std::size_t k = mine[m];
+        const auto start = std::chrono::steady_clock::now();
+        Trial& t = r.trials[alive[k]];
+        Score s;
+        try {
+          s = scorer(t.params, t.index, epochs);
+        } catch (...) {
+          std::lock_guard lock(report);
+          failed_k = std::min(failed_k, k);
+          throw;
+        }
+        std::lock_guard lock(report);
+        t.score = std::move(s);
+        t.epochs = epochs;
+        t.rung = rung;
+        seconds[k] = seconds_since(start);
+        t.seconds += seconds[k];
+        if (on_trial) on_trial(t, r);
+      });
+    } catch (...) {
+      error = std::current_exception();
+    }
+    agree_on_failure(o.comm, failed_k, error);  // failed_k = alive.size(): not a scorer's
+    if (o.comm) gather_rung(*o.comm, r, alive, epochs, rung, seconds, on_trial);
     if (rung + 1 == r.rungs.size()) break;
     // The best ⌊n/η⌋ (at least 1) of this rung go on; the ranking puts this rung's trials
     // first (the others stopped at earlier rungs).
@@ -289,6 +356,7 @@ nlohmann::json to_json(const Result& r, bool timings) {
   j["method"] = to_string(r.method);
   j["seed"] = r.seed;
   if (r.method == Method::halving) j["eta"] = r.eta;
+  j["ranks"] = r.ranks;  // processes the trials were dealt over (docs/distributed.md)
   j["rungs"] = nlohmann::json::array();
   for (const Rung& g : r.rungs) j["rungs"].push_back({{"trials", g.trials}, {"epochs", g.epochs}});
   j["best"] = r.best ? trial_json(r.trials[*r.best]) : nlohmann::json();

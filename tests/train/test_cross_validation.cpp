@@ -3,6 +3,7 @@
 // mean and the K−1 variance of the fold costs.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <numeric>
 #include <set>
 
@@ -10,6 +11,7 @@
 #include "mlp/core/random.hpp"
 #include "mlp/data/split.hpp"
 #include "mlp/train/cross_validation.hpp"
+#include "thread_comm.hpp"
 
 namespace mlp {
 namespace {
@@ -180,6 +182,90 @@ TEST(CrossValidation, WithoutEarlyStoppingTrainingSeesNoDevSet) {
 TEST(CrossValidation, MoreFoldsThanExamplesIsAConfigError) {
   EXPECT_THROW((void)cross_validate(two_blobs(3), 4, 1, fold_of), ConfigError);
   EXPECT_THROW((void)cross_validate(two_blobs(10), 1, 1, fold_of), ConfigError);
+}
+
+// ---- over ranks (docs/distributed.md): fold k on rank k mod N, results exchanged per round ----
+
+/// The fields of every fold, as `mlp cv --json` prints them, to compare bit for bit.
+std::vector<double> fields(const CrossValidationResult& r) {
+  std::vector<double> v{r.mean, r.variance, r.mean_accuracy.value_or(-1.0), static_cast<double>(r.examples)};
+  for (const auto& f : r.folds) {
+    v.insert(v.end(), {f.dev.loss, f.dev.accuracy.value_or(-1.0), static_cast<double>(f.epochs),
+                       static_cast<double>(f.train_examples), static_cast<double>(f.stopping_examples),
+                       static_cast<double>(f.dev_examples)});
+    for (const auto& row : f.dev.confusion) {
+      for (const auto c : row) v.push_back(static_cast<double>(c));
+    }
+  }
+  return v;
+}
+
+TEST(CrossValidation, OverRanksEveryRankGetsTheResultOfOneProcess) {
+  const data::Dataset pool = noisy_blobs(60);
+  const auto one = cross_validate(pool, 5, 8, early_stopping_fold);
+  for (const int ranks : {1, 2, 3, 5, 7}) {  // 5 folds: uneven over 2 and 3 ranks; idle ranks at 7
+    std::vector<CrossValidationResult> got(static_cast<std::size_t>(ranks));
+    std::vector<std::vector<std::size_t>> reported(static_cast<std::size_t>(ranks));
+    std::vector<int> prepared(static_cast<std::size_t>(ranks), 0);
+    const auto errors = on_ranks(ranks, [&](Communicator& comm) {
+      const auto r = static_cast<std::size_t>(comm.rank());
+      const PrepareFold prepare = [&](data::Dataset train, data::Dataset dev) {
+        ++prepared[r];
+        return early_stopping_fold(std::move(train), std::move(dev));
+      };
+      got[r] = cross_validate(pool, 5, 8, prepare,
+                              [&](std::size_t k, std::size_t, const FoldResult&) { reported[r].push_back(k); }, &comm);
+    });
+    for (int r = 0; r < ranks; ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      ASSERT_FALSE(errors[i]) << ranks << " ranks, rank " << r;
+      EXPECT_EQ(fields(got[i]), fields(one)) << ranks << " ranks, rank " << r;
+      EXPECT_EQ(got[i].ranks, ranks);
+      EXPECT_EQ(reported[i], (std::vector<std::size_t>{0, 1, 2, 3, 4})) << "every fold, in order";
+      EXPECT_EQ(prepared[i], (5 - r + ranks - 1) / ranks) << "rank " << r << " trains folds r, r + N, ...";
+    }
+  }
+}
+
+TEST(CrossValidation, AFoldThatFailsOnOneRankEndsEveryRankWithItsError) {
+  // 3 folds on 2 ranks: fold 1 fails on rank 1 in the first round; fold 2 (rank 0's second
+  // round) is never started.
+  std::atomic<int> prepared_on_rank0{0};
+  const auto errors = on_ranks(2, [&](Communicator& comm) {
+    const PrepareFold failing = [&](data::Dataset train, data::Dataset dev) {
+      if (comm.rank() == 1) throw NumericError("non-finite cost in fold 2");
+      ++prepared_on_rank0;
+      return fold_of(std::move(train), std::move(dev));
+    };
+    (void)cross_validate(two_blobs(30), 3, 5, failing, {}, &comm);
+  });
+  ASSERT_TRUE(errors[0] && errors[1]);
+  try {
+    std::rethrow_exception(errors[0]);
+  } catch (const RankError& e) {  // rank 0 reports it: another rank's error, its code and message
+    EXPECT_STREQ(e.what(), "non-finite cost in fold 2");
+    EXPECT_EQ(e.code(), ExitCode::runtime);
+    EXPECT_EQ(e.rank(), 1);
+  }
+  EXPECT_THROW(std::rethrow_exception(errors[1]), RankError);
+  EXPECT_EQ(prepared_on_rank0.load(), 1) << "the round after the failure is not started";
+  // Rank 0's own failure reaches rank 0 as itself (its type kept).
+  const auto own = on_ranks(3, [&](Communicator& comm) {
+    const PrepareFold failing = [&](data::Dataset train, data::Dataset dev) {
+      if (comm.rank() == 0 || comm.rank() == 2) throw ConfigError(comm.rank() == 0 ? "zero" : "two");
+      return fold_of(std::move(train), std::move(dev));
+    };
+    (void)cross_validate(two_blobs(30), 3, 5, failing, {}, &comm);
+  });
+  EXPECT_THROW(std::rethrow_exception(own[0]), ConfigError);
+  for (const int r : {1, 2}) {
+    try {
+      std::rethrow_exception(own[static_cast<std::size_t>(r)]);
+    } catch (const RankError& e) {
+      EXPECT_STREQ(e.what(), "zero") << "the lowest failed fold's error";
+      EXPECT_EQ(e.code(), ExitCode::usage);
+    }
+  }
 }
 
 }  // namespace

@@ -5,62 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <barrier>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "mlp/core/error.hpp"
 #include "mlp/train/distributed.hpp"
 #include "mlp/train/trainer.hpp"
+#include "thread_comm.hpp"
 
 namespace mlp {
 namespace {
-
-/// N ranks on N threads: every allreduce waits for all, combines in rank order (so the result
-/// is the same whatever order the threads arrive in) and hands every rank the same vector.
-class Group {
- public:
-  explicit Group(int n) : n_(n), inputs_(static_cast<std::size_t>(n)), sync_(n) {}
-  int size() const { return n_; }
-  void allreduce(int rank, std::span<double> v, bool max) {
-    inputs_[static_cast<std::size_t>(rank)].assign(v.begin(), v.end());
-    sync_.arrive_and_wait();
-    if (rank == 0) {
-      result_ = inputs_[0];
-      for (int r = 1; r < n_; ++r) {
-        const auto& in = inputs_[static_cast<std::size_t>(r)];
-        for (std::size_t i = 0; i < result_.size(); ++i) {
-          result_[i] = max ? std::max(result_[i], in[i]) : result_[i] + in[i];
-        }
-      }
-    }
-    sync_.arrive_and_wait();
-    std::copy(result_.begin(), result_.end(), v.begin());
-    sync_.arrive_and_wait();  // nobody overwrites inputs_ before everyone has read result_
-  }
-
- private:
-  int n_;
-  std::vector<std::vector<double>> inputs_;
-  std::vector<double> result_;
-  std::barrier<> sync_;
-};
-
-class ThreadComm final : public Communicator {
- public:
-  ThreadComm(Group& g, int rank) : g_(g), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return g_.size(); }
-
- protected:
-  void allreduce(std::span<double> v, bool max) override { g_.allreduce(rank_, v, max); }
-
- private:
-  Group& g_;
-  int rank_;
-};
 
 data::Dataset blobs(Index m, std::uint64_t seed) {
   Rng rng(seed);
@@ -277,6 +234,47 @@ TEST(Distributed, TheLineSearchRefusesSeveralRanks) {
   o.comm = &comm;
   Network<float> net(spec());
   EXPECT_THROW(Trainer(net, o), ConfigError);
+}
+
+
+// ---- work dealt over ranks: owns, gather_dealt, agree_on_failure -----------------------------
+
+TEST(Distributed, GatherDealtHandsEveryRankEveryRecordBitForBit) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<std::vector<double>> all{{1.5, -0.0}, {}, {inf, -inf, 1e-310}, {0.1 + 0.2}, {-7.0}};
+  for (const int ranks : {1, 2, 3, 6}) {
+    std::vector<std::vector<std::vector<double>>> got(static_cast<std::size_t>(ranks));
+    const auto errors = on_ranks(ranks, [&](Communicator& comm) {
+      std::vector<std::vector<double>> records(all.size(), std::vector<double>{99.0});  // ignored
+      for (std::size_t k = 0; k < all.size(); ++k) {
+        if (owns(&comm, k)) records[k] = all[k];
+      }
+      gather_dealt(comm, records);
+      got[static_cast<std::size_t>(comm.rank())] = records;
+    });
+    for (int r = 0; r < ranks; ++r) {
+      ASSERT_FALSE(errors[static_cast<std::size_t>(r)]);
+      const auto& g = got[static_cast<std::size_t>(r)];
+      ASSERT_EQ(g.size(), all.size());
+      for (std::size_t k = 0; k < all.size(); ++k) {
+        ASSERT_EQ(g[k].size(), all[k].size()) << k;
+        for (std::size_t i = 0; i < all[k].size(); ++i) {
+          EXPECT_EQ(std::signbit(g[k][i]), std::signbit(all[k][i])) << "−0.0 stays −0.0";
+          EXPECT_EQ(g[k][i], all[k][i]);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(owns(nullptr, 5));
+}
+
+TEST(Distributed, AgreeOnFailureReturnsWhenNoRankFailed) {
+  const auto errors = on_ranks(3, [](Communicator& comm) {
+    agree_on_failure(&comm, static_cast<std::size_t>(comm.rank()), nullptr);
+  });
+  for (const auto& e : errors) EXPECT_FALSE(e);
+  EXPECT_NO_THROW(agree_on_failure(nullptr, 0, nullptr));
+  EXPECT_THROW(agree_on_failure(nullptr, 0, std::make_exception_ptr(IoError("x"))), IoError);
 }
 
 }  // namespace

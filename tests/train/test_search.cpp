@@ -5,10 +5,12 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "mlp/core/error.hpp"
 #include "mlp/train/search.hpp"
+#include "thread_comm.hpp"
 
 namespace mlp::search {
 namespace {
@@ -240,6 +242,82 @@ TEST(SearchRun, AScorerExceptionPropagates) {
                  return {};
                }),
                DataError);
+}
+
+// ---- over ranks (docs/distributed.md): the k-th trial of a rung on rank k mod N ----------------
+
+TEST(SearchRun, OverRanksEveryRankGetsTheResultOfOneProcess) {
+  const Space space{{interval("x", Distribution::uniform, 0, 1), choice("c", {1, 2, 3})}};
+  for (Method m : {Method::random, Method::grid, Method::halving}) {
+    Options o;
+    o.method = m;
+    o.trials = m == Method::grid ? 0 : 17;
+    o.max_epochs = 9;
+    o.seed = 42;
+    const auto failing_bowl = [](const Point& p, std::size_t i, std::uint64_t e) {
+      Score sc = bowl(p, i, e);
+      if (i % 5 == 3) sc.error = "diverged at trial " + std::to_string(i);  // ranked last, with its text
+      return sc;
+    };
+    const Space grid{{interval("x", Distribution::uniform, 0, 1, 5), choice("c", {1, 2, 3})}};
+    const Space& sp = m == Method::grid ? grid : space;
+    const std::string one = to_json(run(sp, o, failing_bowl), false).dump();
+    for (const int ranks : {1, 2, 3, 4}) {
+      std::vector<std::string> got(static_cast<std::size_t>(ranks));
+      std::vector<std::set<std::size_t>> scored(static_cast<std::size_t>(ranks));
+      std::vector<std::size_t> reported(static_cast<std::size_t>(ranks), 0);
+      const auto errors = on_ranks(ranks, [&](Communicator& comm) {
+        const auto r = static_cast<std::size_t>(comm.rank());
+        Options mine = o;
+        mine.comm = &comm;
+        mine.threads = 2;
+        std::mutex m;
+        const Result res = run(sp, mine, [&](const Point& p, std::size_t i, std::uint64_t e) {
+          const std::lock_guard lock(m);
+          scored[r].insert(i);
+          return failing_bowl(p, i, e);
+        }, [&](const Trial&, const Result&) { ++reported[r]; });
+        EXPECT_EQ(res.ranks, ranks);
+        got[r] = to_json(res, false).dump();
+      });
+      for (int r = 0; r < ranks; ++r) {
+        const auto i = static_cast<std::size_t>(r);
+        ASSERT_FALSE(errors[i]);
+        std::string expected = one;
+        expected.replace(expected.find("\"ranks\":1"), 9, "\"ranks\":" + std::to_string(ranks));
+        EXPECT_EQ(got[i], expected) << to_string(m) << ", " << ranks << " ranks, rank " << r;
+        if (m != Method::halving) {
+          for (std::size_t t : scored[i]) EXPECT_EQ(t % static_cast<std::size_t>(ranks), i) << "trial " << t;
+        }
+      }
+      EXPECT_EQ(reported, std::vector<std::size_t>(static_cast<std::size_t>(ranks), reported[0]))
+          << "every rank reports every scoring";
+    }
+  }
+}
+
+TEST(SearchRun, AScorerExceptionOnOneRankEndsEveryRank) {
+  const Space s{{choice("x", {1, 2, 3, 4})}};
+  Options o;
+  o.trials = 4;
+  const auto errors = on_ranks(3, [&](Communicator& comm) {
+    Options mine = o;
+    mine.comm = &comm;
+    (void)run(s, mine, [](const Point&, std::size_t i, std::uint64_t) -> Score {
+      if (i == 2) throw DataError("bad data in trial 2");
+      return {};
+    });
+  });
+  for (const auto& e : errors) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const RankError& re) {  // trial 2 was rank 2's: every rank ends with its error
+      EXPECT_STREQ(re.what(), "bad data in trial 2");
+      EXPECT_EQ(re.code(), ExitCode::data);
+      EXPECT_EQ(re.rank(), 2);
+    }
+  }
+  EXPECT_TRUE(errors[0] && errors[1] && errors[2]);
 }
 
 }  // namespace

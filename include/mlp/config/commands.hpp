@@ -142,9 +142,11 @@ inline constexpr Interval baseline_error = kNonNegativeReal;    ///< diagnose_ru
 /// `mlp cv`: k-fold cross-validation of the configuration at `path` on all of its labelled data
 /// except a separate test file. Each fold is standardized with its own train part's statistics.
 /// Throws ConfigError when `folds` exceeds the number of examples. `on_fold` reports progress.
+/// With `comm` (mlp::dist::world() under mpirun), the folds are dealt over its ranks
+/// (mlp::cross_validate, docs/distributed.md): every rank returns the same result.
 CrossValidationResult cross_validate(const std::filesystem::path& path,
                                      const std::vector<std::string>& overrides, int folds,
-                                     const FoldDone& on_fold = {});
+                                     const FoldDone& on_fold = {}, Communicator* comm = nullptr);
 
 /// The labelled data `mlp cv` shares into folds: the training data and a separate dev file, if
 /// any (not a separate test file), of `cfg` (data paths already resolved).
@@ -154,7 +156,7 @@ data::Dataset pooled_data(const RunConfig& cfg);
 /// what `mlp search` scores each trial with. Leaves the kernel threads (set_threads) alone;
 /// may be called from several threads at once.
 CrossValidationResult cross_validate(const RunConfig& cfg, const data::Dataset& pool, int folds,
-                                     const FoldDone& on_fold = {});
+                                     const FoldDone& on_fold = {}, Communicator* comm = nullptr);
 
 struct GradientCheckReport {
   NetworkGradientCheck check;

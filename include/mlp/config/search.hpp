@@ -52,6 +52,10 @@ struct SearchRunOptions {
   std::optional<std::uint64_t> seed;  ///< the search seed; none = train.seed
   /// Called after each scoring (one call at a time), e.g. for progress output.
   search::TrialDone on_trial;
+  /// The ranks the trials are dealt over (mlp::dist::world() under mpirun; search::Options::comm):
+  /// every rank returns the same search result; rank 0 alone checks and writes the output
+  /// directory. Null: one process.
+  Communicator* comm = nullptr;
 };
 
 struct SearchRunResult {
@@ -61,6 +65,7 @@ struct SearchRunResult {
   std::filesystem::path json;    ///< dir/search.json
   std::filesystem::path report;  ///< dir/search.html
   std::string json_text;         ///< the contents of search.json
+  bool written = true;           ///< false on the ranks other than 0, which write nothing
 };
 
 /// Runs the search and writes, atomically, search.json (search::to_json), search.html (the

@@ -8,10 +8,15 @@
 // may plug in their own.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "mlp/core/error.hpp"
 #include "mlp/core/parameters.hpp"
 #include "mlp/core/tensor.hpp"
 #include "mlp/train/metrics.hpp"
@@ -76,5 +81,42 @@ class GradientReducer {
   Communicator& comm_;
   std::vector<double> buffer_;
 };
+
+// ---- Independent work dealt over the ranks (`mlp cv`'s folds, `mlp search`'s trials) ----------
+//
+// Item k of a list of work items runs on rank k mod N alone; after each round the ranks agree on
+// failures (agree_on_failure) and then exchange their results (gather_dealt), so that every rank
+// holds every item's result, bit for bit what one process computes.
+
+/// Whether item `k` of work dealt over the ranks is this rank's (k mod size = rank); every item
+/// is when `comm` is null.
+[[nodiscard]] bool owns(const Communicator* comm, std::size_t k);
+
+/// Gives every rank every item's record: on entry records[k] holds this rank's result for each
+/// item k it owns (owns()), the other entries are ignored; on return every entry holds its
+/// owner's record. Two sums: the lengths, then the values, each rank adding −0.0 where it owns
+/// nothing (x + (−0.0) = x for every x, −0.0 and infinities included, so the values arrive
+/// exactly; a NaN stays a NaN).
+void gather_dealt(Communicator& comm, std::vector<std::vector<double>>& records);
+
+/// The error of a work item as agree_on_failure throws it on the ranks other than 0: its message,
+/// its exit code and the rank that caught it. Rank 0 reports the error (it throws the original
+/// or a RankError of its own), so a command line on another rank exits with the code quietly.
+class RankError : public Error {
+ public:
+  RankError(const std::string& what, ExitCode code, int rank) : Error(what, code), rank_(rank) {}
+  [[nodiscard]] int rank() const noexcept { return rank_; }  ///< the rank that caught it
+
+ private:
+  int rank_;
+};
+
+/// Collective, after each round of dealt work: `error` is the exception this rank caught for its
+/// item `k` of the round (null: none). Returns on every rank when no rank caught one (one
+/// `any`); otherwise every rank throws the error of the lowest failed item: rank 0 rethrows it
+/// when it caught it itself; otherwise, and on every other rank (the one that caught it
+/// included), a RankError with its message and exit code. Without a communicator: rethrows
+/// `error` when set.
+void agree_on_failure(Communicator* comm, std::size_t k, const std::exception_ptr& error);
 
 }  // namespace mlp

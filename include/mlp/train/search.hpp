@@ -10,6 +10,11 @@
 // depends only on its arguments, the whole SearchResult (timings apart) is the same for every
 // thread count.
 //
+// Over the ranks of a Communicator (Options::comm; `mpirun -np N mlp search`, docs/distributed.md)
+// the k-th trial of each rung (trial k of the first) is scored on rank k mod N alone, on that
+// rank's threads; at the end of the rung the ranks agree on failures and exchange the scores,
+// before the next rung is chosen: every rank holds the Result of one process (timings apart).
+//
 // Successive halving (method halving, η = `eta`, E = max_epochs, n = trials): with
 // s = ⌊log_η n⌋, rung r = 0..s scores ⌊n/η^r⌋ trials (at least 1) with a budget of
 // max(1, ⌊E/η^(s−r)⌋) epochs; after each rung but the last the best ⌊n_r/η⌋ (at least 1) go on.
@@ -24,6 +29,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+namespace mlp {
+class Communicator;  // mlp/train/distributed.hpp
+}  // namespace mlp
 
 namespace mlp::search {
 
@@ -106,7 +115,10 @@ struct Options {
   int eta = 3;                   ///< halving
   std::uint64_t max_epochs = 1;  ///< the full budget (halving's last rung; every trial otherwise)
   std::uint64_t seed = 0;
-  int threads = 1;               ///< trials scored at once; 0 = every core
+  int threads = 1;               ///< trials scored at once (on each rank); 0 = every core
+  /// The ranks the trials are dealt over (collective: every rank calls run() alike); null: this
+  /// process scores every trial.
+  Communicator* comm = nullptr;
 };
 
 struct Trial {
@@ -127,17 +139,21 @@ struct Result {
   std::vector<Trial> trials;       ///< by index
   std::optional<std::size_t> best; ///< index of the best trial; none when every trial failed
   double seconds = 0.0;
+  int ranks = 1;                   ///< processes the trials were dealt over
   /// The trial indices from best to worst: trials of a later rung first, then by mean (failed
   /// trials last), ties by index.
   [[nodiscard]] std::vector<std::size_t> ranking() const;
 };
 
-/// Called (from the thread that scored it, one call at a time) after each scoring.
+/// Called (from the thread that scored it, one call at a time) after each scoring. Over several
+/// ranks: on every rank, for its own trials as they are scored, then for the other ranks' trials
+/// of the rung (by position) once the rung's scores are exchanged.
 using TrialDone = std::function<void(const Trial& trial, const Result& partial)>;
 
 /// Runs the search. Throws ConfigError for bad options (trials 0, trials > grid size, an
-/// interval without steps on a grid, eta < 2) before any scoring; the first exception a scorer
-/// throws (after the running trials end). The best trial is the one ranked first among those
+/// interval without steps on a grid, eta < 2) before any scoring; the exception the scorer
+/// throws for the lowest trial of the rung that threw one (after the running trials end; over
+/// several ranks on every rank, agree_on_failure). The best trial is the one ranked first among those
 /// of the last rung without error.
 Result run(const Space& space, const Options& options, const Scorer& scorer,
            const TrialDone& on_trial = {});
@@ -147,7 +163,7 @@ Result run(const Space& space, const Options& options, const Scorer& scorer,
 void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& f);
 
 /// The result as the JSON of `mlp search --json` and search.json:
-/// {"method", "seed", "eta", "rungs": [{"trials", "epochs"}], "best": {"trial", "params",
+/// {"method", "seed", "eta", "ranks", "rungs": [{"trials", "epochs"}], "best": {"trial", "params",
 ///  "mean", "variance", ...} | null, "trials": [{"trial", "params", "mean", "variance",
 ///  "epochs", "epochs_run", "rung", "seconds", "error"?}], "seconds"}. Trials are in ranking
 /// order; `timings` false leaves the "seconds" fields out.
