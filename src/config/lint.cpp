@@ -32,33 +32,61 @@ std::uint32_t bits(float v) {
   return std::bit_cast<std::uint32_t>(v);
 }
 
-/// FNV-1a style mixing of 32-bit words.
-struct RowHash {
-  std::uint64_t h = 1469598103934665603ull;
-  void add(std::uint32_t w) {
-    h ^= w;
-    h *= 1099511628211ull;
-    h ^= h >> 29;
-  }
-};
-
-/// The features and the target of example i of `d` as words.
-void row_words(const data::Dataset& d, Index i, std::vector<std::uint32_t>& w) {
-  w.clear();
-  for (Index j = 0; j < d.X.rows(); ++j) w.push_back(bits(d.X(j, i)));
-  if (d.task == data::Task::classification) {
-    if (static_cast<std::size_t>(i) < d.labels.size()) {
-      w.push_back(static_cast<std::uint32_t>(d.labels[static_cast<std::size_t>(i)]));
-    }
-  } else {
-    for (Index k = 0; k < d.Y.rows(); ++k) w.push_back(bits(d.Y(k, i)));
-  }
+/// bits() without branches (the same value), for the hashing loop.
+std::uint64_t canonical_bits(float v) {
+  const std::uint32_t w = std::bit_cast<std::uint32_t>(v);
+  const std::uint32_t magnitude = w & 0x7fffffffu;
+  const std::uint32_t zero_or_w = magnitude == 0 ? 0u : w;
+  return magnitude > 0x7f800000u ? 0x7fc00000u : zero_or_w;
 }
 
-std::uint64_t hash_words(const std::vector<std::uint32_t>& w) {
-  RowHash h;
-  for (auto x : w) h.add(x);
-  return h.h;
+/// The hash of example i's features and target (as bits(): every NaN alike, -0 = +0). Example i
+/// is column i of X (contiguous): two values per 64-bit word, four independent lanes of
+/// multiply-xorshift mixing (a pass at memory speed), folded into one value at the end.
+std::uint64_t row_hash(const data::Dataset& d, Index i) {
+  constexpr std::uint64_t kPrime = 1099511628211ull;
+  std::uint64_t h[4] = {1469598103934665603ull, 0x9e3779b97f4a7c15ull, 0xc2b2ae3d27d4eb4full, 0x165667b19e3779f9ull};
+  const float* x = d.X.data() + i * d.X.rows();
+  const Index n = d.X.rows();
+  Index j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int l = 0; l < 4; ++l) {
+      const std::uint64_t word = canonical_bits(x[j + 2 * l]) | (canonical_bits(x[j + 2 * l + 1]) << 32);
+      h[l] = (h[l] ^ word) * kPrime;
+      h[l] ^= h[l] >> 29;
+    }
+  }
+  std::uint64_t out = h[0];
+  for (int l = 1; l < 4; ++l) out = ((out ^ h[l]) * kPrime) ^ (out >> 29);
+  for (; j < n; ++j) out = ((out ^ canonical_bits(x[j])) * kPrime) ^ (out >> 29);
+  if (d.task == data::Task::classification) {
+    if (static_cast<std::size_t>(i) < d.labels.size()) {
+      out = (out ^ static_cast<std::uint32_t>(d.labels[static_cast<std::size_t>(i)])) * kPrime;
+    }
+  } else {
+    for (Index k = 0; k < d.Y.rows(); ++k) out = ((out ^ bits(d.Y(k, i))) * kPrime) ^ (out >> 29);
+  }
+  return out;
+}
+
+/// Whether example a of `x` and example b of `y` have the same features and target (as bits()).
+bool same_row(const data::Dataset& x, Index a, const data::Dataset& y, Index b) {
+  const Index n = x.X.rows();
+  const float* p = x.X.data() + a * n;
+  const float* q = y.X.data() + b * n;
+  for (Index j = 0; j < n; ++j) {
+    if (bits(p[j]) != bits(q[j])) return false;
+  }
+  if (x.task == data::Task::classification) {
+    const bool la = static_cast<std::size_t>(a) < x.labels.size(), lb = static_cast<std::size_t>(b) < y.labels.size();
+    if (la != lb) return false;
+    return !la || x.labels[static_cast<std::size_t>(a)] == y.labels[static_cast<std::size_t>(b)];
+  }
+  if (x.Y.rows() != y.Y.rows()) return false;
+  for (Index k = 0; k < x.Y.rows(); ++k) {
+    if (bits(x.Y(k, a)) != bits(y.Y(k, b))) return false;
+  }
+  return true;
 }
 
 bool is_saturating(Activation a) { return a == Activation::sigmoid || a == Activation::tanh; }
@@ -97,29 +125,45 @@ LearningRateRange usual_learning_rates(std::string_view optimizer) {
   return {0.0, std::numeric_limits<double>::infinity()};
 }
 
+namespace {
+
+/// The rows of a training set by hash (a bucket keeps the indices with that hash).
+using RowIndex = std::unordered_map<std::uint64_t, std::vector<Index>>;
+
+RowIndex index_rows(const data::Dataset& train) {
+  RowIndex seen;
+  seen.reserve(static_cast<std::size_t>(train.size()));
+  for (Index i = 0; i < train.size(); ++i) seen[row_hash(train, i)].push_back(i);
+  return seen;
+}
+
+/// lint_checks::duplicates with the training rows already indexed (once for dev and test).
+void indexed_duplicates(const data::Dataset& train, const RowIndex& seen, const data::Dataset& other,
+                        std::string_view role, bool separate_file, std::vector<Finding>& out);
+
+}  // namespace
+
 namespace lint_checks {
 
 void duplicates(const data::Dataset& train, const data::Dataset& other, std::string_view role, bool separate_file,
                 std::vector<Finding>& out) {
   if (other.size() == 0 || train.size() == 0 || other.X.rows() != train.X.rows()) return;
-  // Rows of the training set by hash (a bucket keeps the indices with that hash).
-  std::unordered_map<std::uint64_t, std::vector<Index>> seen;
-  seen.reserve(static_cast<std::size_t>(train.size()));
-  std::vector<std::uint32_t> w, v;
-  for (Index i = 0; i < train.size(); ++i) {
-    row_words(train, i, w);
-    seen[hash_words(w)].push_back(i);
-  }
+  indexed_duplicates(train, index_rows(train), other, role, separate_file, out);
+}
+
+}  // namespace lint_checks
+
+namespace {
+
+void indexed_duplicates(const data::Dataset& train, const RowIndex& seen, const data::Dataset& other,
+                        std::string_view role, bool separate_file, std::vector<Finding>& out) {
+  if (other.size() == 0 || train.size() == 0 || other.X.rows() != train.X.rows()) return;
   Index copies = 0;
   std::optional<Index> first;
   for (Index i = 0; i < other.size(); ++i) {
-    row_words(other, i, w);
-    const auto it = seen.find(hash_words(w));
+    const auto it = seen.find(row_hash(other, i));
     if (it == seen.end()) continue;
-    const bool equal = std::any_of(it->second.begin(), it->second.end(), [&](Index t) {
-      row_words(train, t, v);
-      return v == w;
-    });
+    const bool equal = std::any_of(it->second.begin(), it->second.end(), [&](Index t) { return same_row(other, i, train, t); });
     if (!equal) continue;
     ++copies;
     if (!first) first = i;
@@ -145,15 +189,25 @@ void duplicates(const data::Dataset& train, const data::Dataset& other, std::str
   }
 }
 
+}  // namespace
+
+namespace lint_checks {
+
 void columns(const data::Dataset& train, std::vector<Finding>& out) {
-  for (Index j = 0; j < train.X.rows(); ++j) {
-    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
-    for (Index i = 0; i < train.X.cols(); ++i) {
-      const float x = train.X(j, i);
+  // The range of each feature's finite values, in one pass in memory order (example by example).
+  const auto n = static_cast<std::size_t>(train.X.rows());
+  std::vector<float> lows(n, std::numeric_limits<float>::infinity()), highs(n, -std::numeric_limits<float>::infinity());
+  for (Index i = 0; i < train.X.cols(); ++i) {
+    const float* col = train.X.data() + i * train.X.rows();
+    for (std::size_t j = 0; j < n; ++j) {
+      const float x = col[j];
       if (!std::isfinite(x)) continue;
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
+      lows[j] = std::min(lows[j], x);
+      highs[j] = std::max(highs[j], x);
     }
+  }
+  for (Index j = 0; j < train.X.rows(); ++j) {
+    const float lo = lows[static_cast<std::size_t>(j)], hi = highs[static_cast<std::size_t>(j)];
     if (lo > hi) {
       out.push_back(make(Severity::error, "missing-column",
                          fmt::format("{}: column {} has no value in any training example", train.source,
@@ -346,6 +400,13 @@ void output_dropout(const ModelSpec& spec, std::vector<Finding>& out) {
 }  // namespace lint_checks
 
 std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& ignore) {
+  std::optional<PreparedData> checked;
+  return lint(cfg, ignore, checked);
+}
+
+std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& ignore,
+                          std::optional<PreparedData>& checked) {
+  checked.reset();
   for (const auto& code : ignore) {
     const auto& codes = lint_codes();
     if (std::find(codes.begin(), codes.end(), code) == codes.end()) {
@@ -355,7 +416,7 @@ std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& 
   namespace lc = lint_checks;
   std::vector<Finding> f;
   lc::learning_rate(cfg, f);
-  const LoadedData loaded = load_data(cfg);
+  LoadedData loaded = load_data(cfg);
   lc::columns(loaded.train, f);
   const bool unusable = std::any_of(f.begin(), f.end(), [](const Finding& x) { return x.code == "missing-column"; });
   if (!unusable) {
@@ -363,9 +424,14 @@ std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& 
     RunConfig raw = cfg;
     raw.data.normalize = Normalize::none;
     raw.data.normalize_target = false;
-    const PreparedData d = prepare_data(raw, loaded);
-    lc::duplicates(d.train, d.test, "test", loaded.test.has_value(), f);
-    lc::duplicates(d.train, d.dev, "dev", loaded.dev.has_value(), f);
+    const bool test_file = loaded.test.has_value(), dev_file = loaded.dev.has_value();
+    checked = prepare_data(raw, std::move(loaded));  // the data held once
+    const PreparedData& d = *checked;
+    if (d.test.size() > 0 || d.dev.size() > 0) {
+      const RowIndex rows = index_rows(d.train);  // hashed once for both checks
+      indexed_duplicates(d.train, rows, d.test, "test", test_file, f);
+      indexed_duplicates(d.train, rows, d.dev, "dev", dev_file, f);
+    }
     lc::target_leak(d.train, f);
     lc::class_imbalance(d.train, f);
     lc::feature_scales(cfg, d.train, f);
@@ -388,8 +454,9 @@ std::vector<Finding> lint(const std::filesystem::path& path, const std::vector<s
   return lint(cfg, ignore);
 }
 
-void enforce_lint(const RunConfig& cfg, const std::vector<std::string>& ignore) {
-  for (const Finding& x : lint(cfg, ignore)) {
+void enforce_lint(const RunConfig& cfg, const std::vector<std::string>& ignore, std::optional<PreparedData>* checked) {
+  std::optional<PreparedData> split;
+  for (const Finding& x : lint(cfg, ignore, checked ? *checked : split)) {
     if (x.severity != Severity::error) continue;
     const std::string text = fmt::format("{} [{}] — fix: {}; to train anyway, skip this check with --lint-ignore {} "
                                          "(or all of them with --no-lint)",

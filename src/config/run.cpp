@@ -148,26 +148,33 @@ void keep_statistics(const Preprocessing& p, PreparedData& d) {
 }  // namespace
 
 PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded, const PrepareOptions& options) {
+  return prepare_data(cfg, LoadedData(loaded), options);
+}
+
+PreparedData prepare_data(const RunConfig& cfg, LoadedData&& loaded, const PrepareOptions& options) {
+  // The split takes the loaded sets over: the training file's examples are held once (its
+  // training part keeps their memory, dev and test are copied out), not once more per part.
   PreparedData d;
   const std::uint64_t seed = cfg.train.seed;
   if (!loaded.test && !loaded.dev) {
     const data::SplitFractions f = cfg.data.split
         ? data::SplitFractions{(*cfg.data.split)[0], (*cfg.data.split)[1], (*cfg.data.split)[2]}
         : data::default_split(loaded.train.size());
-    auto parts = data::split(loaded.train, f, seed);
+    auto parts = data::split(std::move(loaded.train), f, seed);
     d.train = std::move(parts.train);
     d.dev = std::move(parts.dev);
     d.test = std::move(parts.test);
   } else if (cfg.data.split) {
     // Fractions of the training file; the sets with their own files take nothing from it.
     const auto& s = *cfg.data.split;
-    auto parts = data::split(loaded.train, {s[0], loaded.dev ? 0.0 : s[1], loaded.test ? 0.0 : s[2]}, seed);
+    const bool dev_file = loaded.dev.has_value(), test_file = loaded.test.has_value();
+    auto parts = data::split(std::move(loaded.train), {s[0], dev_file ? 0.0 : s[1], test_file ? 0.0 : s[2]}, seed);
     d.train = std::move(parts.train);
-    d.dev = loaded.dev ? *loaded.dev : std::move(parts.dev);
-    d.test = loaded.test ? *loaded.test : std::move(parts.test);
+    d.dev = dev_file ? std::move(*loaded.dev) : std::move(parts.dev);
+    d.test = test_file ? std::move(*loaded.test) : std::move(parts.test);
   } else {
-    auto parts = data::split_with_files(loaded.train, loaded.dev,
-                                        loaded.test ? *loaded.test : data::Dataset{}, seed);
+    auto parts = data::split_with_files(std::move(loaded.train), std::move(loaded.dev),
+                                        loaded.test ? std::move(*loaded.test) : data::Dataset{}, seed);
     d.train = std::move(parts.train);
     d.dev = std::move(parts.dev);
     d.test = std::move(parts.test);
@@ -268,9 +275,18 @@ void standardize(const RunConfig& cfg, PreparedData& d) {
     }
     d.imputer = std::move(imputer);
   }
+  normalize(cfg, d);
+}
+
+void normalize(const RunConfig& cfg, PreparedData& d) {
   const bool features = cfg.data.normalize == config::Normalize::standard;
   const bool targets = cfg.data.normalize_target && d.train.task == data::Task::regression;
-  d.normalization = data::Normalization::fit(d.train, targets);
+  if (features) {
+    d.normalization = data::Normalization::fit(d.train, targets);
+  } else {  // no feature statistics to fit (a pass over the data): only the targets' when asked
+    d.normalization = data::Normalization{};
+    if (targets && d.train.Y.rows() > 0) d.normalization.targets.emplace().fit(d.train.Y);
+  }
   if (!features) {  // the identity: x' = (x − 0)/1
     const auto n = static_cast<std::size_t>(d.train.n_features());
     d.normalization.features = data::Standardizer(std::vector<float>(n, 0.0f), std::vector<float>(n, 1.0f));

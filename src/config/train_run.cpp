@@ -54,6 +54,9 @@ struct Run {
   bool replace = false;
   /// Writes the run directory: false on the data-parallel ranks other than 0.
   bool writer = true;
+  /// The split `mlp lint`'s checks ran on (before normalization): build_model trains on it
+  /// rather than reading the data files a second time. Empty without the checks.
+  std::optional<PreparedData> linted;
   /// model.init_from: the saved model training starts from (also on --resume, for train.refit).
   std::optional<mlp::Model> init;
   /// θ before the first step (fresh initialization or init_from's): train.refit starts there.
@@ -325,9 +328,17 @@ TrainOptions build_model(const TrainRunOptions& o, Run& run) {
       throw ShapeError(fmt::format("model.init_from: {}", e.what()));
     }
   }
-  PrepareOptions prepare;
-  if (run.init) prepare.kept = &run.init->preprocessing();
-  run.data = prepare_data(run.cfg, load_data(run.cfg), prepare);
+  if (run.linted) {
+    // The split the checks ran on, normalized as prepare_data() would: the files are read once.
+    run.data = std::move(*run.linted);
+    run.linted.reset();
+    if (run.init) run.data.kept = run.init->preprocessing();
+    normalize(run.cfg, run.data);
+  } else {
+    PrepareOptions prepare;
+    if (run.init) prepare.kept = &run.init->preprocessing();
+    run.data = prepare_data(run.cfg, load_data(run.cfg), prepare);
+  }
   // Dev/test rows with categories the training split does not have (encoded as zeros).
   for (const auto& w : run.data.warnings) {
     if (o.on_warning) o.on_warning(w);
@@ -522,7 +533,7 @@ TrainRunResult train_run(const TrainRunOptions& o) {
   Run run;
   read_configuration(o, run);
   check_training_memory(run.cfg, 1, 1, 0);  // a lower bound, before any file is touched
-  if (o.lint && !o.resume) enforce_lint(run.cfg, o.lint_ignore);  // leaks, symmetry: before any file
+  if (o.lint && !o.resume) enforce_lint(run.cfg, o.lint_ignore, &run.linted);  // leaks, symmetry: before any file
   set_threads(static_cast<int>(run.cfg.train.threads));
   // Data parallel (docs/distributed.md): rank 0 alone touches the run directory.
   if (o.comm && o.comm->size() > 1 && run.cfg.train.refit) {  // rank 0 alone would train again

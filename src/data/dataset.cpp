@@ -47,6 +47,54 @@ Dataset Dataset::select(std::span<const Index> indices) const {
   return out;
 }
 
+void Dataset::retain(std::span<const Index> indices) {
+  const auto n = static_cast<Index>(indices.size());
+  for (Index j = 0; j < n; ++j) {
+    const Index i = indices[static_cast<std::size_t>(j)];
+    if (i < 0 || i >= size()) {
+      throw ConfigError(fmt::format("example index {} out of range [0, {})", i, size()));
+    }
+    if (j > 0 && i <= indices[static_cast<std::size_t>(j - 1)]) {
+      throw ConfigError(fmt::format("example indices to keep must be strictly ascending (index {} follows {})", i,
+                                    indices[static_cast<std::size_t>(j - 1)]));
+    }
+  }
+  const bool has_y = Y.rows() > 0 && Y.cols() == size();
+  const bool has_labels = labels.size() == static_cast<std::size_t>(size());
+  const bool has_weights = weights.size() == static_cast<std::size_t>(size());
+  // Ascending indices: example j moves from column i >= j, which no earlier move overwrote.
+  for (Index j = 0; j < n; ++j) {
+    const Index i = indices[static_cast<std::size_t>(j)];
+    const auto js = static_cast<std::size_t>(j), is = static_cast<std::size_t>(i);
+    if (i == j) continue;
+    X.col(j) = X.col(i);
+    if (has_y) Y.col(j) = Y.col(i);
+    if (has_labels) labels[js] = labels[is];
+    if (has_weights) weights[js] = weights[is];
+    for (auto& c : categorical) {
+      c.values[js] = std::move(c.values.at(is));
+      if (!c.where.empty()) c.where[js] = c.where.at(is);
+    }
+  }
+  // Column-major: dropping the last columns reallocates in place (the tail pages go back).
+  X.conservativeResize(Eigen::NoChange, n);
+  // What does not have one entry per example is dropped, as select() leaves it out.
+  if (has_y) Y.conservativeResize(Eigen::NoChange, n);
+  else Y = MatrixF();
+  if (!has_labels) labels.clear();
+  if (!has_weights) weights.clear();
+  const auto shrink = [&](auto& v) {
+    v.resize(indices.size());
+    v.shrink_to_fit();
+  };
+  if (has_labels) shrink(labels);
+  if (has_weights) shrink(weights);
+  for (auto& c : categorical) {
+    shrink(c.values);
+    if (!c.where.empty()) shrink(c.where);
+  }
+}
+
 MatrixF one_hot(std::span<const std::int32_t> labels, Index n_classes) {
   MatrixF Y = MatrixF::Zero(n_classes, static_cast<Index>(labels.size()));
   for (std::size_t j = 0; j < labels.size(); ++j) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "mlp/core/error.hpp"
 #include "mlp/core/random.hpp"
@@ -109,18 +110,42 @@ Split split(const Dataset& data, const SplitFractions& fractions, std::uint64_t 
   return {data.select(idx.train), data.select(idx.dev), data.select(idx.test)};
 }
 
-Split split_with_files(const Dataset& train, std::optional<Dataset> dev, Dataset test,
-                       std::uint64_t seed) {
+Split split(Dataset&& data, const SplitFractions& fractions, std::uint64_t seed) {
+  const auto idx = split_indices(data, fractions, seed);
+  Split out;
+  out.dev = data.select(idx.dev);
+  out.test = data.select(idx.test);
+  data.retain(idx.train);
+  out.train = std::move(data);
+  return out;
+}
+
+namespace {
+
+/// split_with_files for a `train` given as const& (copied where it is kept) or && (moved).
+template <class Train>
+Split split_with_files_impl(Train&& train, std::optional<Dataset> dev, Dataset test, std::uint64_t seed) {
   check_compatible(train, test);
   if (dev) {
     check_compatible(train, *dev);
-    return {train, std::move(*dev), std::move(test)};
+    return {std::forward<Train>(train), std::move(*dev), std::move(test)};
   }
   const SplitFractions d = default_split(train.size() + test.size());
   const double dev_share = d.dev / (d.train + d.dev);
-  auto parts = split(train, {1.0 - dev_share, dev_share, 0.0}, seed);
+  auto parts = split(std::forward<Train>(train), {1.0 - dev_share, dev_share, 0.0}, seed);
   parts.test = std::move(test);
   return parts;
+}
+
+}  // namespace
+
+Split split_with_files(const Dataset& train, std::optional<Dataset> dev, Dataset test,
+                       std::uint64_t seed) {
+  return split_with_files_impl(train, std::move(dev), std::move(test), seed);
+}
+
+Split split_with_files(Dataset&& train, std::optional<Dataset> dev, Dataset test, std::uint64_t seed) {
+  return split_with_files_impl(std::move(train), std::move(dev), std::move(test), seed);
 }
 
 std::vector<Fold> kfold(const Dataset& data, int k, std::uint64_t seed) {

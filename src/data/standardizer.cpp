@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -117,6 +118,11 @@ Eigen::ArrayXf divisors(const std::vector<float>& stddev) {
 
 void Standardizer::transform(MatrixF& X) const {
   check_rows(X, "transform");
+  // The identity (mean 0, deviation 1: data.normalize = "none") changes no value: no pass over X.
+  if (std::all_of(mean_.begin(), mean_.end(), [](float m) { return m == 0.0f && !std::signbit(m); }) &&
+      std::all_of(stddev_.begin(), stddev_.end(), [](float s) { return s == 1.0f; })) {
+    return;
+  }
   // X (n x m): x' = (x - mu) / s, column by column (each example contiguous). Computed in
   // double and rounded once to float: x - mu alone can exceed FLT_MAX for finite float x and mu
   // (3e38 - (-1e38)), which in float would give inf and then NaN in the network.

@@ -8,11 +8,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mlp/config/config.hpp"
+#include "mlp/config/run.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/data/dataset.hpp"
 #include "mlp/nn/network.hpp"
@@ -41,10 +43,18 @@ std::vector<Finding> lint(const std::filesystem::path& path, const std::vector<s
                           const std::vector<std::string>& ignore = {});
 /// The same for a configuration already read (data paths resolved).
 std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& ignore = {});
+/// The same, handing the split it checked to `checked` when the data checks ran (empty
+/// otherwise): the sets of prepare_data(cfg) before their normalization (one-hot columns,
+/// example weights and imputation done, values as in the files), so that training goes on
+/// with them through normalize(cfg, *checked) instead of reading the files a second time.
+std::vector<Finding> lint(const RunConfig& cfg, const std::vector<std::string>& ignore,
+                          std::optional<PreparedData>& checked);
 
 /// For `mlp train`: throws the first error-level finding of lint(cfg, ignore) — DataError or
-/// ConfigError by Finding::exit — with its message, its fix and how to skip the check.
-void enforce_lint(const RunConfig& cfg, const std::vector<std::string>& ignore);
+/// ConfigError by Finding::exit — with its message, its fix and how to skip the check. With
+/// `checked`, the split lint checked goes there (as lint(cfg, ignore, checked)).
+void enforce_lint(const RunConfig& cfg, const std::vector<std::string>& ignore,
+                  std::optional<PreparedData>* checked = nullptr);
 
 /// Every code a check can report, in documentation order.
 const std::vector<std::string_view>& lint_codes();

@@ -56,6 +56,10 @@ struct PrepareOptions {
 };
 PreparedData prepare_data(const RunConfig& cfg, const LoadedData& loaded,
                           const PrepareOptions& options = {});
+/// The same, taking `loaded` over: its data is held once (the training part keeps the training
+/// file's memory; nothing is copied but the dev and test parts carved out of it), so preparing
+/// needs little more memory than loading. Prefer it where `loaded` is not needed afterwards.
+PreparedData prepare_data(const RunConfig& cfg, LoadedData&& loaded, const PrepareOptions& options = {});
 inline PreparedData prepare_data(const RunConfig& cfg) { return prepare_data(cfg, load_data(cfg)); }
 
 /// Prepares the split data sets as `cfg` asks, every statistic from `train` only: one-hot
@@ -65,6 +69,12 @@ inline PreparedData prepare_data(const RunConfig& cfg) { return prepare_data(cfg
 /// that is not a class), then fits normalization (the one-hot inputs keep mean 0, std 1: they
 /// stay 0/1) and applies it to train, dev and test.
 void standardize(const RunConfig& cfg, PreparedData& d);
+
+/// The last step of standardize(): fits the normalization `cfg` asks for on d.train (or takes
+/// d.kept's statistics) and applies it to train, dev and test. For sets prepared with
+/// data.normalize = "none" and data.normalize_target = false (as `mlp lint` checks them), it
+/// gives the sets prepare_data(cfg) gives, without reading the files again.
+void normalize(const RunConfig& cfg, PreparedData& d);
 
 /// The class weights of train.class_weight for `train` (a classification split), in class
 /// index order: "balanced" w_c = n/(k·n_c) (scikit-learn's compute_class_weight; a class

@@ -62,6 +62,11 @@ struct Dataset {
   /// The examples at `indices`, in that order, with the same names (a copy).
   /// Throws ConfigError if an index is out of range.
   [[nodiscard]] Dataset select(std::span<const Index> indices) const;
+  /// In place: keeps only the examples at `indices` (strictly ascending), in that order, and
+  /// gives the memory of the others back (X shrinks where it lies: no second copy of the data
+  /// is made, so a split of a large set needs little more memory than the set). Throws
+  /// ConfigError, before changing anything, if an index is out of range or out of order.
+  void retain(std::span<const Index> indices);
 };
 
 /// The one-hot matrix of `labels`: n_classes x m, Y(labels[j], j) = 1. Throws DataError if a

@@ -42,6 +42,10 @@ struct Split {
 
 [[nodiscard]] Split split(const Dataset& data, const SplitFractions& fractions,
                           std::uint64_t seed);
+/// The same split, taking `data` over: dev and test are copied out of it, then the training
+/// part keeps `data`'s memory (Dataset::retain), so the split needs little more memory than the
+/// data set itself (not a second copy of it).
+[[nodiscard]] Split split(Dataset&& data, const SplitFractions& fractions, std::uint64_t seed);
 
 /// With a separate test file (and optionally a separate dev file): `test` (and `dev`) are
 /// checked against `train` (same features, task and classes); without a dev file a dev part
@@ -49,6 +53,9 @@ struct Split {
 /// from the total size of train + test.
 [[nodiscard]] Split split_with_files(const Dataset& train, std::optional<Dataset> dev,
                                      Dataset test, std::uint64_t seed);
+/// The same, taking `train` over (no copy of it: see split(Dataset&&, ...)).
+[[nodiscard]] Split split_with_files(Dataset&& train, std::optional<Dataset> dev, Dataset test,
+                                     std::uint64_t seed);
 
 /// One fold of k-fold cross-validation: train on `train`, evaluate on `dev`.
 struct Fold {
