@@ -14,10 +14,13 @@ Both estimators see the same float32 arrays and standardize them inside fit (mlp
 scikit-learn through Pipeline([StandardScaler(), MLPClassifier(...)])); no L2 (alpha=0), no
 early stopping, a fixed number of epochs (sklearn: max_iter with tol=0 and n_iter_no_change
 =max_iter + 1, so that it never stops early). Each estimator runs in its own process with the
-environment's OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (OpenBLAS picks its kernel for the
-CPU itself; the kernel it picked is reported) and the threads of --threads (default: each one's
-default, all cores). OMP_WAIT_POLICY is passed on as it is: on a busy machine, run with
-OMP_WAIT_POLICY=passive (docs/python.md, docs/performance.md).
+environment's OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed and the OpenBLAS kernel of
+--openblas-core (benchmarks/openblas_env.py; default auto: the fastest, by a probe through
+numpy, of OpenBLAS's own choice and the kernels the CPU's instruction set allows — an OpenBLAS
+older than the CPU falls back to a generic kernel by itself; the kernel that ran is reported)
+and the threads of --threads (default: each one's default, all cores). OMP_WAIT_POLICY is
+passed on as it is: on a busy machine, run with OMP_WAIT_POLICY=passive (docs/python.md,
+docs/performance.md).
 """
 import argparse
 import gzip
@@ -33,6 +36,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import openblas_env  # noqa: E402
 FASHION = "/usr/share/datasets/fashion-mnist"
 
 
@@ -121,9 +126,9 @@ def worker(which, name, quick, threads):
                       "test": len(Xte), "kernel": kernel}))
 
 
-def run(which, name, quick, threads):
-    env = dict(os.environ)
-    for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+def run(which, name, quick, threads, choice):
+    env = openblas_env.measured_env(choice)
+    for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
         env.pop(k, None)
     if threads:
         env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(threads)
@@ -144,15 +149,23 @@ def main():
     p.add_argument("--threads", type=int, default=0,
                    help="threads of both (mlp threads; OPENBLAS_NUM_THREADS and OMP_NUM_THREADS "
                         "for scikit-learn); 0 = each one's default (all cores)")
+    p.add_argument("--openblas-core", default="auto",
+                   help="OpenBLAS kernel of both processes: auto (the fastest of OpenBLAS's own "
+                        "choice and the kernels the CPU allows, by a probe), detect (OpenBLAS's "
+                        "own choice), inherit (the environment as it is) or a core name")
     p.add_argument("--worker", choices=["mlp", "sklearn"], help=argparse.SUPPRESS)
     p.add_argument("--workload", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
         worker(a.worker, a.workload, a.quick, a.threads)
         return
+    print("choosing the OpenBLAS kernel of the measured processes:", file=sys.stderr)
+    choice = openblas_env.choose("numpy", a.openblas_core, quick=a.quick,
+                                 log=lambda m: print(m, file=sys.stderr, flush=True))
     results = {}
     for name in a.workloads.split(","):
-        results[name] = {w: run(w, name, a.quick, a.threads) for w in ("mlp", "sklearn")}
+        results[name] = {w: run(w, name, a.quick, a.threads, choice) for w in ("mlp", "sklearn")}
+    print(openblas_env.summary(choice) + "\n")
     print("| workload | estimator | epochs | fit (s) | test accuracy | predict 1 row (µs) | kernel |")
     print("|---|---|---:|---:|---:|---:|---|")
     for name, r in results.items():
@@ -165,7 +178,7 @@ def main():
               f"{m['accuracy'] - s['accuracy']:+.4f} | **{s['predict_one_us'] / m['predict_one_us']:.1f}×** | |")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump(results, f, indent=2)
+            json.dump(dict(results, openblas_env=choice), f, indent=2)
 
 
 if __name__ == "__main__":

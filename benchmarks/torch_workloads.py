@@ -3,12 +3,15 @@
 
 Run with Debian's /usr/bin/python3 (torch 1.13). Prints one JSON object on stdout.
 
-  torch_workloads.py --mode train|infer|memory|tta [--intra N] [--batches 1,32,...]
+  torch_workloads.py --mode train|infer|memory|tta|info [--intra N] [--batches 1,32,...]
                      [--data DIR | --synthetic M] [--epochs E] [--target ACC]
 
 --intra N calls torch.set_num_threads(N) (intra-op threads); without it PyTorch keeps its
 default. The BLAS thread count (OpenBLAS in Debian's torch) is set by the caller through
-OPENBLAS_NUM_THREADS before Python starts; it is reported in the output.
+OPENBLAS_NUM_THREADS before Python starts; it is reported in the output, and so is the kernel
+(the "libraries" object: torch's and numpy's versions, torch's BLAS build setting and parallel
+backend, and the OpenBLAS this process loaded, with the core it runs, read through ctypes).
+--mode info prints that object alone.
 
 The loops mirror the C++ driver: the same network (784-256-128-10, ReLU, softmax
 cross-entropy, He-normal weights, zero biases), Adam(lr=1e-3), a fresh permutation per epoch,
@@ -20,12 +23,15 @@ import argparse
 import gzip
 import json
 import os
+import re
 import resource
 import statistics
 import time
 
 import numpy as np
 import torch
+
+import openblas_env
 
 
 def read_idx(path):
@@ -170,9 +176,27 @@ def mode_tta(args, data):
                     "train_seconds": total if reached else 0.0, "last_accuracy": acc}}
 
 
+def libraries():
+    """What runs the GEMMs of this process: versions, build settings, the OpenBLAS loaded."""
+    cfg = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+    lapack = re.search(r"LAPACK_INFO=([^,\s]+)", cfg)
+    cap = re.search(r"CPU capability usage: (\S+)", cfg)
+    par = re.search(r"ATen parallel backend: (.+)", torch.__config__.parallel_info())
+    ob = openblas_env.loaded_openblas()
+    return {"torch": torch.__version__, "numpy": np.__version__,
+            "blas_info": blas.group(1) if blas else "?", "lapack_info": lapack.group(1) if lapack else "?",
+            "cpu_capability": cap.group(1) if cap else "?",
+            "parallel_backend": par.group(1).strip() if par else "?",
+            "mkldnn": torch.backends.mkldnn.is_available(),
+            "openblas": ob, "gemm": openblas_env.describe(ob),
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE")}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--mode", default="train", choices=["train", "infer", "memory", "tta"])
+    p.add_argument("--mode", default="train", choices=["train", "infer", "memory", "tta", "info"])
     p.add_argument("--intra", type=int, default=None)
     p.add_argument("--batches", default="1,32,64,256,1024")
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
@@ -183,13 +207,16 @@ def main():
     args.batches = [int(b) for b in args.batches.split(",")]
     if args.intra is not None:
         torch.set_num_threads(args.intra)
+    if args.mode == "info":
+        print(json.dumps({"impl": "torch", "mode": "info", "libraries": libraries()}))
+        return
     torch.manual_seed(0)
     data, load_seconds = load(args)
     body = {"train": mode_train, "infer": mode_infer, "memory": mode_memory,
             "tta": mode_tta}[args.mode](args, data)
     out = {"impl": "torch", "torch": torch.__version__, "intra_op_threads": torch.get_num_threads(),
            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-           "mode": args.mode, "load_seconds": load_seconds}
+           "mode": args.mode, "load_seconds": load_seconds, "libraries": libraries()}
     out.update(body)
     print(json.dumps(out))
 
