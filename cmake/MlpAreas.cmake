@@ -25,6 +25,6 @@ function(mlp_area name)
     list(APPEND deps mlp_${d})
   endforeach()
   target_link_libraries(mlp_${name} PUBLIC ${deps} ${A_PUBLIC}
-    PRIVATE ${A_PRIVATE} OpenMP::OpenMP_CXX $<BUILD_INTERFACE:mlp_warnings>)
+    PRIVATE ${A_PRIVATE} $<BUILD_INTERFACE:mlp_warnings>)
   set(MLP_AREA_TARGETS ${MLP_AREA_TARGETS} mlp_${name} PARENT_SCOPE)
 endfunction()

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <exception>
@@ -220,14 +218,6 @@ std::pair<Index, Index> column_part(Index m, int parts, int i) {
   return {first, std::min<Index>(m - first, chunk)};
 }
 
-int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
 }  // namespace
 
 template <class T>
@@ -236,9 +226,7 @@ int Network<T>::column_threads(Index m) const {
   if constexpr (!std::is_same_v<T, float>) {
     return 1;
   } else {
-#ifdef _OPENMP
-    if (omp_in_parallel()) return 1;
-#endif
+    if (in_parallel()) return 1;
     return static_cast<int>(std::clamp<Index>(m / kMinColumnsPerThread, 1, threads()));
   }
 }
@@ -441,27 +429,17 @@ T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool d
     for (auto& g : grad_parts_) g.resize(params_.dtheta().size());
   }
   loss_parts_.assign(static_cast<std::size_t>(t), T(0));
-  std::exception_ptr error;
-#pragma omp parallel num_threads(t)
-  {
-    const int i = thread_id();
-    try {
-      loss_parts_[static_cast<std::size_t>(i)] = part(i);
-    } catch (...) {
-#pragma omp critical(mlp_network_error)
-      error = std::current_exception();
-    }
-    if (gradient) {
-#pragma omp barrier
+  parallel_run(t, [&](int i) { loss_parts_[static_cast<std::size_t>(i)] = part(i); });
+  if (gradient) {
+    parallel_run(t, [&](int i) {
       const Index n = params_.dtheta().size();
       const Index chunk = ((n + t - 1) / t + 15) / 16 * 16;
       const Index first = std::min<Index>(n, chunk * i);
       const Index len = std::min<Index>(n - first, chunk);
       auto d = params_.dtheta().segment(first, len);
       for (const auto& g : grad_parts_) d += g.segment(first, len);
-    }
+    });
   }
-  if (error) std::rethrow_exception(error);
   T J = 0;
   for (const T v : loss_parts_) J += v;
   return J;

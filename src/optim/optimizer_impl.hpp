@@ -4,8 +4,6 @@
 // (instantiated for float and double), + one line in MLP_OPTIMIZERS.
 #pragma once
 
-#include <omp.h>
-
 #include <algorithm>
 #include <memory>
 #include <span>
@@ -65,10 +63,7 @@ void for_each_block(Index n, F&& f) {
   constexpr Index kBlock = 1024;
   constexpr double kSecondsPerElement = 0.3e-9;
   const Index blocks = (n + kBlock - 1) / kBlock;
-  int t = blocks > 1 ? threads() : 1;
-#ifdef _OPENMP
-  if (omp_in_parallel()) t = 1;
-#endif
+  int t = blocks > 1 && !in_parallel() ? threads() : 1;
   if (t > 1) {
     const double saved = static_cast<double>(n) * kSecondsPerElement * (1.0 - 1.0 / t);
     if (saved < 2.0 * parallel_handoff_seconds()) t = 1;
@@ -77,11 +72,15 @@ void for_each_block(Index n, F&& f) {
     for (Index start = 0; start < n; start += kBlock) f(start, std::min(kBlock, n - start));
     return;
   }
-#pragma omp parallel for schedule(static) num_threads(t)
-  for (Index i = 0; i < blocks; ++i) {
-    const Index start = i * kBlock;
-    f(start, std::min(kBlock, n - start));
-  }
+  // Thread i takes a contiguous run of blocks.
+  const Index per_thread = (blocks + t - 1) / t;
+  parallel_run(t, [&](int i) {
+    const Index last = std::min(blocks, per_thread * (i + 1));
+    for (Index b = per_thread * i; b < last; ++b) {
+      const Index start = b * kBlock;
+      f(start, std::min(kBlock, n - start));
+    }
+  });
 }
 
 /// The elementwise update of θ, run block by block (for_each_block) over θ, dθ and the state

@@ -62,7 +62,7 @@ TEST(Manifest, SummaryRecordsTheBuildKernelsThreadsSeedDataHashesAndConfig) {
   EXPECT_FALSE(m["compiler"]["version"].get<std::string>().empty());
   EXPECT_TRUE(m["compiler"]["flags"].is_string());
   EXPECT_TRUE(m["compiler"]["build_type"].is_string());
-  EXPECT_EQ(m["gemm"]["backend"], "eigen");
+  EXPECT_EQ(m["gemm"]["backend"], gemm_backend().name);  // "auto" unless MLP_GEMM forces one
   EXPECT_EQ(m["gemm"]["version"], gemm_backend().version);
   EXPECT_EQ(m["gemm"]["simd"], gemm_backend().simd);
   EXPECT_EQ(m["threads"], 1);

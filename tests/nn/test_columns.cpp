@@ -159,3 +159,46 @@ TEST_F(Threads, WrongShapesAreNamed) {
 
 }  // namespace
 }  // namespace mlp
+
+namespace mlp {
+namespace {
+
+// A prediction of an example hardly depends on the other examples of its batch: within 1e-6
+// relative, on any thread count, alone or in batches of any size, whatever kernel each size
+// class runs on (the kernels' blocking depends on the batch size, so the sums run in other
+// orders; a single example is a matrix-vector product).
+TEST(BatchInvariance, EachExamplesPredictionIsTheSameAloneOrInAnyBatch) {
+  const ModelSpec s = ModelBuilder(784)
+                          .hidden(256, Activation::relu)
+                          .hidden(128, Activation::relu)
+                          .output(10, Activation::softmax)
+                          .loss(Loss::cross_entropy)
+                          .seed(4)
+                          .build();
+  const Batch b = batch(784, 10, 300, 12);
+  for (const int t : {1, 2}) {
+    set_threads(t);
+    Network<float> net(s);
+    const MatrixF all = net.predict(b.X);
+    for (const Index m : {1, 2, 7, 64, 129}) {
+      for (Index start = 0; start + m <= b.X.cols(); start += 97) {
+        const MatrixF part = net.predict(b.X.middleCols(start, m));
+        const MatrixF whole = all.middleCols(start, m);
+        for (Index i = 0; i < part.size(); ++i) {
+          ASSERT_NEAR(part.data()[i], whole.data()[i], 1e-6 * std::max(1.f, std::abs(whole.data()[i])))
+              << "threads " << t << ", " << m << " examples from " << start;
+        }
+      }
+    }
+    for (Index j = 0; j < b.X.cols(); j += 31) {
+      const MatrixF alone = net.predict(b.X.col(j));
+      for (Index i = 0; i < alone.size(); ++i) {
+        ASSERT_NEAR(alone.data()[i], all(i, j), 1e-6 * std::max(1.f, std::abs(all(i, j))));
+      }
+    }
+  }
+  set_threads(1);
+}
+
+}  // namespace
+}  // namespace mlp

@@ -10,9 +10,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <Eigen/Core>
 #include <cstdint>
+
+#include "mlp/core/parallel.hpp"
 
 namespace mlp {
 
@@ -39,18 +42,20 @@ using MatrixF = Matrix<float>;
 using MatrixD = Matrix<double>;
 
 /// The one GEMM of the library: C := alpha * op(A) * op(B) + beta * C, op(X) = X or X^T.
-/// The backend is chosen in src/core/tensor.cpp only: Eigen's GEMM kernel, which measured faster
-/// than OpenBLAS (Debian's 0.3.21) on the large layer products of a 784-256-128-10 network at
-/// batch sizes 1–1024 (docs/performance.md). float products keep their packing buffers per thread between calls
-/// and split C over threads() OpenMP threads when large enough; double products run on one
-/// thread. C must already have the right shape; after the first call of a shape, nothing is
-/// allocated.
+/// float products run on the kernel chosen for their size class (src/core/gemm_kernels.cpp):
+/// Eigen's, oneDNN's or OpenBLAS's, the fastest measured here among those whose results agree
+/// with Eigen's, or the one forced by the environment variable MLP_GEMM
+/// (auto|eigen|onednn|openblas; docs/performance.md). Large products are split into one panel
+/// of C per thread (parallel_run); each kernel runs on one thread. double products run on Eigen,
+/// on one thread. C must already have the right shape; after the first call of a shape, nothing
+/// is allocated.
 template <class T>
 void gemm(T alpha, const MatrixCRef<T>& A, bool transpose_a, const MatrixCRef<T>& B,
           bool transpose_b, T beta, MatrixRef<T> C);
 
-/// What gemm() runs on, as a run's manifest records it: the backend ("eigen"), its version and
-/// the SIMD instruction sets the kernel was compiled for (Eigen::SimdInstructionSetsInUse()).
+/// What gemm() runs on, as a run's manifest records it: the mode ("auto" or the forced kernel),
+/// the candidate kernels with their versions (OpenBLAS with the core it runs) and the SIMD
+/// instruction sets Eigen's kernel was compiled for.
 struct GemmBackend {
   std::string name;
   std::string version;
@@ -58,21 +63,12 @@ struct GemmBackend {
 };
 [[nodiscard]] GemmBackend gemm_backend();
 
-/// Sets the number of threads the kernels use (one OpenMP thread pool; the library starts no
-/// other threads). n = 0 means all cores; n < 0 is a ConfigError. Process-wide: call it from
-/// one thread, between (not during) computations. The default is all cores available to the
-/// process (its CPU affinity mask).
-void set_threads(int n);
-/// The number of threads the kernels use (>= 1).
-[[nodiscard]] int threads();
-/// The number of cores available to this process (>= 1).
-[[nodiscard]] int available_cores();
+/// The choices made so far in this process, one line per size class:
+/// "NN 256x64x784: eigen 180.2 GFLOP/s onednn 251.0 GFLOP/s -> onednn".
+[[nodiscard]] std::vector<std::string> gemm_choices();
 
-/// What one fork and join of threads() threads costs here, in seconds: measured once per
-/// thread count (the median of back-to-back empty OpenMP regions) and kept. It is ~0.4 µs when
-/// idle threads spin (OpenMP's default wait policy) and ~30–50 µs when they sleep
-/// (OMP_WAIT_POLICY=passive) on a 2-core VM; work that is split only when it pays for this
-/// (the optimizer update) gives the same bits either way. 0 with one thread.
-[[nodiscard]] double parallel_handoff_seconds();
+/// Empty when MLP_GEMM is unset, "auto" or an available kernel; otherwise what is wrong and how
+/// to fix it (gemm() throws it as a ConfigError).
+[[nodiscard]] std::string gemm_setting_error();
 
 }  // namespace mlp

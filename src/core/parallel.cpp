@@ -1,0 +1,236 @@
+// The thread pool (include/mlp/core/parallel.hpp; docs/performance.md, "Threads").
+#include "mlp/core/parallel.hpp"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "mlp/core/error.hpp"
+
+namespace mlp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+thread_local bool t_in_parallel = false;
+
+/// Waits until `word` no longer holds `old`: spins for kSpinSeconds, then sleeps on the word (a
+/// futex), saying so in `sleeping` so that the writer knows it must wake the waiter.
+void wait_while_equal(const std::atomic<std::uint32_t>& word, std::uint32_t old,
+                      std::atomic<bool>& sleeping) {
+  const auto spin = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(kSpinSeconds));
+  const auto start = Clock::now();
+  for (unsigned i = 1;; ++i) {
+    if (word.load(std::memory_order_acquire) != old) return;
+    cpu_relax();
+    if (i % 64 == 0 && Clock::now() - start > spin) break;
+  }
+  // Dekker with the writer (publish): it stores the word, then reads `sleeping`; we store
+  // `sleeping`, then read the word. Sequential consistency: one of us sees the other's store.
+  sleeping.store(true, std::memory_order_seq_cst);
+  for (std::uint32_t v; (v = word.load(std::memory_order_seq_cst)) == old;) word.wait(v);
+  sleeping.store(false, std::memory_order_relaxed);
+}
+
+/// Stores `value` into `word` and wakes its waiter if it sleeps.
+void publish(std::atomic<std::uint32_t>& word, std::uint32_t value, std::atomic<bool>& sleeping) {
+  word.store(value, std::memory_order_seq_cst);
+  if (sleeping.load(std::memory_order_seq_cst)) word.notify_all();
+}
+
+/// One worker's mailbox, on its own cache line: the generation it is asked to run.
+struct alignas(64) Slot {
+  std::atomic<std::uint32_t> go{0};
+  std::atomic<bool> sleeping{false};
+};
+
+class Pool {
+ public:
+  void run(int t, ThreadBody body) {
+    std::unique_lock lock(use_, std::try_to_lock);
+    if (!lock.owns_lock() || t_in_parallel) {  // the pool is busy or we are inside a body
+      lock = {};
+      run_sequentially(t, body);
+      return;
+    }
+    grow(t - 1);
+    body_ = &body;
+    errors_.assign(static_cast<std::size_t>(t), nullptr);
+    remaining_.store(static_cast<std::uint32_t>(t - 1), std::memory_order_relaxed);
+    ++generation_;
+    for (int i = 1; i < t; ++i) {
+      Slot& s = *slots_[static_cast<std::size_t>(i - 1)];
+      publish(s.go, generation_, s.sleeping);
+    }
+    t_in_parallel = true;
+    try {
+      body(0);
+    } catch (...) {
+      errors_[0] = std::current_exception();
+    }
+    t_in_parallel = false;
+    // Wait for the workers, in the same spin-then-sleep way.
+    for (std::uint32_t left; (left = remaining_.load(std::memory_order_acquire)) != 0;) {
+      wait_while_equal(remaining_, left, caller_sleeping_);
+    }
+    for (const auto& e : errors_) {
+      if (e) std::rethrow_exception(e);
+    }
+  }
+
+ private:
+  static void run_sequentially(int t, ThreadBody body) {
+    std::exception_ptr first;
+    const bool outer = t_in_parallel;
+    t_in_parallel = true;
+    for (int i = 0; i < std::max(t, 1); ++i) {
+      try {
+        body(i);
+      } catch (...) {
+        if (!first) first = std::current_exception();
+      }
+    }
+    t_in_parallel = outer;
+    if (first) std::rethrow_exception(first);
+  }
+
+  void grow(int workers) {
+    while (static_cast<int>(slots_.size()) < workers) {
+      slots_.push_back(std::make_unique<Slot>());
+      const int index = static_cast<int>(slots_.size());
+      Slot* slot = slots_.back().get();
+      // Detached: the pool lives as long as the process (a worker sleeps when idle).
+      std::thread([this, index, slot] { work(index, *slot); }).detach();
+    }
+  }
+
+  void work(int index, Slot& slot) {
+    t_in_parallel = true;
+    std::uint32_t seen = 0;
+    for (;;) {
+      wait_while_equal(slot.go, seen, slot.sleeping);
+      seen = slot.go.load(std::memory_order_acquire);
+      try {
+        (*body_)(index);
+      } catch (...) {
+        errors_[static_cast<std::size_t>(index)] = std::current_exception();
+      }
+      if (remaining_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+          caller_sleeping_.load(std::memory_order_seq_cst)) {
+        remaining_.notify_all();
+      }
+    }
+  }
+
+  std::mutex use_;  // one dispatching thread at a time
+  std::vector<std::unique_ptr<Slot>> slots_;  // slot i−1 belongs to worker i
+  ThreadBody* body_ = nullptr;
+  std::vector<std::exception_ptr> errors_;
+  std::uint32_t generation_ = 0;
+  alignas(64) std::atomic<std::uint32_t> remaining_{0};
+  std::atomic<bool> caller_sleeping_{false};
+};
+
+// Never destroyed: workers may still be asleep in it when the process exits. A forked child has
+// none of the parent's workers and starts a fresh pool.
+Pool* g_pool = nullptr;
+std::once_flag g_pool_once;
+
+Pool& pool() {
+  std::call_once(g_pool_once, [] {
+    g_pool = new Pool;  // NOLINT(cppcoreguidelines-owning-memory): lives until exit
+    pthread_atfork(nullptr, nullptr, [] { g_pool = new Pool; });  // NOLINT
+  });
+  return *g_pool;
+}
+
+std::atomic<int> g_threads{0};  // 0: the default, all cores, not read yet
+
+}  // namespace
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw > 0 ? static_cast<int>(hw) : 1;
+}
+
+void set_threads(int n) {
+  if (n < 0) {
+    throw ConfigError(fmt::format("threads must be >= 0 (0 = all {} cores; got {})",
+                                  available_cores(), n));
+  }
+  g_threads.store(n == 0 ? available_cores() : n, std::memory_order_relaxed);
+}
+
+int threads() {
+  int n = g_threads.load(std::memory_order_relaxed);
+  if (n == 0) {
+    n = available_cores();
+    int expected = 0;
+    if (!g_threads.compare_exchange_strong(expected, n, std::memory_order_relaxed)) n = expected;
+  }
+  return n;
+}
+
+bool in_parallel() { return t_in_parallel; }
+
+void parallel_run(int t, ThreadBody body) {
+  if (t <= 1) {
+    body(0);
+    return;
+  }
+  pool().run(t, body);
+}
+
+double parallel_handoff_seconds() {
+  constexpr int kMaxThreads = 256;
+  static std::array<std::atomic<double>, kMaxThreads + 1> measured{};  // 0: not measured yet
+  const int t = std::min(threads(), kMaxThreads);
+  if (t <= 1) return 0.0;
+  const double known = measured[static_cast<std::size_t>(t)].load(std::memory_order_relaxed);
+  if (known > 0) return known;
+  // Back-to-back hand-offs, as in a training loop; the first ones start the workers. A median
+  // above 1 ms (the machine was busy or the process descheduled) is measured again, up to 3 times.
+  double median = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::array<double, 21> times{};
+    std::atomic<int> sink{0};
+    for (double& seconds : times) {
+      const auto t0 = Clock::now();
+      parallel_run(t, [&](int) { sink.fetch_add(1, std::memory_order_relaxed); });
+      seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
+    std::sort(times.begin() + 5, times.end());
+    median = std::max(times[13], 1e-9);
+    if (median < 1e-3) break;
+  }
+  measured[static_cast<std::size_t>(t)].store(median, std::memory_order_relaxed);
+  return median;
+}
+
+}  // namespace mlp
