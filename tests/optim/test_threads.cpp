@@ -48,3 +48,33 @@ TEST(OptimizerThreads, TwoThreadsGiveTheSameBitsAsOne) {
 
 }  // namespace
 }  // namespace mlp::optim
+
+namespace mlp::optim {
+namespace {
+
+// Where gradients vanish the state decays geometrically into the subnormal range, where every
+// operation is slow on some CPUs: updates flush subnormals to zero (FlushSubnormals), on any
+// thread count, and leave the caller's floating-point setting as it was.
+TEST(OptimizerSubnormals, StateThatDecaysBelowTheNormalRangeBecomesZero) {
+  for (const int threads : {1, 2}) {
+    Parameters<float> p = big(3);
+    OptimizerOptions o;
+    o.name = "adam";
+    auto opt = make_optimizer<float>(o);
+    p.dtheta().setConstant(1e-19f);  // g² = 1e-38: S = (1 − β₂)·g² is subnormal
+    set_threads(threads);
+    opt->step(p, 1e-3f);
+    set_threads(1);
+    const OptimizerState<float> st = opt->state();
+    ASSERT_EQ(st.buffer_names.at(1), "S");
+    const Vector<float>& S = st.buffers.at(1);
+    EXPECT_EQ(S.cwiseAbs().maxCoeff(), 0.f) << "threads " << threads;
+    EXPECT_TRUE(p.theta().allFinite());
+    // The caller's setting is untouched: subnormals still exist on this thread.
+    volatile float tiny = 1e-38f;
+    EXPECT_GT(tiny * 0.5f, 0.f);
+  }
+}
+
+}  // namespace
+}  // namespace mlp::optim
