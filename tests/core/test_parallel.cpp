@@ -89,6 +89,11 @@ TEST(Parallel, CallersOnSeveralThreadsAtOnceAllGetCompleteRuns) {
 }
 
 TEST(Parallel, AForkedChildHasAWorkingPool) {
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  GTEST_SKIP() << "ThreadSanitizer refuses threads started after a multi-threaded fork";
+#endif
+#endif
   parallel_run(2, [](int) {});  // the parent's workers exist
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
