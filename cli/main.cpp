@@ -21,6 +21,7 @@
 #include "mlp/config/keys.hpp"
 #include "mlp/core/error.hpp"
 #include "mlp/core/names.hpp"
+#include "mlp/core/tensor.hpp"
 #include "mlp/dist/mpi.hpp"
 
 namespace {
@@ -152,6 +153,12 @@ int run(int argc, char** argv) {
     } else {
       fmt::print(stderr, "error: {}\nRun with --help for more information.\n", hint);
     }
+    return static_cast<int>(mlp::ExitCode::usage);
+  }
+  // MLP_GEMM is checked before a command starts (it would otherwise fail at the first product,
+  // after a run directory exists).
+  if (const std::string gemm = mlp::gemm_setting_error(); action && !gemm.empty()) {
+    fmt::print(stderr, "error: {}\n", gemm);
     return static_cast<int>(mlp::ExitCode::usage);
   }
   try {
