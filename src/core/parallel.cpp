@@ -165,6 +165,7 @@ Pool& pool() {
 }
 
 std::atomic<int> g_threads{0};  // 0: the default, all cores, not read yet
+std::atomic<int> g_cores{0};    // available_cores() when last read; 0: not read yet
 
 }  // namespace
 
@@ -184,7 +185,9 @@ void set_threads(int n) {
     throw ConfigError(fmt::format("threads must be >= 0 (0 = all {} cores; got {})",
                                   available_cores(), n));
   }
-  g_threads.store(n == 0 ? available_cores() : n, std::memory_order_relaxed);
+  const int cores = available_cores();
+  g_cores.store(cores, std::memory_order_relaxed);
+  g_threads.store(n == 0 ? cores : n, std::memory_order_relaxed);
 }
 
 int threads() {
@@ -195,6 +198,15 @@ int threads() {
     if (!g_threads.compare_exchange_strong(expected, n, std::memory_order_relaxed)) n = expected;
   }
   return n;
+}
+
+int compute_threads() {
+  int cores = g_cores.load(std::memory_order_relaxed);
+  if (cores == 0) {
+    cores = available_cores();
+    g_cores.store(cores, std::memory_order_relaxed);
+  }
+  return std::min(threads(), cores);
 }
 
 bool in_parallel() { return t_in_parallel; }
@@ -210,7 +222,7 @@ void parallel_run(int t, ThreadBody body) {
 double parallel_handoff_seconds() {
   constexpr int kMaxThreads = 256;
   static std::array<std::atomic<double>, kMaxThreads + 1> measured{};  // 0: not measured yet
-  const int t = std::min(threads(), kMaxThreads);
+  const int t = std::min(compute_threads(), kMaxThreads);
   if (t <= 1) return 0.0;
   const double known = measured[static_cast<std::size_t>(t)].load(std::memory_order_relaxed);
   if (known > 0) return known;

@@ -112,7 +112,7 @@ void gemm<float>(float alpha, const MatrixCRef<float>& A, bool transpose_a,
   // Split C into one panel per thread (along its longer side, in multiples of 16) when the
   // product is large enough to repay the hand-off: only products of 2^25 multiply-adds or more
   // are split — batch >= 256 for a 784-256 layer; smaller batches run faster on one thread.
-  int t = threads();
+  int t = compute_threads();
   const bool split_cols = N >= M;
   const Index len = split_cols ? N : M;
   const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);

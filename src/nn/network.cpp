@@ -227,7 +227,7 @@ int Network<T>::column_threads(Index m) const {
     return 1;
   } else {
     if (in_parallel()) return 1;
-    return static_cast<int>(std::clamp<Index>(m / kMinColumnsPerThread, 1, threads()));
+    return static_cast<int>(std::clamp<Index>(m / kMinColumnsPerThread, 1, compute_threads()));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
@@ -115,6 +116,10 @@ TEST(Parallel, ThreadSettingIsCheckedAndZeroMeansAllCores) {
   EXPECT_EQ(threads(), available_cores());
   set_threads(5);
   EXPECT_EQ(threads(), 5);
+  EXPECT_EQ(compute_threads(), std::min(5, available_cores()));  // never more than the cores
+  set_threads(available_cores() + 3);
+  EXPECT_EQ(compute_threads(), available_cores());
+  set_threads(5);
   const double h = parallel_handoff_seconds();
   EXPECT_TRUE(std::isfinite(h) && h > 0) << h;
   set_threads(1);
