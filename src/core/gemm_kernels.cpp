@@ -378,8 +378,12 @@ class LockedCache {
   LockedCache() {
     const std::string path = cache_path();
     if (path.empty()) return;
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+    // O_NONBLOCK: a FIFO given as the cache must not block the open. Only a regular file of at
+    // most kMaxBytes serves (not /dev/zero, a FIFO, a device); anything else is ignored.
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+    struct stat st {};
+    if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxBytes ||
+                     ::flock(fd_, LOCK_EX) != 0)) {
       ::close(fd_);
       fd_ = -1;
     }
@@ -395,7 +399,7 @@ class LockedCache {
     if (fd_ < 0) return std::nullopt;
     std::string text;
     char buf[4096];
-    for (off_t at = 0;;) {
+    for (off_t at = 0; at < kMaxBytes;) {
       const ssize_t n = ::pread(fd_, buf, sizeof buf, at);
       if (n <= 0) break;
       text.append(buf, static_cast<std::size_t>(n));
@@ -425,6 +429,7 @@ class LockedCache {
   }
 
  private:
+  static constexpr off_t kMaxBytes = 1 << 20;  // ~5000 decisions; a larger file is not ours
   int fd_ = -1;
 };
 

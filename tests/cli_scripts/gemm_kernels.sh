@@ -12,6 +12,13 @@ expect_err "MLP_GEMM='bogus' is not a GEMM kernel — choose one of: auto, eigen
 [ ! -e bogus-run ] && pass || fail "a run directory was written before the kernel setting was checked"
 MLP_GEMM= expect_exit 0 "empty MLP_GEMM means auto" -- "$MLP" inspect --help
 
+# A cache that is not a regular file is ignored (no hang on /dev/zero, no block on a FIFO).
+mkfifo fifo
+for c in /dev/zero "$WORK/fifo" "$WORK"; do
+  MLP_GEMM_CACHE=$c expect_exit 0 "MLP_GEMM_CACHE=$c" -- timeout 60 "$MLP" train iris.toml --out c-run -q --force
+done
+[ -c /dev/zero ] && pass || fail "/dev/zero was replaced"
+
 export MLP_GEMM_CACHE="$WORK/kernels.tsv"
 MLP_GEMM=auto expect_exit 0 "train under auto" -- "$MLP" train iris.toml --out a -q
 auto_test=$(grep -o '^test:  cost [0-9.]*, accuracy [0-9.]*' out | sed 's/.*accuracy //')
