@@ -10,14 +10,7 @@
 #include "mlp/core/random.hpp"
 #include "mlp/data/split.hpp"
 
-// Under a sanitizer realloc always moves a block; elsewhere (glibc) shrinking one keeps it where it is.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MLP_REALLOC_MAY_MOVE 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define MLP_REALLOC_MAY_MOVE 1
-#endif
-#endif
+#include "realloc_may_move.hpp"
 
 namespace mlp::data {
 namespace {
