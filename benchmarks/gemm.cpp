@@ -1,7 +1,7 @@
-// The layer products of the 784-256-128-10 network, four ways: mlp::gemm (the library's choice
-// per size class, split over its threads), Eigen directly, oneDNN's sgemm on one thread (the
-// library's kernel call, when built with it), and OpenBLAS cblas_sgemm directly (on OpenBLAS's
-// own threads). Args: layer (0..2), batch m, threads.
+// The layer products of the 784-256-128-10 network, five ways: mlp::gemm (the library's choice
+// per size class, split over its threads), Eigen directly, oneDNN's sgemm and libxsmm's JIT
+// kernels on one thread (the library's kernel calls, when built with them; libxsmm has no kernel
+// for the input product), and OpenBLAS cblas_sgemm directly (on OpenBLAS's own threads). Args: layer (0..2), batch m, threads.
 //   forward   Z[n x m]      = W[n x k] · A[k x m]
 //   weights   dW[n x k]     = dZ[n x m] · A[k x m]ᵀ
 //   input     dA[k x m]     = W[n x k]ᵀ · dZ[n x m]
@@ -32,20 +32,26 @@ struct Shapes {
 };
 
 enum class Product { forward, weights, input };
-enum class Backend { mlp, eigen, onednn, openblas };
+enum class Backend { mlp, eigen, onednn, libxsmm, openblas };
 
 template <Product P, Backend B>
 void BM_layer(benchmark::State& state) {
   const int threads = static_cast<int>(state.range(2));
-  if constexpr (B == Backend::eigen || B == Backend::onednn) {
+  if constexpr (B == Backend::eigen || B == Backend::onednn || B == Backend::libxsmm) {
     if (threads != 1) {
       state.SkipWithError("called directly, the kernel runs on one thread");
       return;
     }
   }
-  if constexpr (B == Backend::onednn) {
-    if (!mlp::detail::available(mlp::detail::GemmKernel::onednn)) {
-      state.SkipWithError("built without oneDNN (MLP_ONEDNN=OFF)");
+  constexpr auto kKernel = B == Backend::libxsmm ? mlp::detail::GemmKernel::libxsmm
+                                                 : mlp::detail::GemmKernel::onednn;
+  if constexpr (B == Backend::libxsmm && P == Product::input) {
+    state.SkipWithError("libxsmm 1.17 has no JIT kernel for op(A) = Aᵀ");
+    return;
+  }
+  if constexpr (B == Backend::onednn || B == Backend::libxsmm) {
+    if (!mlp::detail::available(kKernel)) {
+      state.SkipWithError("built without this kernel (MLP_ONEDNN / MLP_LIBXSMM off)");
       return;
     }
   }
@@ -63,19 +69,19 @@ void BM_layer(benchmark::State& state) {
       if constexpr (P == Product::forward) s.Z.noalias() = s.W * s.A;
       if constexpr (P == Product::weights) s.dW.noalias() = s.dZ * s.A.transpose();
       if constexpr (P == Product::input) s.dA.noalias() = s.W.transpose() * s.dZ;
-    } else if constexpr (B == Backend::onednn) {
+    } else if constexpr (B == Backend::onednn || B == Backend::libxsmm) {
       using mlp::detail::GemmArgs;
-      constexpr auto kOneDnn = mlp::detail::GemmKernel::onednn;
+      constexpr auto kDirect = kKernel;
       if constexpr (P == Product::forward) {
-        mlp::detail::run_kernel(kOneDnn, GemmArgs{n, m, k, 1.f, s.W.data(), n, false, s.A.data(), k,
+        mlp::detail::run_kernel(kDirect, GemmArgs{n, m, k, 1.f, s.W.data(), n, false, s.A.data(), k,
                                                   false, 0.f, s.Z.data(), n});
       }
       if constexpr (P == Product::weights) {
-        mlp::detail::run_kernel(kOneDnn, GemmArgs{n, k, m, 1.f, s.dZ.data(), n, false, s.A.data(),
+        mlp::detail::run_kernel(kDirect, GemmArgs{n, k, m, 1.f, s.dZ.data(), n, false, s.A.data(),
                                                   k, true, 0.f, s.dW.data(), n});
       }
       if constexpr (P == Product::input) {
-        mlp::detail::run_kernel(kOneDnn, GemmArgs{k, m, n, 1.f, s.W.data(), n, true, s.dZ.data(), n,
+        mlp::detail::run_kernel(kDirect, GemmArgs{k, m, n, 1.f, s.W.data(), n, true, s.dZ.data(), n,
                                                   false, 0.f, s.dA.data(), k});
       }
     } else {
@@ -121,13 +127,16 @@ void shapes_one_thread(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_layer<Product::forward, Backend::mlp>)->Apply(shapes);
 BENCHMARK(BM_layer<Product::forward, Backend::eigen>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::forward, Backend::onednn>)->Apply(shapes_one_thread);
+BENCHMARK(BM_layer<Product::forward, Backend::libxsmm>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::forward, Backend::openblas>)->Apply(shapes);
 BENCHMARK(BM_layer<Product::weights, Backend::mlp>)->Apply(shapes);
 BENCHMARK(BM_layer<Product::weights, Backend::eigen>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::weights, Backend::onednn>)->Apply(shapes_one_thread);
+BENCHMARK(BM_layer<Product::weights, Backend::libxsmm>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::weights, Backend::openblas>)->Apply(shapes);
 BENCHMARK(BM_layer<Product::input, Backend::mlp>)->Apply(shapes);
 BENCHMARK(BM_layer<Product::input, Backend::eigen>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::input, Backend::onednn>)->Apply(shapes_one_thread);
+BENCHMARK(BM_layer<Product::input, Backend::libxsmm>)->Apply(shapes_one_thread);
 BENCHMARK(BM_layer<Product::input, Backend::openblas>)->Apply(shapes);
 BENCHMARK_MAIN();

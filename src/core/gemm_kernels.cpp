@@ -1,10 +1,12 @@
 // The GEMM kernels and their choice by measurement (src/core/gemm_kernels.hpp).
 //
 // Kernels: Eigen's (always; the reference), oneDNN's sgemm (Debian libdnnl-dev, when the build
-// found it: MLP_ONEDNN) and OpenBLAS's cblas_sgemm (libopenblas0, loaded at run time with dlopen,
-// and only when this process has not loaded it already: setting its thread count would otherwise
-// change another library's, e.g. NumPy's). Each runs on the calling thread; the split over
-// threads is mlp's own (src/core/tensor.cpp).
+// found it: MLP_ONEDNN), libxsmm's JIT-generated kernels (Debian libxsmm-dev, MLP_LIBXSMM: code
+// generated for the exact shape, for op(A) = A, alpha = 1, beta 0 or 1; other products given to
+// Eigen) and OpenBLAS's cblas_sgemm (libopenblas0, loaded at run time with dlopen, and only when
+// this process has not loaded it already: setting its thread count would otherwise change another
+// library's, e.g. NumPy's). Each runs on the calling thread; the split over threads is mlp's own
+// (src/core/tensor.cpp).
 //
 // OpenBLAS runs only when forced (MLP_GEMM=openblas), never under auto: it reserves a 128 MB
 // buffer per thread on its first product and retries forever when the address space is capped
@@ -49,6 +51,9 @@
 #ifdef MLP_HAVE_ONEDNN
 #include <oneapi/dnnl/dnnl.h>
 #endif
+#ifdef MLP_HAVE_LIBXSMM
+#include <libxsmm.h>
+#endif
 
 namespace mlp::detail {
 
@@ -58,6 +63,8 @@ const char* kernel_name(GemmKernel k) {
       return "eigen";
     case GemmKernel::onednn:
       return "onednn";
+    case GemmKernel::libxsmm:
+      return "libxsmm";
     case GemmKernel::openblas:
       return "openblas";
   }
@@ -171,6 +178,39 @@ std::string onednn_version() {
 }
 #endif
 
+// ---- libxsmm -------------------------------------------------------------------------------
+
+/// libxsmm's JIT kernel for g's exact shape, strides and beta (its own registry keeps the kernels:
+/// code is generated once per shape, later calls look it up), or null when libxsmm cannot run g
+/// itself: op(A) = Aᵀ (its JIT has no such kernel), alpha ≠ 1, beta not 0 or 1, or no code for
+/// this CPU or shape.
+#ifdef MLP_HAVE_LIBXSMM
+libxsmm_smmfunction libxsmm_kernel(const GemmArgs& g) {
+  if (g.ta || g.alpha != 1.f || (g.beta != 0.f && g.beta != 1.f)) return nullptr;
+  constexpr Index kMax = std::numeric_limits<libxsmm_blasint>::max();
+  if (g.M > kMax || g.N > kMax || g.K > kMax || g.lda > kMax || g.ldb > kMax || g.ldc > kMax) {
+    return nullptr;
+  }
+  const auto lda = static_cast<libxsmm_blasint>(g.lda), ldb = static_cast<libxsmm_blasint>(g.ldb),
+             ldc = static_cast<libxsmm_blasint>(g.ldc);
+  const int flags = (g.tb ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) |
+                    (g.beta == 0.f ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
+  const float alpha = 1.f, beta = g.beta;
+  const int prefetch = LIBXSMM_PREFETCH_NONE;
+  return libxsmm_smmdispatch(static_cast<libxsmm_blasint>(g.M), static_cast<libxsmm_blasint>(g.N),
+                             static_cast<libxsmm_blasint>(g.K), &lda, &ldb, &ldc, &alpha, &beta,
+                             &flags, &prefetch);
+}
+
+void run_libxsmm(const GemmArgs& g) {
+  if (const libxsmm_smmfunction f = libxsmm_kernel(g)) {
+    f(g.a, g.b, g.c);  // column-major, like GemmArgs: C = op(A)·op(B) (+ C when beta = 1)
+  } else {
+    run_eigen(g);
+  }
+}
+#endif
+
 // ---- OpenBLAS (dlopen) ---------------------------------------------------------------------
 
 struct OpenBlas {
@@ -228,10 +268,26 @@ bool available(GemmKernel k) {
 #else
       return false;
 #endif
+    case GemmKernel::libxsmm:
+#ifdef MLP_HAVE_LIBXSMM
+      return true;
+#else
+      return false;
+#endif
     case GemmKernel::openblas:
       return openblas().has_value();
   }
   return false;
+}
+
+bool runs_itself(GemmKernel k, const GemmArgs& args) {
+  if (k != GemmKernel::libxsmm) return available(k);
+#ifdef MLP_HAVE_LIBXSMM
+  return libxsmm_kernel(args) != nullptr;
+#else
+  (void)args;
+  return false;
+#endif
 }
 
 // ---- the choice ------------------------------------------------------------------------------
@@ -281,7 +337,9 @@ Choices& choices() {
 }
 
 /// Runs g on k with fresh random operands of its shape; true when every element of the result
-/// is within 8·K·u·(|A|·|B|)ᵢⱼ of Eigen's. Writes the median time of `repeats` runs to *seconds.
+/// is within 8·K·u·(|A|·|B| + |beta|·|C|)ᵢⱼ of Eigen's, for beta = 0 (C's old contents NaN, which
+/// must not survive), beta = 1 and g's beta. Writes the median time of `repeats` runs with g's
+/// beta to *seconds.
 bool check_and_time(GemmKernel k, const GemmArgs& g, int repeats, double* seconds) {
   const Index ar = g.ta ? g.K : g.M, ac = g.ta ? g.M : g.K;
   const Index br = g.tb ? g.N : g.K, bc = g.tb ? g.K : g.N;
@@ -291,28 +349,31 @@ bool check_and_time(GemmKernel k, const GemmArgs& g, int repeats, double* second
   for (Index i = 0; i < A.size(); ++i) A.data()[i] = u(gen);
   for (Index i = 0; i < B.size(); ++i) B.data()[i] = u(gen);
   for (Index i = 0; i < C0.size(); ++i) C0.data()[i] = u(gen);
-  const float beta = g.beta == 0.f ? 0.f : 0.5f;
-  const auto args = [&](Matrix<float>& C) {
+  const auto args = [&](Matrix<float>& C, float beta) {
     return GemmArgs{g.M, g.N, g.K, 1.f, A.data(), ar, g.ta, B.data(), br, g.tb, beta, C.data(),
                     g.M};
   };
-  Matrix<float> ref = C0, out = C0;
-  run_eigen(args(ref));
-  run_kernel(k, args(out));
   const Matrix<float> opA = g.ta ? Matrix<float>(A.transpose()) : A;
   const Matrix<float> opB = g.tb ? Matrix<float>(B.transpose()) : B;
-  const Matrix<float> bound =
-      (opA.cwiseAbs() * opB.cwiseAbs() + std::abs(beta) * C0.cwiseAbs()) *
-      (8.f * static_cast<float>(g.K + 1) * std::numeric_limits<float>::epsilon() / 2);
-  for (Index i = 0; i < ref.size(); ++i) {
-    const float d = std::abs(out.data()[i] - ref.data()[i]);
-    if (!(d <= bound.data()[i] + 1e-30f)) return false;
+  const Matrix<float> product_bound = opA.cwiseAbs() * opB.cwiseAbs();
+  const float u_k = 8.f * static_cast<float>(g.K + 1) * std::numeric_limits<float>::epsilon() / 2;
+  for (const float beta : {0.f, 1.f, g.beta}) {
+    Matrix<float> ref = C0, out = C0;
+    if (beta == 0.f) out.setConstant(std::numeric_limits<float>::quiet_NaN());
+    run_eigen(args(ref, beta));
+    run_kernel(k, args(out, beta));
+    const Matrix<float> bound = (product_bound + std::abs(beta) * C0.cwiseAbs()) * u_k;
+    for (Index i = 0; i < ref.size(); ++i) {
+      const float d = std::abs(out.data()[i] - ref.data()[i]);
+      if (!(d <= bound.data()[i] + 1e-30f)) return false;
+    }
   }
   std::vector<double> times(static_cast<std::size_t>(repeats));
+  Matrix<float> out = C0;
   for (double& t : times) {
     out = C0;
     const auto t0 = std::chrono::steady_clock::now();
-    run_kernel(k, args(out));
+    run_kernel(k, args(out, g.beta));
     t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
@@ -447,6 +508,13 @@ void run_kernel(GemmKernel k, const GemmArgs& g) {
 #else
       break;
 #endif
+    case GemmKernel::libxsmm:
+#ifdef MLP_HAVE_LIBXSMM
+      run_libxsmm(g);
+      return;
+#else
+      break;
+#endif
     case GemmKernel::openblas:
       run_openblas(g);
       return;
@@ -485,6 +553,7 @@ GemmKernel kernel_for(const GemmArgs& g) {
     if (forced && k != *forced && k != GemmKernel::eigen) continue;
     if (!forced && k == GemmKernel::openblas) continue;  // forced only (see the file comment)
     if (!available(k) || c.wrong[static_cast<std::size_t>(i)]) continue;
+    if (!forced && !runs_itself(k, g)) continue;  // libxsmm on op(A) = Aᵀ: Eigen's time again
     double seconds = 0;
     if (!check_and_time(k, g, forced ? 1 : repeats, &seconds)) {
       c.wrong[static_cast<std::size_t>(i)] = true;
@@ -524,6 +593,10 @@ GemmBackend gemm_backend() {
 #ifdef MLP_HAVE_ONEDNN
   b.version += ", onednn " + detail::onednn_version();
 #endif
+#ifdef MLP_HAVE_LIBXSMM
+  b.version += fmt::format(", libxsmm {}.{}.{}", LIBXSMM_VERSION_MAJOR, LIBXSMM_VERSION_MINOR,
+                           LIBXSMM_VERSION_UPDATE);
+#endif
   if (forced == GemmKernel::openblas) b.version += ", openblas " + detail::openblas()->version;
   b.simd = Eigen::SimdInstructionSetsInUse();
   return b;
@@ -547,6 +620,8 @@ std::string gemm_setting_error() {
                          "choose one that is", v,
                          k == detail::GemmKernel::onednn
                              ? "this build has no oneDNN: libdnnl-dev, MLP_ONEDNN=ON"
+                         : k == detail::GemmKernel::libxsmm
+                             ? "this build has no libxsmm: libxsmm-dev, MLP_LIBXSMM=ON"
                              : "libopenblas0 is not installed or this process loaded it already");
     }
     names += std::string(", ") + detail::kernel_name(k);

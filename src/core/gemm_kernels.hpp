@@ -11,8 +11,8 @@
 namespace mlp::detail {
 
 /// The candidates, in the order they are tried. Eigen is always there and is the reference.
-enum class GemmKernel : std::uint8_t { eigen, onednn, openblas };
-inline constexpr int kGemmKernelCount = 3;
+enum class GemmKernel : std::uint8_t { eigen, onednn, libxsmm, openblas };
+inline constexpr int kGemmKernelCount = 4;
 
 [[nodiscard]] const char* kernel_name(GemmKernel k);
 
@@ -34,6 +34,10 @@ struct GemmArgs {
 
 /// Whether kernel k can run in this process.
 [[nodiscard]] bool available(GemmKernel k);
+/// Whether kernel k runs this product itself (libxsmm's JIT does op(A) = A, alpha = 1 and
+/// beta 0 or 1 only; run_kernel gives it the others to Eigen). Under auto, a candidate is
+/// measured only on the size classes it runs itself.
+[[nodiscard]] bool runs_itself(GemmKernel k, const GemmArgs& args);
 /// The value of MLP_GEMM, or the build's default (MLP_GEMM_DEFAULT, normally "auto") when unset.
 [[nodiscard]] std::string gemm_setting();
 

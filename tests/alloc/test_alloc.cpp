@@ -3,8 +3,9 @@
 // new below (forwarded to glibc's __libc_* functions), and the tests check the count over
 // steps of the same batch size. Under AddressSanitizer, which owns malloc, the tests skip.
 //
-// The products run on Eigen's kernel (MLP_GEMM=eigen, set before anything runs): mlp's own code
-// and Eigen's and OpenBLAS's kernels allocate nothing per step, but oneDNN's sgemm allocates its
+// The products run on Eigen's kernel (MLP_GEMM=eigen, set before anything runs), or on the one
+// MLP_ALLOC_TEST_GEMM names (ctest runs it again with libxsmm's): mlp's own code and Eigen's,
+// libxsmm's and OpenBLAS's kernels allocate nothing per step, but oneDNN's sgemm allocates its
 // packing buffers on every call (docs/performance.md, "The GEMM"), which this test would count.
 #include <gtest/gtest.h>
 
@@ -31,7 +32,9 @@
 namespace {
 std::atomic<long> g_allocations{0};
 // Before main: the kernel setting is read at the first product.
-[[maybe_unused]] const int g_eigen_kernel = setenv("MLP_GEMM", "eigen", 1);
+[[maybe_unused]] const int g_kernel = setenv(
+    "MLP_GEMM", std::getenv("MLP_ALLOC_TEST_GEMM") != nullptr ? std::getenv("MLP_ALLOC_TEST_GEMM")
+                                                               : "eigen", 1);
 }  // namespace
 
 #ifndef MLP_TEST_ASAN

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "core/gemm_kernels.hpp"
 #include "mlp/core/tensor.hpp"
@@ -58,7 +60,8 @@ TEST(GemmKernels, EveryAvailableKernelComputesTheProductOnEveryTransposeAndSubBl
                                  {10, 256, 128}, {256, 784, 64}}) {
       for (int ta = 0; ta < 2; ++ta) {
         for (int tb = 0; tb < 2; ++tb) {
-          for (const float beta : {0.f, 1.f, 0.5f}) {
+          for (const auto [alpha, beta] : {std::pair{1.f, 0.f}, {1.f, 1.f}, {0.75f, 0.f},
+                                           {0.75f, 1.f}, {0.75f, 0.5f}}) {
             // Operands inside larger matrices: leading dimensions larger than the rows.
             const MatrixF Abig = random_matrix((ta ? K : M) + 3, (ta ? M : K) + 2, 1);
             const MatrixF Bbig = random_matrix((tb ? N : K) + 5, (tb ? K : N) + 1, 2);
@@ -68,16 +71,17 @@ TEST(GemmKernels, EveryAvailableKernelComputesTheProductOnEveryTransposeAndSubBl
             const MatrixF B = Bbig.topLeftCorner(tb ? N : K, tb ? K : N);
             const MatrixF C0 = Cbig.block(1, 1, M, N);
             const MatrixF outside = Cbig;
-            GemmArgs g{M, N, K, 0.75f, Abig.data(), Abig.rows(), ta == 1, Bbig.data(),
+            GemmArgs g{M, N, K, alpha, Abig.data(), Abig.rows(), ta == 1, Bbig.data(),
                        Bbig.rows(), tb == 1, beta, Cbig.data() + 1 + Cbig.rows(), Cbig.rows()};
             detail::run_kernel(k, g);
             const std::string what = std::string(detail::kernel_name(k)) + " " +
                                      (ta ? "T" : "N") + (tb ? "T" : "N") + " " + std::to_string(M) +
                                      "x" + std::to_string(N) + "x" + std::to_string(K) +
-                                     " beta " + std::to_string(beta);
+                                     " alpha " + std::to_string(alpha) + " beta " +
+                                     std::to_string(beta);
             const MatrixF opA = ta ? MatrixF(A.transpose()) : A;
             const MatrixF opB = tb ? MatrixF(B.transpose()) : B;
-            expect_product(Cbig.block(1, 1, M, N), 0.75f, opA, opB, beta, C0, what);
+            expect_product(Cbig.block(1, 1, M, N), alpha, opA, opB, beta, C0, what);
             // Nothing outside the block was touched.
             for (Index j = 0; j < Cbig.cols(); ++j) {
               for (Index i = 0; i < Cbig.rows(); ++i) {
@@ -93,6 +97,28 @@ TEST(GemmKernels, EveryAvailableKernelComputesTheProductOnEveryTransposeAndSubBl
     }
   }
   EXPECT_GE(tried, 1);
+}
+
+TEST(GemmKernels, LibxsmmRunsWhatItsJitCanAndHandsTheRestToEigen) {
+  if (!detail::available(GemmKernel::libxsmm)) GTEST_SKIP() << "this build has no libxsmm";
+  const MatrixF A = random_matrix(64, 784, 12), B = random_matrix(784, 32, 13);
+  MatrixF C(64, 32);
+  GemmArgs g{64, 32, 784, 1.f, A.data(), 64, false, B.data(), 784, false, 0.f, C.data(), 64};
+  EXPECT_TRUE(detail::runs_itself(GemmKernel::libxsmm, g));
+  g.tb = true;
+  EXPECT_TRUE(detail::runs_itself(GemmKernel::libxsmm, g));
+  g.beta = 1.f;
+  EXPECT_TRUE(detail::runs_itself(GemmKernel::libxsmm, g));
+  GemmArgs other = g;
+  other.ta = true;  // op(A) = Aᵀ: no JIT kernel in libxsmm 1.17
+  EXPECT_FALSE(detail::runs_itself(GemmKernel::libxsmm, other));
+  other = g;
+  other.alpha = 0.5f;
+  EXPECT_FALSE(detail::runs_itself(GemmKernel::libxsmm, other));
+  other = g;
+  other.beta = 0.5f;
+  EXPECT_FALSE(detail::runs_itself(GemmKernel::libxsmm, other));
+  EXPECT_TRUE(detail::runs_itself(GemmKernel::eigen, other));
 }
 
 TEST(Gemm, SplitOverThreadsGivesTheProductForEveryThreadCount) {
@@ -172,7 +198,7 @@ TEST(GemmChoice, TheSettingNamesTheKernelsAndAnUnknownOneIsAnError) {
   setenv("MLP_GEMM", "fastest", 1);
   const std::string e = gemm_setting_error();
   EXPECT_NE(e.find("MLP_GEMM='fastest' is not a GEMM kernel"), std::string::npos) << e;
-  EXPECT_NE(e.find("auto, eigen, onednn, openblas"), std::string::npos) << e;
+  EXPECT_NE(e.find("auto, eigen, onednn, libxsmm, openblas"), std::string::npos) << e;
   setenv("MLP_GEMM", "eigen", 1);
   EXPECT_EQ(gemm_setting_error(), "");
   setenv("MLP_GEMM", "auto", 1);
