@@ -87,11 +87,7 @@ void for_each_block(Index n, F&& f) {
   constexpr Index kBlock = 1024;
   constexpr double kSecondsPerElement = 0.3e-9;
   const Index blocks = (n + kBlock - 1) / kBlock;
-  int t = blocks > 1 && !in_parallel() ? compute_threads() : 1;
-  if (t > 1) {
-    const double saved = static_cast<double>(n) * kSecondsPerElement * (1.0 - 1.0 / t);
-    if (saved < 2.0 * parallel_handoff_seconds()) t = 1;
-  }
+  const int t = blocks > 1 ? threads_worth(static_cast<double>(n) * kSecondsPerElement) : 1;
   if (t == 1) {
     const FlushSubnormals flush;
     for (Index start = 0; start < n; start += kBlock) f(start, std::min(kBlock, n - start));
