@@ -328,6 +328,10 @@ struct Choices {
   std::mutex mutex;
   std::map<ClassKey, GemmKernel> chosen;
   std::array<bool, kGemmKernelCount> wrong{};  // failed a check once: never used again
+  // What a kernel's first call in this process cost beyond a steady call, seconds (-1: not run
+  // yet): oneDNN's ~45 ms of start-up (its JIT and OpenMP runtime), libxsmm's registry and first
+  // kernel ~5 ms.
+  std::array<double, kGemmKernelCount> startup{-1, -1, -1, -1};
   std::vector<std::string> log;               // one line per decision, for gemm_choices()
 };
 
@@ -339,8 +343,9 @@ Choices& choices() {
 /// Runs g on k with fresh random operands of its shape; true when every element of the result
 /// is within 8·K·u·(|A|·|B| + |beta|·|C|)ᵢⱼ of Eigen's, for beta = 0 (C's old contents NaN, which
 /// must not survive), beta = 1 and g's beta. Writes the median time of `repeats` runs with g's
-/// beta to *seconds.
-bool check_and_time(GemmKernel k, const GemmArgs& g, int repeats, double* seconds) {
+/// beta to *seconds, and the time of the first call (beta = 0) to *first_seconds.
+bool check_and_time(GemmKernel k, const GemmArgs& g, int repeats, double* seconds,
+                    double* first_seconds) {
   const Index ar = g.ta ? g.K : g.M, ac = g.ta ? g.M : g.K;
   const Index br = g.tb ? g.N : g.K, bc = g.tb ? g.K : g.N;
   std::mt19937 gen(12345);
@@ -361,7 +366,12 @@ bool check_and_time(GemmKernel k, const GemmArgs& g, int repeats, double* second
     Matrix<float> ref = C0, out = C0;
     if (beta == 0.f) out.setConstant(std::numeric_limits<float>::quiet_NaN());
     run_eigen(args(ref, beta));
+    const auto t0 = std::chrono::steady_clock::now();
     run_kernel(k, args(out, beta));
+    if (first_seconds != nullptr) {
+      *first_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      first_seconds = nullptr;
+    }
     const Matrix<float> bound = (product_bound + std::abs(beta) * C0.cwiseAbs()) * u_k;
     for (Index i = 0; i < ref.size(); ++i) {
       const float d = std::abs(out.data()[i] - ref.data()[i]);
@@ -554,8 +564,8 @@ GemmKernel kernel_for(const GemmArgs& g) {
     if (!forced && k == GemmKernel::openblas) continue;  // forced only (see the file comment)
     if (!available(k) || c.wrong[static_cast<std::size_t>(i)]) continue;
     if (!forced && !runs_itself(k, g)) continue;  // libxsmm on op(A) = Aᵀ: Eigen's time again
-    double seconds = 0;
-    if (!check_and_time(k, g, forced ? 1 : repeats, &seconds)) {
+    double seconds = 0, first = 0;
+    if (!check_and_time(k, g, forced ? 1 : repeats, &seconds, &first)) {
       c.wrong[static_cast<std::size_t>(i)] = true;
       line += fmt::format(" {} wrong (dropped)", kernel_name(k));
       if (forced && k == *forced) {
@@ -566,9 +576,19 @@ GemmKernel kernel_for(const GemmArgs& g) {
       }
       continue;
     }
+    // A kernel's start-up (its first call in a process beyond a steady one, measured once) is
+    // counted as if spread over kAmortizedCalls products of the class: a process that runs few
+    // products (a one-row `mlp predict`, a fit on a small set) must not pay ~45 ms of oneDNN's
+    // start-up to save a microsecond per product. Measured the first time the kernel runs, and
+    // charged to every class after, so that a choice does not depend on which ran first.
+    constexpr double kAmortizedCalls = 1e4;
+    double& startup = c.startup[static_cast<std::size_t>(i)];
+    if (startup < 0) startup = std::max(0.0, first - seconds);
+    const double cost = seconds + startup / kAmortizedCalls;
     line += fmt::format(" {} {:.1f} GFLOP/s", kernel_name(k), flop / seconds / 1e9);
-    if (seconds < best_seconds) {
-      best_seconds = seconds;
+    if (startup > 1e-3) line += fmt::format(" (+{:.0f} ms once)", startup * 1e3);
+    if (cost < best_seconds) {
+      best_seconds = cost;
       best = k;
     }
   }
