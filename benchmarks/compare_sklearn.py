@@ -118,7 +118,7 @@ def worker(which, name, quick, threads):
     batch_s = time.perf_counter() - t
     if which == "mlp":
         import mlp
-        kernel = f"mlp (GEMM per size class: Eigen or oneDNN, {mlp.threads()} thread(s))"
+        kernel = f"mlp (GEMM per size class: Eigen, oneDNN or libxsmm, {mlp.threads()} thread(s))"
     else:
         kernel = openblas_kernel()
     print(json.dumps({"fit_s": fit_s, "accuracy": acc, "predict_one_us": statistics.median(times) * 1e6,
