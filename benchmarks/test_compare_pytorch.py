@@ -182,3 +182,7 @@ def test_quick_run_prints_every_row_set(tmp_path):
             assert v["libraries"]["OPENBLAS_CORETYPE"] == chosen
     assert j["cli_train"][0]["batch"] == 64 and j["cli_train"][0]["peak_rss_bytes"] > 0
     assert j["busy"]["competitors"] == 1 and j["busy"]["mlp_2_vs_1"] > 0
+    assert "More threads than cores" in text
+    over = j["more_threads"]
+    assert over["threads"] == 2 * len(os.sched_getaffinity(0))
+    assert [x["batch"] for x in over["rows"]] == [64] and over["rows"][0]["ratio"] > 0
