@@ -1,11 +1,13 @@
 // The thread pool: every index runs once, errors come back, nesting and concurrent callers
-// degrade to sequential runs, a forked child gets a working pool.
+// degrade to sequential runs, hand-offs that keep waiting for a core degrade to sequential runs
+// until the cores are free again, a forked child gets a working pool.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <thread>
@@ -87,6 +89,35 @@ TEST(Parallel, CallersOnSeveralThreadsAtOnceAllGetCompleteRuns) {
   }
   for (auto& th : callers) th.join();
   EXPECT_EQ(total.load(), 4L * 500 * (1 + 2 + 3));
+}
+
+TEST(Parallel, WorkersThatKeepTheCallerWaitingAreBypassedUntilTheCoresAreFree) {
+  // A worker that takes 3 ms for a part the caller does at once looks like a worker waiting for
+  // a core on a busy machine: the pool then runs the parts on the caller (the same parts), and
+  // hands over again once a probe finds the workers prompt.
+  const std::thread::id caller = std::this_thread::get_id();
+  const auto part1_on_caller = [&](bool slow_worker) {
+    std::atomic<bool> on_caller{false};
+    parallel_run(2, [&](int i) {
+      if (i != 1) return;
+      if (std::this_thread::get_id() == caller) {
+        on_caller = true;
+      } else if (slow_worker) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      }
+    });
+    return on_caller.load();
+  };
+  bool bypassed = false;
+  for (int call = 0; call < 50 && !bypassed; ++call) bypassed = part1_on_caller(true);
+  EXPECT_TRUE(bypassed) << "50 slow hand-offs and the pool still hands over";
+  bool back = false;
+  for (int call = 0; call < 20000 && !back; ++call) back = !part1_on_caller(false);
+  EXPECT_TRUE(back) << "the workers are prompt again, but the pool runs every part on the caller";
+  // And it stays back: the next calls hand over (a single slow probe would not undo this).
+  int handed_over = 0;
+  for (int call = 0; call < 100; ++call) handed_over += part1_on_caller(false) ? 0 : 1;
+  EXPECT_GE(handed_over, 90);
 }
 
 TEST(Parallel, AForkedChildHasAWorkingPool) {

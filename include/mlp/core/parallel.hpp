@@ -31,15 +31,15 @@ void set_threads(int n);
 [[nodiscard]] int compute_threads();
 
 /// What one hand-off of compute_threads() threads costs here, in seconds: the median of back-to-back
-/// empty parallel_run() calls, measured once per thread count and kept (measured again, up to 5
-/// times, while above 20 µs: a worker was descheduled; the smallest is kept). ~0.3–1 µs while the
-/// workers spin; 0 with one thread.
+/// empty parallel_run() calls, measured once per thread count and kept (re-measured if a
+/// measurement is absurd, above 1 ms). ~0.1–1 µs while the workers spin, ~100 µs when other
+/// processes keep the cores busy; 0 with one thread.
 [[nodiscard]] double parallel_handoff_seconds();
 
 /// The number of threads a computation worth `seconds_on_one_thread` is split over, for splits
 /// that do not change its result's bits: compute_threads() when the time saved,
-/// seconds·(1 − 1/t), is at least twice the measured hand-off (parallel_handoff_seconds), else 1;
-/// 1 inside a parallel_run body. (A split that changes the bits — a batch's columns — depends on
+/// seconds·(1 − 1/t), is at least twice the hand-off (parallel_handoff_seconds), else 1; 1
+/// inside a parallel_run body. (A split that changes the bits — a batch's columns — depends on
 /// the sizes and the thread count only, never on a timing: docs/reliability.md.)
 [[nodiscard]] int threads_worth(double seconds_on_one_thread);
 
