@@ -299,9 +299,8 @@ double parallel_handoff_seconds() {
   // Back-to-back hand-offs, as in a training loop; the first ones start the workers. With the
   // workers spinning between them a hand-off takes ~0.1–2 µs; on a machine whose cores are busy
   // with other processes, ~100 µs (a worker waits for a core): that value is kept, since it is
-  // what a split costs there (splitting Adam's update on 2 threads beside two CPU-bound processes
-  // cut training from 46k to 10k samples/s). A median above 1 ms (the process itself was
-  // descheduled for a whole time slice) is measured again, up to 3 times.
+  // what a split costs there. A median above 1 ms (the process itself was descheduled for a
+  // whole time slice) is measured again, up to 3 times.
   double median = 0;
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::array<double, 21> times{};
