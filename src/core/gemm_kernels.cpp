@@ -18,7 +18,7 @@
 // of its exact shape: a candidate whose result differs from Eigen's by more than the GEMM error
 // bound (8·K·u·(|A|·|B|)ᵢⱼ, u the unit roundoff) is dropped, for this class and for good (an
 // OpenBLAS kernel for another CPU can be wrong); the fastest of the others (median of timed
-// repeats) serves the class from then on. MLP_GEMM=eigen|onednn|openblas forces one kernel
+// repeats) serves the class from then on. MLP_GEMM=eigen|onednn|libxsmm|openblas forces one kernel
 // (still checked once per class; a wrong one is an Error, exit 1).
 #include "gemm_kernels.hpp"
 
