@@ -12,6 +12,7 @@ packages=(
   clang-14 libclang-rt-14-dev           # sanitizer and fuzzer builds
   libeigen3-dev libopenblas-dev         # matrix math: Eigen's GEMM, OpenBLAS's (a candidate kernel)
   libdnnl-dev                           # oneDNN's sgemm: the fastest candidate kernel measured here
+  ocl-icd-opencl-dev                    # OpenCL headers: libdnnl-dev's CMake package requires them
   libxsmm-dev                           # libxsmm's JIT kernels: a candidate for small shapes
   libcli11-dev libtomlplusplus-dev      # command line, configuration
   libfmt-dev nlohmann-json3-dev zlib1g-dev
@@ -56,7 +57,8 @@ wanted=("${packages[@]}")
 # and the main job's data; no ONNX Runtime either (MLP_DEPS_MINIMAL skips it).
 if [ "${1:-}" = "--main" ]; then
   wanted=(build-essential cmake ninja-build pkg-config libeigen3-dev libcli11-dev
-          libtomlplusplus-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libssl-dev libdnnl-dev libxsmm-dev dataset-fashion-mnist)
+          libtomlplusplus-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libssl-dev libdnnl-dev ocl-icd-opencl-dev libxsmm-dev
+          dataset-fashion-mnist)
   MLP_DEPS_MINIMAL=1
 fi
 for p in "${wanted[@]}"; do
