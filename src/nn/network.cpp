@@ -266,12 +266,12 @@ void Network<T>::prepare_forward(const MatrixCRef<T>& X, bool training, Rng* dro
 template <class T>
 void Network<T>::prepare_backward(Index m) {
   for (Layer& l : layers_) l.dZ.resize(l.Z.rows(), m);
-  loss_A_.resize(layers_.back().Z.rows(), m);
+  if (!fused_output_) loss_A_.resize(layers_.back().Z.rows(), m);
   if (want_input_grad_) dA_input_.resize(spec_.inputs, m);
 }
 
 template <class T>
-void Network<T>::forward_columns(const MatrixCRef<T>& X, Index c0) {
+void Network<T>::forward_columns(const MatrixCRef<T>& X, Index c0, bool output_activation) {
   const Index mc = X.cols();
   if (mc == 0) return;
   const T slope = static_cast<T>(spec_.leaky_slope);
@@ -288,6 +288,10 @@ void Network<T>::forward_columns(const MatrixCRef<T>& X, Index c0) {
     // Z += b; A = psi(Z). For the ReLU family and identity in one pass, column by column
     // (a column of Z is still in L1 cache when A's column is written).
     const auto bias = b(k).col(0);
+    if (k + 1 == layers_.size() && !output_activation) {
+      Z.colwise() += bias;  // the fused loss computes A = psi(Z) (loss_columns)
+      break;
+    }
     switch (spec_.layers[k].activation) {
       case Activation::relu:
         for (Index j = 0; j < mc; ++j) {
@@ -325,7 +329,9 @@ T Network<T>::loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool grad
   // Fused losses take the logits Z and give dJ/dZ; mse takes A and gives dJ/dA.
   const MatrixCRef<T> out = fused_output_ ? MatrixCRef<T>(last.Z.middleCols(c0, mc))
                                           : MatrixCRef<T>(last.act.middleCols(c0, mc));
-  MatrixRef<T> A(loss_A_.middleCols(c0, mc));
+  // A fused loss writes the activated output (the same function as the output activation,
+  // src/nn/softmax_columns.hpp, activation_forward): the training forward leaves it to the loss.
+  MatrixRef<T> A(fused_output_ ? last.act.middleCols(c0, mc) : loss_A_.middleCols(c0, mc));
   const std::span<const T> w = weights.empty() ? weights : weights.subspan(static_cast<std::size_t>(c0),
                                                                            static_cast<std::size_t>(mc));
   if (!gradient) return loss_forward_backward<T>(spec_.loss, out, Y.middleCols(c0, mc), A, nullptr, m, w);
@@ -413,7 +419,7 @@ T Network<T>::run_columns(const MatrixCRef<T>& X, const MatrixCRef<T>* Y, bool d
       }
       return T(0);
     }
-    if (do_forward) forward_columns(X.middleCols(c0, mc), c0);
+    if (do_forward) forward_columns(X.middleCols(c0, mc), c0, /*output_activation=*/!fused_output_);
     const T J = loss_columns(*Y, c0, mc, gradient, weights);
     if (gradient) {
       T* G = i == 0 ? dtheta : grad_parts_[static_cast<std::size_t>(i - 1)].data();

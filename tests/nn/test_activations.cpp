@@ -99,3 +99,53 @@ TEST(GeluReference, HiddenLayerOfANetworkComputesXPhiX) {
 
 }  // namespace
 }  // namespace mlp
+
+namespace mlp {
+namespace {
+
+// softmax runs exp over the whole block in chunks of 16 (src/nn/softmax_columns.hpp): every
+// column length (shorter, equal, longer than a chunk; a block not a multiple of 16) and a
+// strided block (middleRows) agree with a double computation to float rounding, each column sums
+// to 1, and the position of an element in the block does not change its value.
+TEST(SoftmaxColumns, MatchesDoubleForEveryColumnLengthAndLayout) {
+  Rng rng(21);
+  for (const Index n : {1, 2, 3, 10, 15, 16, 17, 33}) {
+    for (const Index m : {1, 3, 7, 40}) {
+      MatrixF Zbig(n + 5, m);
+      for (Index i = 0; i < Zbig.size(); ++i) Zbig.data()[i] = static_cast<float>(8 * rng.normal());
+      const MatrixF Z = Zbig.topRows(n);
+      MatrixF A(n, m), As(n + 5, m);
+      activation_forward<float>(Activation::softmax, 0.f, Z, A);
+      activation_forward<float>(Activation::softmax, 0.f, Zbig.topRows(n), As.topRows(n));  // strided
+      EXPECT_EQ(A, MatrixF(As.topRows(n))) << n << "x" << m;
+      for (Index j = 0; j < m; ++j) {
+        const MatrixD z = Z.col(j).cast<double>();
+        const Eigen::ArrayXd e = (z.array() - z.maxCoeff()).exp();
+        const Eigen::ArrayXd ref = e / e.sum();
+        for (Index i = 0; i < n; ++i) {
+          // exp's and the sum's rounding (a few ulp), and z − max rounded in float (its error,
+          // up to |z − max|·u, is exp's relative error).
+          const double tol = 1.2e-7 * (6 + std::abs(z(i, 0) - z.maxCoeff())) * ref(i) + 1e-37;
+          EXPECT_NEAR(A(i, j), ref(i), tol) << n << "x" << m << " (" << i << "," << j << ")";
+        }
+        EXPECT_NEAR(A.col(j).cast<double>().sum(), 1.0, 1e-6);
+        // The same column alone gives the same bits as inside the block.
+        MatrixF a1(n, 1);
+        activation_forward<float>(Activation::softmax, 0.f, Z.col(j), a1);
+        EXPECT_EQ(a1, MatrixF(A.col(j))) << n << "x" << m << " column " << j;
+      }
+    }
+  }
+  // Far apart logits: the small ones underflow to (almost) 0, never NaN; the largest gets ~1.
+  MatrixF Z(3, 1), A(3, 1);
+  Z << 0.f, -200.f, 100.f;
+  activation_forward<float>(Activation::softmax, 0.f, Z, A);
+  EXPECT_FLOAT_EQ(A(2, 0), 1.f);
+  EXPECT_GE(A(0, 0), 0.f);
+  EXPECT_LT(A(0, 0), 1e-38f);
+  EXPECT_GE(A(1, 0), 0.f);
+  EXPECT_LT(A(1, 0), 1e-38f);
+}
+
+}  // namespace
+}  // namespace mlp

@@ -60,6 +60,23 @@ TEST_F(Threads, ForwardBackwardOnOneThreadIsForwardPlusLossBitForBit) {
   }
 }
 
+// The training pass leaves the output activation of a fused loss to the loss (one softmax per
+// column, not two); the output it leaves is the prediction's, bit for bit.
+TEST_F(Threads, TrainingPassOutputIsThePredictionBitForBit) {
+  set_threads(1);
+  const ModelSpec bce = ModelBuilder(30).hidden(12, Activation::relu).output(5, Activation::sigmoid)
+                            .loss(Loss::binary_cross_entropy).seed(6).build();
+  for (const ModelSpec& s : {spec(), bce}) {
+    for (const Index m : {1, 7, 64, 300}) {
+      const Batch b = batch(30, 5, m, 16);
+      Network<float> net(s);
+      const MatrixF P = net.predict(b.X);
+      net.forward_backward(b.X, b.Y, /*training=*/false);
+      EXPECT_EQ(net.A(net.layer_count() - 1), P) << to_string(s.loss) << ", m = " << m;
+    }
+  }
+}
+
 TEST_F(Threads, TwoThreadsAgreeWithOneToFloatRoundingAndWithThemselvesExactly) {
   for (const Activation psi : {Activation::relu, Activation::leaky_relu, Activation::sigmoid}) {
     for (const Index m : {32, 64, 100, 333}) {

@@ -179,7 +179,9 @@ class Network {
   // Copies X into x_ (kept for dW of layer 0) and runs it through the prepared layers.
   const Matrix<T>& forward_kept_input(const MatrixCRef<T>& X);
   // Columns [c0, c0 + X.cols()) of the batch through every layer; X holds those columns.
-  void forward_columns(const MatrixCRef<T>& X, Index c0);
+  // output_activation false: the output layer stops at its logits Z (a fused loss follows and
+  // writes the activated output itself).
+  void forward_columns(const MatrixCRef<T>& X, Index c0, bool output_activation = true);
   // The loss of columns [c0, c0 + mc) (normalized by the batch's m); dZ[L] of those columns.
   T loss_columns(const MatrixCRef<T>& Y, Index c0, Index mc, bool gradient,
                  std::span<const T> weights);
@@ -209,7 +211,7 @@ class Network {
   bool want_input_grad_ = false;
   bool last_training_ = false;
   Matrix<T> dA_input_;
-  Matrix<T> loss_A_;
+  Matrix<T> loss_A_;  // what an unfused loss writes as its A (a fused one writes the output's)
 };
 
 extern template class Network<float>;

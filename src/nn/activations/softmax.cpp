@@ -2,6 +2,7 @@
 //   A[:,j] = exp(Z[:,j] − max) / Σ exp(Z[:,j] − max)       (shifted by the column max)
 //   dZ[:,j] = A[:,j] ⊙ (dA[:,j] − A[:,j]ᵀ·dA[:,j])         (the Jacobian-vector product)
 #include "activation_def.hpp"
+#include "../softmax_columns.hpp"
 
 namespace mlp::nn_detail {
 
@@ -10,11 +11,9 @@ constinit const ActivationDef activation_softmax = with_kernels<ActivationDef>(
      .doc = "A = exp(Z) / Σ exp(Z) per column (max-shifted); output layer only, "
             "the output of cross_entropy",
      .output = true},
-    [](auto, const auto& Z, auto A) {
-      for (Index j = 0; j < Z.cols(); ++j) {
-        A.col(j) = (Z.col(j).array() - Z.col(j).maxCoeff()).exp();
-        A.col(j) /= A.col(j).sum();
-      }
+    [](auto slope, const auto& Z, auto A) {
+      using T = decltype(slope);
+      softmax_columns<T>(Z, A, [](Index, T, T) {});  // src/nn/softmax_columns.hpp
     },
     [](auto, const auto& Z, const auto& A, const auto& dA, auto dZ) {
       for (Index j = 0; j < Z.cols(); ++j) {
