@@ -252,6 +252,7 @@ class Core {
       MatrixF in = cols;  // standardized in place by Model::predict's preprocessing
       out = model.predict(in);
     }
+    Model::check_finite_outputs(out, "X", 0);  // like `mlp predict`: a row with no prediction
     return to_rows(out);
   }
 

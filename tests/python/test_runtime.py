@@ -126,6 +126,17 @@ def test_errors_are_python_exceptions_with_the_library_message():
     clf = mlp.MLPClassifier(hidden=(4,), epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         clf.predict(np.zeros((2, 5)))
+    # Finite inputs far outside the training range overflow the network: no prediction, the
+    # row named (as `mlp predict` does), not NaN probabilities and class 0.
+    huge = X[:3].copy()
+    huge[1] = 3e38
+    for method in (clf.predict, clf.predict_proba):
+        with pytest.raises(ValueError, match=r"X: row 2: the model's output is not finite"):
+            method(huge)
+        with pytest.raises(ValueError, match=r"row 1: the model's output is not finite"):
+            method(huge[1:2].astype(np.float32))  # the one-row fast path too
+    with pytest.raises(ValueError, match="row 1: the model's output is not finite"):
+        mlp.MLPRegressor(hidden=(4,), epochs=1).fit(X, X[:, 0]).predict(np.full((1, 3), -3e38))
     with pytest.raises(FloatingPointError, match="non-finite|diverge|NaN|nan|inf"):
         mlp.MLPRegressor(learning_rate=1e6, optimizer="gd", epochs=50, normalize=False).fit(
             X * 1e3, X[:, 0] * 1e6)

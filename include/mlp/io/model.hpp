@@ -120,11 +120,13 @@ class Model {
   void save(const std::filesystem::path& path) const;
   static Model load(const std::filesystem::path& path);
 
- private:
-  /// DataError naming the first example (first_row + column + 1) of P with a non-finite
-  /// output; `unit` names an example ("row", "image").
+  /// DataError naming the first example (first_row + column + 1) of P, outputs of predict(), with
+  /// a non-finite output (finite inputs far outside the training range can overflow); `unit`
+  /// names an example ("row", "image").
   static void check_finite_outputs(const MatrixF& P, const std::string& source,
                                    std::size_t first_row, std::string_view unit = "row");
+
+ private:
   Network<float> network_;
   Preprocessing pre_;
   std::map<std::string, std::string> info_;
